@@ -1,0 +1,85 @@
+"""Tensor creation and the autograd switches."""
+from __future__ import annotations
+
+import contextlib
+import functools
+
+from kerasish import _core
+from kerasish._core import Tensor
+
+
+def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (a scalar, nested lists, a NumPy array or a Tensor).
+
+    Python floats become float32 and Python ints int64 unless ``dtype`` says otherwise; NumPy
+    arrays keep their dtype (other integer widths become int64, float16 becomes float32).
+    """
+    return _core.tensor(data, dtype, requires_grad)
+
+
+def full(shape, fill_value, dtype=None) -> Tensor:
+    if dtype is None:
+        dtype = "bool" if isinstance(fill_value, bool) else "int64" if isinstance(fill_value, int) else "float32"
+    return _core.full(shape, float(fill_value), dtype)
+
+
+def zeros(shape, dtype="float32") -> Tensor:
+    return _core.full(shape, 0.0, dtype)
+
+
+def ones(shape, dtype="float32") -> Tensor:
+    return _core.full(shape, 1.0, dtype)
+
+
+def zeros_like(x, dtype=None) -> Tensor:
+    x = _core.convert_to_tensor(x)
+    return _core.full(x.shape, 0.0, dtype or x.dtype)
+
+
+def ones_like(x, dtype=None) -> Tensor:
+    x = _core.convert_to_tensor(x)
+    return _core.full(x.shape, 1.0, dtype or x.dtype)
+
+
+def arange(start, stop=None, step=None, dtype=None) -> Tensor:
+    return _core.arange(start, stop, step, dtype)
+
+
+def eye(N, M=None, k=0, dtype="float32") -> Tensor:
+    return _core.eye(N, M, k, dtype)
+
+
+def is_grad_enabled() -> bool:
+    return _core.is_grad_enabled()
+
+
+class _GradMode(contextlib.ContextDecorator):
+    _on = True
+
+    def __enter__(self):
+        self._prev = _core.set_grad_enabled(self._on)
+        return self
+
+    def __exit__(self, *exc):
+        _core.set_grad_enabled(self._prev)
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Context manager (and decorator) in which ops record no gradients."""
+
+    _on = False
+
+
+class enable_grad(_GradMode):
+    """Context manager (and decorator) that switches gradient recording back on."""
+
+    _on = True

@@ -1,0 +1,187 @@
+//! Define-by-run autograd. An op whose inputs require a gradient records a Node on its output:
+//! the inputs and a gradient rule written with tensor ops. `backward` walks the recorded graph
+//! once in reverse topological order and frees it as it goes (unless asked to keep it).
+use crate::bail;
+use crate::error::{fmt_shape, Result};
+use crate::ops;
+use crate::tensor::Tensor;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// grad_rule(output gradient, inputs, output) -> one gradient (or None) per input.
+pub type GradRule = Box<dyn Fn(&Tensor, &[Tensor], &Tensor) -> Result<Vec<Option<Tensor>>> + Send + Sync>;
+
+pub struct Node {
+    pub name: &'static str,
+    pub inputs: Vec<Tensor>,
+    pub rule: GradRule,
+}
+
+thread_local! {
+    static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
+}
+
+pub fn is_grad_enabled() -> bool {
+    GRAD_ENABLED.with(|g| g.get())
+}
+
+/// Sets whether ops record gradients; returns the previous setting.
+pub fn set_grad_enabled(on: bool) -> bool {
+    GRAD_ENABLED.with(|g| g.replace(on))
+}
+
+/// Runs `f` with recording switched off.
+pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
+    let prev = set_grad_enabled(false);
+    let r = f();
+    set_grad_enabled(prev);
+    r
+}
+
+/// Whether an op over these inputs must record a node.
+pub fn needs_grad(inputs: &[&Tensor]) -> bool {
+    is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())
+}
+
+/// Attaches the gradient rule to a freshly computed output if any input requires a gradient.
+pub fn record(
+    name: &'static str,
+    out: Tensor,
+    inputs: &[&Tensor],
+    rule: impl Fn(&Tensor, &[Tensor], &Tensor) -> Result<Vec<Option<Tensor>>> + Send + Sync + 'static,
+) -> Tensor {
+    if !needs_grad(inputs) {
+        return out;
+    }
+    let mut out = out;
+    let inner = match Arc::get_mut(&mut out.0) {
+        Some(i) => i,
+        None => return out, // shared already (an op that returned its input): nothing to attach
+    };
+    inner.from_op = true;
+    inner.requires_grad = true.into();
+    inner.node = std::sync::Mutex::new(Some(Arc::new(Node {
+        name,
+        inputs: inputs.iter().map(|t| (*t).clone()).collect(),
+        rule: Box::new(rule),
+    })));
+    out
+}
+
+fn key(t: &Tensor) -> usize {
+    Arc::as_ptr(&t.0) as usize
+}
+
+fn node_of(t: &Tensor) -> Option<Arc<Node>> {
+    t.0.node.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Reverse-mode sweep from `root`. Leaf tensors that require a gradient accumulate it in `.grad`.
+pub fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) -> Result<()> {
+    if !root.requires_grad() {
+        bail!(Value, "backward: the tensor does not require a gradient (create its inputs with requires_grad=True)");
+    }
+    let seed = match gradient {
+        Some(g) => {
+            if g.shape() != root.shape() {
+                bail!(
+                    Shape,
+                    "backward: gradient of shape {} does not match the tensor's shape {}",
+                    fmt_shape(g.shape()),
+                    fmt_shape(root.shape())
+                );
+            }
+            g.convert(root.dtype())
+        }
+        None => {
+            if root.numel() != 1 {
+                bail!(
+                    Value,
+                    "backward: a gradient can be implied only for a scalar output; got shape {}, pass gradient=",
+                    fmt_shape(root.shape())
+                );
+            }
+            Tensor::full(root.shape(), 1.0, root.dtype())
+        }
+    };
+    // Topological order by iterative depth-first search (deep graphs must not overflow the stack).
+    let mut order: Vec<Tensor> = Vec::new();
+    let mut seen: HashSet<usize> = HashSet::new();
+    let mut stack: Vec<(Tensor, bool)> = vec![(root.clone(), false)];
+    while let Some((t, expanded)) = stack.pop() {
+        if expanded {
+            order.push(t);
+            continue;
+        }
+        if !seen.insert(key(&t)) {
+            continue;
+        }
+        let node = node_of(&t);
+        if node.is_none() && !t.is_leaf() {
+            bail!(
+                Value,
+                "backward: the graph through this tensor was already freed by an earlier backward(); \
+                 recompute the forward pass, or call backward(retain_graph=True) the first time"
+            );
+        }
+        stack.push((t.clone(), true));
+        if let Some(node) = node {
+            for inp in &node.inputs {
+                if inp.requires_grad() && !seen.contains(&key(inp)) {
+                    stack.push((inp.clone(), false));
+                }
+            }
+        }
+    }
+    let prev = set_grad_enabled(false);
+    let result = sweep(order, root, seed, retain_graph);
+    set_grad_enabled(prev);
+    result
+}
+
+fn sweep(order: Vec<Tensor>, root: &Tensor, seed: Tensor, retain_graph: bool) -> Result<()> {
+    let mut grads: HashMap<usize, Tensor> = HashMap::new();
+    grads.insert(key(root), seed);
+    for t in order.iter().rev() {
+        let Some(g) = grads.remove(&key(t)) else { continue };
+        let node = if retain_graph {
+            node_of(t)
+        } else {
+            t.0.node.lock().unwrap_or_else(|e| e.into_inner()).take()
+        };
+        let Some(node) = node else {
+            // a leaf: accumulate into .grad
+            let acc = match t.grad() {
+                Some(old) => ops::add(&old, &g)?,
+                None => g,
+            };
+            t.set_grad(Some(acc));
+            continue;
+        };
+        let in_grads = (node.rule)(&g, &node.inputs, t)?;
+        for (inp, ig) in node.inputs.iter().zip(in_grads) {
+            let Some(ig) = ig else { continue };
+            if !inp.requires_grad() {
+                continue;
+            }
+            if ig.shape() != inp.shape() {
+                bail!(
+                    Shape,
+                    "backward of {}: gradient shape {} does not match input shape {} (engine bug)",
+                    node.name,
+                    fmt_shape(ig.shape()),
+                    fmt_shape(inp.shape())
+                );
+            }
+            let ig = ig.convert(inp.dtype());
+            let k = key(inp);
+            let acc = match grads.remove(&k) {
+                Some(old) => ops::add(&old, &ig)?,
+                None => ig,
+            };
+            grads.insert(k, acc);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! 2-D max and average pooling on NHWC data. Max pooling keeps the flat input index of each
+//! window's maximum, so its backward pass is a scatter.
+use rayon::prelude::*;
+
+#[derive(Clone, Copy, Debug)]
+pub struct PoolGeom {
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+    pub ph: usize,
+    pub pw: usize,
+    pub sh: usize,
+    pub sw: usize,
+    pub pt: usize,
+    pub pl: usize,
+    pub oh: usize,
+    pub ow: usize,
+}
+
+impl PoolGeom {
+    /// The window of output (oy, ox), clipped to the image: rows y0..y1, cols x0..x1.
+    #[inline]
+    fn window(&self, oy: usize, ox: usize) -> (usize, usize, usize, usize) {
+        let y0 = (oy * self.sh) as isize - self.pt as isize;
+        let x0 = (ox * self.sw) as isize - self.pl as isize;
+        let y1 = (y0 + self.ph as isize).min(self.h as isize);
+        let x1 = (x0 + self.pw as isize).min(self.w as isize);
+        (y0.max(0) as usize, y1.max(0) as usize, x0.max(0) as usize, x1.max(0) as usize)
+    }
+}
+
+/// Max pooling: values and the flat index (into x) of each maximum. NaN wins, as in NumPy.
+pub fn max_pool<T: Copy + PartialOrd + Default + Send + Sync>(x: &[T], g: &PoolGeom) -> (Vec<T>, Vec<i64>) {
+    let (img_in, img_out) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
+    let mut vals = vec![T::default(); g.n * img_out];
+    let mut idx = vec![0i64; g.n * img_out];
+    vals.par_chunks_mut(img_out.max(1)).zip(idx.par_chunks_mut(img_out.max(1))).enumerate().for_each(|(i, (v, ix))| {
+        let base = i * img_in;
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let (y0, y1, x0, x1) = g.window(oy, ox);
+                let o = (oy * g.ow + ox) * g.c;
+                for ch in 0..g.c {
+                    let mut best: Option<(T, usize)> = None;
+                    for yy in y0..y1 {
+                        for xx in x0..x1 {
+                            let j = (yy * g.w + xx) * g.c + ch;
+                            let val = x[base + j];
+                            #[allow(clippy::eq_op)]
+                            let take = match best {
+                                None => true,
+                                Some((b, _)) => b == b && (val != val || val > b),
+                            };
+                            if take {
+                                best = Some((val, j));
+                            }
+                        }
+                    }
+                    let (bv, bj) = best.unwrap_or((T::default(), 0));
+                    v[o + ch] = bv;
+                    ix[o + ch] = (base + bj) as i64;
+                }
+            }
+        }
+    });
+    (vals, idx)
+}
+
+/// Average pooling over the part of each window inside the image (padding is not counted).
+pub fn avg_pool<T: num_traits::Float + Default + Send + Sync>(x: &[T], g: &PoolGeom) -> Vec<T> {
+    let (img_in, img_out) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
+    let mut out = vec![T::default(); g.n * img_out];
+    out.par_chunks_mut(img_out.max(1)).enumerate().for_each(|(i, v)| {
+        let xi = &x[i * img_in..];
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let (y0, y1, x0, x1) = g.window(oy, ox);
+                let cnt = T::from(((y1 - y0) * (x1 - x0)).max(1)).unwrap_or_else(T::one);
+                let o = &mut v[(oy * g.ow + ox) * g.c..][..g.c];
+                o.fill(T::zero());
+                for yy in y0..y1 {
+                    for xx in x0..x1 {
+                        for (d, &s) in o.iter_mut().zip(&xi[(yy * g.w + xx) * g.c..][..g.c]) {
+                            *d = *d + s;
+                        }
+                    }
+                }
+                o.iter_mut().for_each(|d| *d = *d / cnt);
+            }
+        }
+    });
+    out
+}
+
+/// Gradient of average pooling: each output gradient spread evenly over its window.
+pub fn avg_pool_backward<T: num_traits::Float + Default + Send + Sync>(dy: &[T], g: &PoolGeom) -> Vec<T> {
+    let (img_in, img_out) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
+    let mut dx = vec![T::default(); g.n * img_in];
+    dx.par_chunks_mut(img_in.max(1)).enumerate().for_each(|(i, d)| {
+        let dyi = &dy[i * img_out..];
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let (y0, y1, x0, x1) = g.window(oy, ox);
+                let cnt = T::from(((y1 - y0) * (x1 - x0)).max(1)).unwrap_or_else(T::one);
+                let src = &dyi[(oy * g.ow + ox) * g.c..][..g.c];
+                for yy in y0..y1 {
+                    for xx in x0..x1 {
+                        for (t, &s) in d[(yy * g.w + xx) * g.c..][..g.c].iter_mut().zip(src) {
+                            *t = *t + s / cnt;
+                        }
+                    }
+                }
+            }
+        }
+    });
+    dx
+}

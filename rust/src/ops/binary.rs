@@ -1,0 +1,232 @@
+//! Elementwise binary ops with NumPy broadcasting and dtype promotion, comparisons, where, clip.
+use super::{read2, reduce::sum_to, shape::cast, unary};
+use crate::autograd::record;
+use crate::bail;
+use crate::cpu::elementwise::{map2, map3};
+use crate::dtype::DType;
+use crate::error::{fmt_shape, Result};
+use crate::layout::{broadcast_shapes, Layout};
+use crate::storage::Elem;
+use crate::tensor::Tensor;
+use crate::{with_dtype, with_float};
+use num_traits::Float;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Binary {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Maximum,
+    Minimum,
+    FloorDiv,
+    Mod,
+}
+
+impl Binary {
+    pub fn name(self) -> &'static str {
+        match self {
+            Binary::Add => "add",
+            Binary::Sub => "subtract",
+            Binary::Mul => "multiply",
+            Binary::Div => "divide",
+            Binary::Pow => "power",
+            Binary::Maximum => "maximum",
+            Binary::Minimum => "minimum",
+            Binary::FloorDiv => "floor_divide",
+            Binary::Mod => "mod",
+        }
+    }
+
+    fn float<T: Float + Elem>(self, a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Vec<T> {
+        match self {
+            Binary::Add => map2(a, la, b, lb, |x, y| x + y),
+            Binary::Sub => map2(a, la, b, lb, |x, y| x - y),
+            Binary::Mul => map2(a, la, b, lb, |x, y| x * y),
+            Binary::Div => map2(a, la, b, lb, |x, y| x / y),
+            Binary::Pow => map2(a, la, b, lb, |x, y| x.powf(y)),
+            // NaN propagates, as in NumPy's maximum/minimum
+            Binary::Maximum => map2(a, la, b, lb, |x, y| if x >= y || x.is_nan() { x } else { y }),
+            Binary::Minimum => map2(a, la, b, lb, |x, y| if x <= y || x.is_nan() { x } else { y }),
+            Binary::FloorDiv => map2(a, la, b, lb, |x, y| (x / y).floor()),
+            Binary::Mod => map2(a, la, b, lb, |x, y| {
+                let r = x % y;
+                if r != T::zero() && ((r < T::zero()) != (y < T::zero())) { r + y } else { r }
+            }),
+        }
+    }
+
+    fn int(self, a: &[i64], la: &Layout, b: &[i64], lb: &Layout) -> Vec<i64> {
+        match self {
+            Binary::Add => map2(a, la, b, lb, |x, y| x.wrapping_add(y)),
+            Binary::Sub => map2(a, la, b, lb, |x, y| x.wrapping_sub(y)),
+            Binary::Mul => map2(a, la, b, lb, |x, y| x.wrapping_mul(y)),
+            Binary::Pow => map2(a, la, b, lb, |x, y| x.wrapping_pow(y.clamp(0, u32::MAX as i64) as u32)),
+            Binary::Maximum => map2(a, la, b, lb, |x, y| x.max(y)),
+            Binary::Minimum => map2(a, la, b, lb, |x, y| x.min(y)),
+            // Python's floor semantics; division by zero gives 0, as NumPy does
+            Binary::FloorDiv | Binary::Div => map2(a, la, b, lb, |x, y| {
+                if y == 0 { 0 } else { x.wrapping_div(y) - ((x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0))) as i64 }
+            }),
+            Binary::Mod => map2(a, la, b, lb, |x, y| {
+                if y == 0 { 0 } else { let r = x.wrapping_rem(y); if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r } }
+            }),
+        }
+    }
+
+    /// Gradients of the inputs from the output gradient g (before summing back to input shapes).
+    fn grad(self, g: &Tensor, a: &Tensor, b: &Tensor, out: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let (ra, rb) = (a.requires_grad(), b.requires_grad());
+        Ok(match self {
+            Binary::Add => (Some(g.clone()), Some(g.clone())),
+            Binary::Sub => (Some(g.clone()), if rb { Some(unary::neg(g)?) } else { None }),
+            Binary::Mul => (
+                if ra { Some(mul(g, b)?) } else { None },
+                if rb { Some(mul(g, a)?) } else { None },
+            ),
+            Binary::Div => (
+                if ra { Some(div(g, b)?) } else { None },
+                if rb { Some(unary::neg(&div(&mul(g, out)?, b)?)?) } else { None },
+            ),
+            Binary::Pow => (
+                // d/da a^b = b * a^(b-1)
+                if ra { Some(mul(g, &mul(b, &binary(Binary::Pow, a, &sub(b, &Tensor::scalar(1.0, b.dtype()))?)?)?)?) } else { None },
+                // d/db a^b = a^b * ln(a), taken as 0 where a <= 0
+                if rb {
+                    let pos = compare(Compare::Gt, a, &Tensor::scalar(0.0, a.dtype()))?;
+                    let safe_a = where_(&pos, a, &Tensor::scalar(1.0, a.dtype()))?;
+                    Some(mul(g, &mul(out, &unary::log(&safe_a)?)?)?)
+                } else { None },
+            ),
+            Binary::Maximum | Binary::Minimum => {
+                // the gradient goes to the selected input (to a on ties)
+                let cmp = if self == Binary::Maximum { Compare::Ge } else { Compare::Le };
+                let pick_a = cast(&compare(cmp, a, b)?, g.dtype())?;
+                let ga = mul(g, &pick_a)?;
+                let gb = sub(g, &ga)?;
+                (Some(ga), Some(gb))
+            }
+            Binary::FloorDiv | Binary::Mod => {
+                // floor_divide is piecewise constant; a mod b = a - floor(a/b) * b
+                let gb = if self == Binary::Mod && rb { Some(unary::neg(&mul(g, &binary(Binary::FloorDiv, a, b)?)?)?) } else { None };
+                (if self == Binary::Mod { Some(g.clone()) } else { None }, gb)
+            }
+        })
+    }
+}
+
+/// The dtype a binary op computes in: true division of integers gives float32 (as in Keras).
+fn compute_dtype(op: Binary, a: DType, b: DType) -> DType {
+    let d = DType::promote(a, b);
+    match (op, d) {
+        (Binary::Div, d) if !d.is_float() => DType::F32,
+        (_, DType::Bool | DType::U8) => DType::I64,
+        (_, d) => d,
+    }
+}
+
+/// Broadcast both operands' layouts to their common shape.
+pub(crate) fn broadcast_pair(op: &str, a: &Tensor, b: &Tensor) -> Result<(Vec<usize>, Layout, Layout)> {
+    let shape = broadcast_shapes(op, a.shape(), b.shape())?;
+    let la = a.layout().broadcast_to(op, &shape)?;
+    let lb = b.layout().broadcast_to(op, &shape)?;
+    Ok((shape, la, lb))
+}
+
+pub fn binary(op: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let dt = compute_dtype(op, a.dtype(), b.dtype());
+    let (shape, la, lb) = broadcast_pair(op.name(), a, b)?;
+    let (ac, bc) = (a.convert(dt), b.convert(dt));
+    if op == Binary::Pow && dt == DType::I64 && read2(&bc, &bc, |s: &[i64], _: &[i64]| {
+        crate::cpu::elementwise::map1(s, &lb, |y| y < 0).into_iter().any(|n| n)
+    }) {
+        bail!(Value, "power: integers to negative integer powers are not allowed; cast to float first");
+    }
+    let out = match dt {
+        DType::I64 => Tensor::from_vec(read2(&ac, &bc, |x: &[i64], y: &[i64]| op.int(x, &la, y, &lb)), &shape, dt),
+        _ => with_float!(dt, T => Tensor::from_vec(read2(&ac, &bc, |x: &[T], y: &[T]| op.float(x, &la, y, &lb)), &shape, dt)),
+    };
+    if !dt.is_float() {
+        return Ok(out);
+    }
+    Ok(record(op.name(), out, &[a, b], move |g, inp, out| {
+        let (a, b) = (&inp[0], &inp[1]);
+        let (ga, gb) = op.grad(g, a, b, out)?;
+        Ok(vec![
+            match ga { Some(t) if a.requires_grad() => Some(sum_to(&t, a.shape())?), _ => None },
+            match gb { Some(t) if b.requires_grad() => Some(sum_to(&t, b.shape())?), _ => None },
+        ])
+    }))
+}
+
+pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Add, a, b) }
+pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Sub, a, b) }
+pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Mul, a, b) }
+pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Div, a, b) }
+pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Pow, a, b) }
+pub fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Maximum, a, b) }
+pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Minimum, a, b) }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compare {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// Comparison giving a bool tensor (no gradient).
+pub fn compare(op: Compare, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let dt = DType::promote(a.dtype(), b.dtype());
+    let (shape, la, lb) = broadcast_pair("compare", a, b)?;
+    let (ac, bc) = (a.convert(dt), b.convert(dt));
+    let v = with_dtype!(dt, T => read2(&ac, &bc, |x: &[T], y: &[T]| match op {
+        Compare::Eq => map2(x, &la, y, &lb, |p, q| (p == q) as u8),
+        Compare::Ne => map2(x, &la, y, &lb, |p, q| (p != q) as u8),
+        Compare::Lt => map2(x, &la, y, &lb, |p, q| (p < q) as u8),
+        Compare::Le => map2(x, &la, y, &lb, |p, q| (p <= q) as u8),
+        Compare::Gt => map2(x, &la, y, &lb, |p, q| (p > q) as u8),
+        Compare::Ge => map2(x, &la, y, &lb, |p, q| (p >= q) as u8),
+    }));
+    Ok(Tensor::from_vec(v, &shape, DType::Bool))
+}
+
+/// where(condition, x1, x2): x1 where the condition holds, else x2; all three broadcast.
+pub fn where_(cond: &Tensor, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
+    let s = broadcast_shapes("where", cond.shape(), x1.shape())?;
+    let shape = broadcast_shapes("where", &s, x2.shape()).map_err(|_| {
+        crate::error::Error::Shape(format!(
+            "where: shapes {}, {} and {} cannot be broadcast together",
+            fmt_shape(cond.shape()), fmt_shape(x1.shape()), fmt_shape(x2.shape())
+        ))
+    })?;
+    let dt = DType::promote(x1.dtype(), x2.dtype());
+    let (c, a, b) = (cond.convert(DType::Bool), x1.convert(dt), x2.convert(dt));
+    let (lc, la, lb) = (
+        c.layout().broadcast_to("where", &shape)?,
+        a.layout().broadcast_to("where", &shape)?,
+        b.layout().broadcast_to("where", &shape)?,
+    );
+    let out = with_dtype!(dt, T => {
+        let gc = c.storage().read();
+        let v = read2(&a, &b, |xa: &[T], xb: &[T]| map3(u8::slice(&gc), &lc, xa, &la, xb, &lb, |m, p, q| if m != 0 { p } else { q }));
+        Tensor::from_vec(v, &shape, dt)
+    });
+    if !dt.is_float() {
+        return Ok(out);
+    }
+    Ok(record("where", out, &[x1, x2], move |g, inp, _| {
+        let zero = Tensor::scalar(0.0, g.dtype());
+        let ga = if inp[0].requires_grad() { Some(sum_to(&where_(&c, g, &zero)?, inp[0].shape())?) } else { None };
+        let gb = if inp[1].requires_grad() { Some(sum_to(&where_(&c, &zero, g)?, inp[1].shape())?) } else { None };
+        Ok(vec![ga, gb])
+    }))
+}
+
+/// clip(x, x_min, x_max) = minimum(maximum(x, x_min), x_max); the gradient passes inside the range.
+pub fn clip(x: &Tensor, lo: &Tensor, hi: &Tensor) -> Result<Tensor> {
+    minimum(&maximum(x, lo)?, hi)
+}

@@ -1,0 +1,316 @@
+//! Neural-network ops: softmax, log_softmax, logsumexp, the crossentropies, conv and pooling.
+use super::{binary::*, index::*, reduce::*, shape::*, unary::*, FloatElem};
+use crate::autograd::{no_grad, record};
+use crate::bail;
+use crate::cpu::{conv, pool};
+use crate::dtype::DType;
+use crate::error::{fmt_shape, Result};
+use crate::layout::norm_axis;
+use crate::tensor::Tensor;
+use crate::with_float;
+use rayon::prelude::*;
+
+/// Keras's epsilon for clipping probabilities.
+pub const EPSILON: f64 = 1e-7;
+
+fn softmax_rows<T: FloatElem>(x: &[T], n: usize, log: bool) -> Vec<T> {
+    let mut out = vec![T::zero(); x.len()];
+    if n == 0 {
+        return out;
+    }
+    let row = |(src, dst): (&[T], &mut [T])| {
+        let m = src.iter().fold(T::neg_infinity(), |a, &b| if b > a || b != b { b } else { a });
+        let m = if m.is_finite() { m } else { T::zero() };
+        let mut s = T::zero();
+        for (d, &v) in dst.iter_mut().zip(src) {
+            *d = (v - m).exp();
+            s = s + *d;
+        }
+        if log {
+            let ls = s.ln() + m;
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = v - ls;
+            }
+        } else {
+            let inv = T::one() / s;
+            dst.iter_mut().for_each(|d| *d = *d * inv);
+        }
+    };
+    if x.len() >= crate::cpu::PAR_MIN {
+        x.par_chunks(n).zip(out.par_chunks_mut(n)).for_each(row);
+    } else {
+        x.chunks(n).zip(out.chunks_mut(n)).for_each(row);
+    }
+    out
+}
+
+fn softmax_impl(x: &Tensor, axis: isize, log: bool) -> Result<Tensor> {
+    let name = if log { "log_softmax" } else { "softmax" };
+    if x.ndim() == 0 {
+        bail!(Value, "{name}: needs at least a 1-D tensor");
+    }
+    let ax = norm_axis(name, axis, x.ndim())?;
+    let last = x.ndim() - 1;
+    if ax != last {
+        let moved = swapaxes(x, ax as isize, last as isize)?;
+        return swapaxes(&softmax_impl(&moved, -1, log)?, ax as isize, last as isize);
+    }
+    let xf = cast(x, x.dtype().to_float())?;
+    let dt = xf.dtype();
+    let n = x.shape()[last];
+    let out = with_float!(dt, T => Tensor::from_vec(xf.with_contiguous(|s: &[T]| softmax_rows(s, n, log)), x.shape(), dt));
+    Ok(record(name, out, &[&xf], move |g, _, y| {
+        let gx = no_grad(|| -> Result<Tensor> {
+            if log {
+                // d log_softmax: g - softmax * sum(g)
+                sub(g, &mul(&exp(y)?, &sum(g, Some(&[-1]), true)?)?)
+            } else {
+                // d softmax: y * (g - sum(g * y))
+                mul(y, &sub(g, &sum(&mul(g, y)?, Some(&[-1]), true)?)?)
+            }
+        })?;
+        Ok(vec![Some(gx)])
+    }))
+}
+
+pub fn softmax(x: &Tensor, axis: isize) -> Result<Tensor> {
+    softmax_impl(x, axis, false)
+}
+
+pub fn log_softmax(x: &Tensor, axis: isize) -> Result<Tensor> {
+    softmax_impl(x, axis, true)
+}
+
+/// log(sum(exp(x))) over axes, computed around the maximum so it never overflows.
+pub fn logsumexp(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
+    let xf = cast(x, x.dtype().to_float())?;
+    let m = no_grad(|| -> Result<Tensor> {
+        let m = max(&xf, axes, true)?;
+        let finite = compare(Compare::Eq, &sub(&m, &m)?, &Tensor::scalar(0.0, m.dtype()))?;
+        where_(&finite, &m, &Tensor::scalar(0.0, m.dtype()))
+    })?;
+    let s = log(&sum(&exp(&sub(&xf, &m)?)?, axes, true)?)?;
+    let out = add(&s, &m)?;
+    if keepdims {
+        Ok(out)
+    } else {
+        let ax = crate::layout::norm_axes("logsumexp", axes, x.ndim())?;
+        let keep: Vec<usize> = (0..x.ndim()).filter(|d| !ax.contains(d)).map(|d| x.shape()[d]).collect();
+        reshape_to(&out, &keep)
+    }
+}
+
+fn check_same_shape(op: &str, target: &Tensor, output: &Tensor) -> Result<()> {
+    if target.shape() != output.shape() {
+        bail!(
+            Shape,
+            "{op}: target and output must have the same shape, got {} and {}",
+            fmt_shape(target.shape()),
+            fmt_shape(output.shape())
+        );
+    }
+    Ok(())
+}
+
+fn float_like(t: &Tensor, like: &Tensor) -> Result<Tensor> {
+    cast(t, like.dtype())
+}
+
+/// Elementwise binary crossentropy (no reduction), as keras.ops.binary_crossentropy.
+pub fn binary_crossentropy(target: &Tensor, output: &Tensor, from_logits: bool) -> Result<Tensor> {
+    check_same_shape("binary_crossentropy", target, output)?;
+    let x = cast(output, output.dtype().to_float())?;
+    let t = float_like(target, &x)?;
+    let one = Tensor::scalar(1.0, x.dtype());
+    if from_logits {
+        // max(x, 0) - x * t + log(1 + exp(-|x|))
+        let zero = Tensor::scalar(0.0, x.dtype());
+        add(&sub(&maximum(&x, &zero)?, &mul(&x, &t)?)?, &log1p(&exp(&neg(&abs(&x)?)?)?)?)
+    } else {
+        let p = clip(&x, &Tensor::scalar(EPSILON, x.dtype()), &Tensor::scalar(1.0 - EPSILON, x.dtype()))?;
+        let a = mul(&t, &log(&p)?)?;
+        let b = mul(&sub(&one, &t)?, &log(&sub(&one, &p)?)?)?;
+        neg(&add(&a, &b)?)
+    }
+}
+
+/// Categorical crossentropy along `axis` (the class axis is reduced).
+pub fn categorical_crossentropy(target: &Tensor, output: &Tensor, from_logits: bool, axis: isize) -> Result<Tensor> {
+    check_same_shape("categorical_crossentropy", target, output)?;
+    if output.ndim() == 0 {
+        bail!(Value, "categorical_crossentropy: output must have at least one dimension");
+    }
+    let x = cast(output, output.dtype().to_float())?;
+    let t = float_like(target, &x)?;
+    let logp = if from_logits {
+        log_softmax(&x, axis)?
+    } else {
+        let p = div(&x, &sum(&x, Some(&[axis]), true)?)?;
+        log(&clip(&p, &Tensor::scalar(EPSILON, x.dtype()), &Tensor::scalar(1.0 - EPSILON, x.dtype()))?)?
+    };
+    neg(&sum(&mul(&t, &logp)?, Some(&[axis]), false)?)
+}
+
+/// Sparse categorical crossentropy: integer labels index the class axis of `output`.
+pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_logits: bool, axis: isize) -> Result<Tensor> {
+    if output.ndim() == 0 {
+        bail!(Value, "sparse_categorical_crossentropy: output must have at least one dimension");
+    }
+    let ax = norm_axis("sparse_categorical_crossentropy", axis, output.ndim())?;
+    let mut expect = output.shape().to_vec();
+    let classes = expect.remove(ax);
+    // labels of shape (..., 1) are accepted too, as Keras does
+    let target = if target.ndim() == output.ndim() && target.shape()[target.ndim() - 1] == 1 {
+        squeeze(target, Some(&[-1]))?
+    } else {
+        target.clone()
+    };
+    if target.shape() != expect.as_slice() {
+        bail!(
+            Shape,
+            "sparse_categorical_crossentropy: labels of shape {} do not fit output of shape {} (expected labels of shape {})",
+            fmt_shape(target.shape()),
+            fmt_shape(output.shape()),
+            fmt_shape(&expect)
+        );
+    }
+    let labels = target.convert(DType::I64);
+    let lv: Vec<i64> = labels.to_vec();
+    if let Some(bad) = lv.iter().find(|&&l| l < 0 || l as usize >= classes) {
+        bail!(Value, "sparse_categorical_crossentropy: label {bad} is out of range for {classes} classes (valid: 0 to {})", classes as i64 - 1);
+    }
+    let x = cast(output, output.dtype().to_float())?;
+    let oh = one_hot(&labels, classes, x.dtype())?;
+    let oh = if ax == x.ndim() - 1 { oh } else { swapaxes(&oh, -1, ax as isize)? };
+    categorical_crossentropy(&oh, &x, from_logits, ax as isize)
+}
+
+/// Resolves "valid" / "same" padding for one spatial dim: (output size, padding before).
+pub fn pad_geometry(op: &str, padding: &str, n: usize, k: usize, s: usize, d: usize) -> Result<(usize, usize)> {
+    let span = d * (k - 1) + 1;
+    match padding {
+        "valid" => Ok((if n >= span { (n - span) / s + 1 } else { 0 }, 0)),
+        "same" => {
+            let out = n.div_ceil(s);
+            let total = ((out.max(1) - 1) * s + span).saturating_sub(n);
+            Ok((out, total / 2))
+        }
+        other => bail!(Value, "{op}: padding must be 'valid' or 'same', got '{other}'"),
+    }
+}
+
+/// 2-D convolution of NHWC inputs with a (kh, kw, in, out) kernel; 1-D inputs (N, W, C) with a
+/// (kw, in, out) kernel go through the same code with a height of 1.
+pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str, dilation: [usize; 2]) -> Result<Tensor> {
+    if inputs.ndim() == 3 && kernel.ndim() == 3 {
+        let x = expand_dims(inputs, 1)?;
+        let k = expand_dims(kernel, 0)?;
+        let y = conv(&x, &k, [1, strides[1]], padding, [1, dilation[1]])?;
+        return squeeze(&y, Some(&[1]));
+    }
+    if inputs.ndim() != 4 || kernel.ndim() != 4 {
+        bail!(
+            Shape,
+            "conv: expected inputs (batch, height, width, channels) and kernel (kh, kw, in, out), got {} and {}",
+            fmt_shape(inputs.shape()),
+            fmt_shape(kernel.shape())
+        );
+    }
+    let (xs, ks) = (inputs.shape(), kernel.shape());
+    if xs[3] != ks[2] {
+        bail!(Shape, "conv: inputs {} have {} channels but kernel {} expects {}", fmt_shape(xs), xs[3], fmt_shape(ks), ks[2]);
+    }
+    if strides.contains(&0) || dilation.contains(&0) {
+        bail!(Value, "conv: strides {strides:?} and dilation_rate {dilation:?} must be positive");
+    }
+    if ks[0] == 0 || ks[1] == 0 {
+        bail!(Shape, "conv: kernel {} has an empty window", fmt_shape(ks));
+    }
+    let (oh, pt) = pad_geometry("conv", padding, xs[1], ks[0], strides[0], dilation[0])?;
+    let (ow, pl) = pad_geometry("conv", padding, xs[2], ks[1], strides[1], dilation[1])?;
+    let g = conv::Geom {
+        n: xs[0], h: xs[1], w: xs[2], c: xs[3], kh: ks[0], kw: ks[1], o: ks[3],
+        sh: strides[0], sw: strides[1], dh: dilation[0], dw: dilation[1], pt, pl, oh, ow,
+    };
+    let dt = DType::promote(inputs.dtype(), kernel.dtype()).to_float();
+    let (x, k) = (inputs.convert(dt).contiguous_data(), kernel.convert(dt).contiguous_data());
+    let out = with_float!(dt, T => {
+        let v = x.with_contiguous(|xv: &[T]| k.with_contiguous(|kv: &[T]| conv::forward(xv, kv, &g)));
+        Tensor::from_vec(v, &[g.n, oh, ow, g.o], dt)
+    });
+    Ok(record("conv", out, &[inputs, kernel], move |gy, inp, _| {
+        let gy = gy.contiguous_data();
+        let gx = if inp[0].requires_grad() {
+            Some(with_float!(dt, T => {
+                let v = gy.with_contiguous(|d: &[T]| k.with_contiguous(|kv: &[T]| conv::backward_input(d, kv, &g)));
+                Tensor::from_vec(v, &[g.n, g.h, g.w, g.c], dt)
+            }))
+        } else { None };
+        let gk = if inp[1].requires_grad() {
+            Some(with_float!(dt, T => {
+                let v = x.with_contiguous(|xv: &[T]| gy.with_contiguous(|d: &[T]| conv::backward_weight(xv, d, &g)));
+                Tensor::from_vec(v, &[g.kh, g.kw, g.c, g.o], dt)
+            }))
+        } else { None };
+        Ok(vec![gx, gk])
+    }))
+}
+
+fn pool_geom(op: &str, x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<pool::PoolGeom> {
+    if x.ndim() != 4 {
+        bail!(Shape, "{op}: expected inputs (batch, height, width, channels), got {}", fmt_shape(x.shape()));
+    }
+    if pool_size.contains(&0) || strides.contains(&0) {
+        bail!(Value, "{op}: pool_size {pool_size:?} and strides {strides:?} must be positive");
+    }
+    let s = x.shape();
+    let (oh, pt) = pad_geometry(op, padding, s[1], pool_size[0], strides[0], 1)?;
+    let (ow, pl) = pad_geometry(op, padding, s[2], pool_size[1], strides[1], 1)?;
+    Ok(pool::PoolGeom {
+        n: s[0], h: s[1], w: s[2], c: s[3], ph: pool_size[0], pw: pool_size[1],
+        sh: strides[0], sw: strides[1], pt, pl, oh, ow,
+    })
+}
+
+/// Applies a 4-D pool to 3-D (N, W, C) inputs through a height of 1.
+fn pool_1d(
+    x: &Tensor,
+    pool_size: [usize; 2],
+    strides: [usize; 2],
+    padding: &str,
+    f: fn(&Tensor, [usize; 2], [usize; 2], &str) -> Result<Tensor>,
+) -> Result<Tensor> {
+    let y = f(&expand_dims(x, 1)?, [1, pool_size[1]], [1, strides[1]], padding)?;
+    squeeze(&y, Some(&[1]))
+}
+
+pub fn max_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<Tensor> {
+    if x.ndim() == 3 {
+        return pool_1d(x, pool_size, strides, padding, max_pool);
+    }
+    let g = pool_geom("max_pool", x, pool_size, strides, padding)?;
+    let xc = x.contiguous_data();
+    let shape = [g.n, g.oh, g.ow, g.c];
+    let (out, idx) = crate::with_dtype!(x.dtype(), T => {
+        let (v, i) = xc.with_contiguous(|s: &[T]| pool::max_pool(s, &g));
+        (Tensor::from_vec(v, &shape, x.dtype()), Tensor::from_vec(i, &shape, DType::I64))
+    });
+    if !x.dtype().is_float() {
+        return Ok(out);
+    }
+    Ok(record("max_pool", out, &[x], move |gy, inp, _| Ok(vec![Some(scatter_add_flat(gy, &idx, inp[0].shape())?)])))
+}
+
+pub fn average_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<Tensor> {
+    if x.ndim() == 3 {
+        return pool_1d(x, pool_size, strides, padding, average_pool);
+    }
+    let g = pool_geom("average_pool", x, pool_size, strides, padding)?;
+    let xf = cast(x, x.dtype().to_float())?;
+    let dt = xf.dtype();
+    let out = with_float!(dt, T => Tensor::from_vec(xf.with_contiguous(|s: &[T]| pool::avg_pool(s, &g)), &[g.n, g.oh, g.ow, g.c], dt));
+    Ok(record("average_pool", out, &[&xf], move |gy, _, _| {
+        let v = with_float!(dt, T => Tensor::from_vec(gy.with_contiguous(|s: &[T]| pool::avg_pool_backward(s, &g)), &[g.n, g.h, g.w, g.c], dt));
+        Ok(vec![Some(v)])
+    }))
+}

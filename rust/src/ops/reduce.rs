@@ -1,0 +1,179 @@
+//! Reductions: sum, mean, max, min, argmax, argmin, var, std, and sum_to (broadcast's adjoint).
+use super::{binary::*, shape::*, unary};
+use crate::autograd::record;
+use crate::bail;
+use crate::cpu::reduce::{reduce_inner, reduce_outer, Extreme, Reducer, Sum};
+use crate::dtype::DType;
+use crate::error::{fmt_shape, Result};
+use crate::layout::{norm_axes, numel};
+use crate::tensor::Tensor;
+use crate::with_dtype;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Sum,
+    Max,
+    Min,
+    ArgMax,
+    ArgMin,
+}
+
+/// Runs a reducer over `axes` (sorted, unique). Output shape = the kept dims.
+fn run<T: crate::storage::Elem, R: Reducer<T>>(x: &Tensor, axes: &[usize], r: &R) -> (Vec<R::Acc>, Vec<usize>) {
+    let nd = x.ndim();
+    let kept: Vec<usize> = (0..nd).filter(|d| !axes.contains(d)).collect();
+    let out_shape: Vec<usize> = kept.iter().map(|&d| x.shape()[d]).collect();
+    let m = numel(&out_shape);
+    let k: usize = axes.iter().map(|&d| x.shape()[d]).product();
+    let trailing = axes.iter().enumerate().all(|(i, &a)| a == nd - axes.len() + i);
+    let leading = axes.iter().enumerate().all(|(i, &a)| a == i);
+    if leading && !trailing && x.is_contiguous() {
+        let v = x.with_contiguous(|s: &[T]| reduce_outer(s, k, m, r));
+        return (v, out_shape);
+    }
+    let src = if trailing { x.clone() } else {
+        let perm: Vec<usize> = kept.iter().chain(axes.iter()).copied().collect();
+        x.with_layout(x.layout().permute(&perm))
+    };
+    let v = src.with_contiguous(|s: &[T]| reduce_inner(s, m, k, r));
+    (v, out_shape)
+}
+
+fn keep_shape(shape: &[usize], axes: &[usize]) -> Vec<usize> {
+    shape.iter().enumerate().map(|(i, &d)| if axes.contains(&i) { 1 } else { d }).collect()
+}
+
+/// The reduction without autograd; returns the result with reduced dims dropped.
+fn reduce_raw(x: &Tensor, axes: &[usize], kind: Kind, op: &str) -> Result<Tensor> {
+    if kind != Kind::Sum && axes.iter().any(|&a| x.shape()[a] == 0) {
+        bail!(Value, "{op}: zero-size tensor of shape {} has no {op} along the reduced axes", fmt_shape(x.shape()));
+    }
+    let dt = x.dtype();
+    Ok(match kind {
+        Kind::Sum => {
+            let dt = if dt.is_float() { dt } else { DType::I64 };
+            let xc = x.convert(dt);
+            match dt {
+                DType::F32 => { let (v, s) = run::<f32, _>(&xc, axes, &Sum); Tensor::from_vec(v, &s, dt) }
+                DType::F64 => { let (v, s) = run::<f64, _>(&xc, axes, &Sum); Tensor::from_vec(v, &s, dt) }
+                _ => { let (v, s) = run::<i64, _>(&xc, axes, &Sum); Tensor::from_vec(v, &s, dt) }
+            }
+        }
+        Kind::Max | Kind::Min | Kind::ArgMax | Kind::ArgMin => {
+            let r = Extreme { min: matches!(kind, Kind::Min | Kind::ArgMin) };
+            with_dtype!(dt, T => {
+                let (v, s) = run::<T, _>(x, axes, &r);
+                if matches!(kind, Kind::Max | Kind::Min) {
+                    Tensor::from_vec(v.into_iter().map(|a| a.0).collect::<Vec<T>>(), &s, dt)
+                } else {
+                    Tensor::from_vec(v.into_iter().map(|a| a.1 as i64).collect::<Vec<i64>>(), &s, DType::I64)
+                }
+            })
+        }
+    })
+}
+
+fn finish(out: Tensor, x_shape: &[usize], axes: &[usize], keepdims: bool) -> Result<Tensor> {
+    if keepdims { reshape_to(&out, &keep_shape(x_shape, axes)) } else { Ok(out) }
+}
+
+/// Sums g back to `shape` over the dims that broadcasting added or expanded.
+pub fn sum_to(g: &Tensor, shape: &[usize]) -> Result<Tensor> {
+    if g.shape() == shape {
+        return Ok(g.clone());
+    }
+    let lead = g.ndim() - shape.len();
+    let axes: Vec<isize> = (0..g.ndim())
+        .filter(|&d| d < lead || (shape[d - lead] == 1 && g.shape()[d] != 1))
+        .map(|d| d as isize)
+        .collect();
+    let s = sum(g, Some(&axes), false)?;
+    reshape_to(&s, shape)
+}
+
+pub fn sum(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
+    let ax = norm_axes("sum", axes, x.ndim())?;
+    let out = finish(reduce_raw(x, &ax, Kind::Sum, "sum")?, x.shape(), &ax, keepdims)?;
+    if !out.dtype().is_float() {
+        return Ok(out);
+    }
+    Ok(record("sum", out, &[x], move |g, inp, _| {
+        let gk = reshape_to(g, &keep_shape(inp[0].shape(), &ax))?;
+        Ok(vec![Some(broadcast_to(&gk, inp[0].shape())?)])
+    }))
+}
+
+pub fn mean(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
+    let ax = norm_axes("mean", axes, x.ndim())?;
+    let count: usize = ax.iter().map(|&a| x.shape()[a]).product();
+    let xf = cast(x, x.dtype().to_float())?;
+    let s = sum(&xf, axes, keepdims)?;
+    div(&s, &Tensor::scalar(count as f64, s.dtype()))
+}
+
+fn extreme(x: &Tensor, axes: Option<&[isize]>, keepdims: bool, min: bool) -> Result<Tensor> {
+    let op = if min { "min" } else { "max" };
+    let ax = norm_axes(op, axes, x.ndim())?;
+    let kind = if min { Kind::Min } else { Kind::Max };
+    let out = finish(reduce_raw(x, &ax, kind, op)?, x.shape(), &ax, keepdims)?;
+    if !out.dtype().is_float() {
+        return Ok(out);
+    }
+    Ok(record(op, out, &[x], move |g, inp, out| {
+        // the gradient is shared equally by the elements that hit the extreme
+        let ks = keep_shape(inp[0].shape(), &ax);
+        let hit = cast(&compare(Compare::Eq, &inp[0], &reshape_to(out, &ks)?)?, g.dtype())?;
+        let count = sum(&hit, Some(&ax.iter().map(|&a| a as isize).collect::<Vec<_>>()), true)?;
+        Ok(vec![Some(mul(&hit, &div(&reshape_to(g, &ks)?, &count)?)?)])
+    }))
+}
+
+pub fn max(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
+    extreme(x, axes, keepdims, false)
+}
+
+pub fn min(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
+    extreme(x, axes, keepdims, true)
+}
+
+/// Index of the largest (smallest) element along `axis`, or in the flattened tensor for None.
+pub fn argextreme(x: &Tensor, axis: Option<isize>, keepdims: bool, min: bool) -> Result<Tensor> {
+    let op = if min { "argmin" } else { "argmax" };
+    let kind = if min { Kind::ArgMin } else { Kind::ArgMax };
+    match axis {
+        None => {
+            if x.numel() == 0 {
+                bail!(Value, "{op}: attempt to get {op} of an empty tensor");
+            }
+            let flat = x.with_layout(crate::layout::Layout::contiguous(&[x.numel()]));
+            let flat = if x.is_contiguous() { flat } else { x.contiguous_data().with_layout(flat.layout().clone()) };
+            let out = reduce_raw(&flat, &[0], kind, op)?;
+            if keepdims { reshape_to(&out, &vec![1; x.ndim()]) } else { Ok(out) }
+        }
+        Some(a) => {
+            let ax = norm_axes(op, Some(&[a]), x.ndim())?;
+            finish(reduce_raw(x, &ax, kind, op)?, x.shape(), &ax, keepdims)
+        }
+    }
+}
+
+pub fn argmax(x: &Tensor, axis: Option<isize>, keepdims: bool) -> Result<Tensor> {
+    argextreme(x, axis, keepdims, false)
+}
+
+pub fn argmin(x: &Tensor, axis: Option<isize>, keepdims: bool) -> Result<Tensor> {
+    argextreme(x, axis, keepdims, true)
+}
+
+/// Population variance (ddof 0, as keras.ops.var).
+pub fn var(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
+    let xf = cast(x, x.dtype().to_float())?;
+    let m = mean(&xf, axes, true)?;
+    let d = sub(&xf, &m)?;
+    mean(&unary::square(&d)?, axes, keepdims)
+}
+
+pub fn std(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
+    unary::sqrt(&var(x, axes, keepdims)?)
+}
+

@@ -1,0 +1,97 @@
+//! Python values -> tensors: tensors pass through, Python scalars become 0-d tensors with a
+//! "weak" dtype that follows the other operand, anything else goes through numpy.asarray.
+use super::PyTensor;
+use crate::dtype::DType;
+use crate::tensor::Tensor;
+use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt};
+
+/// Copies a NumPy array into a new tensor. Other NumPy dtypes are converted to the nearest
+/// supported one (ints -> int64, float16 -> float32); `lists` applies the defaults for Python
+/// data (float64 -> float32).
+pub fn from_numpy(py: Python<'_>, obj: &Bound<'_, PyAny>, dtype: Option<DType>, python_data: bool) -> PyResult<Tensor> {
+    let np = py.import("numpy")?;
+    let arr = np.call_method1("asarray", (obj,))?;
+    let arr = arr.cast_into::<PyUntypedArray>().map_err(|_| PyTypeError::new_err("could not convert the data to an array"))?;
+    let kind: String = arr.dtype().getattr("kind")?.extract()?;
+    let size: usize = arr.dtype().getattr("itemsize")?.extract()?;
+    let natural = match (kind.as_str(), size) {
+        ("b", _) => DType::Bool,
+        ("u", 1) => DType::U8,
+        ("i", _) | ("u", _) => DType::I64,
+        ("f", 8) if !python_data => DType::F64,
+        ("f", _) => DType::F32,
+        _ => {
+            return Err(PyTypeError::new_err(format!(
+                "cannot make a tensor from data of NumPy dtype {}; supported: bool, integers, floats",
+                arr.dtype()
+            )))
+        }
+    };
+    let dt = dtype.unwrap_or(natural);
+    let np_name = match natural {
+        DType::Bool => "bool",
+        DType::U8 => "uint8",
+        DType::I64 => "int64",
+        DType::F32 => "float32",
+        DType::F64 => "float64",
+    };
+    let arr = np.call_method1("ascontiguousarray", (arr, np_name))?;
+    let shape: Vec<usize> = arr.getattr("shape")?.extract()?;
+    macro_rules! read {
+        ($T:ty, $S:ty) => {{
+            let a = arr.cast::<PyArrayDyn<$T>>().map_err(PyErr::from)?;
+            let ro = a.readonly();
+            let s = ro.as_slice().map_err(|e| PyTypeError::new_err(e.to_string()))?;
+            let v: Vec<$S> = s.iter().map(|&x| x as $S).collect();
+            Tensor::from_vec(v, &shape, natural)
+        }};
+    }
+    let t = match natural {
+        DType::Bool => read!(bool, u8),
+        DType::U8 => read!(u8, u8),
+        DType::I64 => read!(i64, i64),
+        DType::F32 => read!(f32, f32),
+        DType::F64 => read!(f64, f64),
+    };
+    Ok(t.convert(dt))
+}
+
+/// Converts an operand. `like` is the dtype of the other operand: Python scalars take it when
+/// it can hold them (an int with a float tensor becomes that float; a float with an int tensor
+/// becomes float32), as in Keras and JAX.
+pub fn as_tensor(obj: &Bound<'_, PyAny>, like: Option<DType>) -> PyResult<Tensor> {
+    if let Ok(t) = obj.cast::<PyTensor>() {
+        return Ok(t.get().t.clone());
+    }
+    if obj.is_instance_of::<PyBool>() {
+        let v: bool = obj.extract()?;
+        let dt = like.unwrap_or(DType::Bool);
+        return Ok(Tensor::scalar(v as u8 as f64, dt));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        let dt = match like {
+            Some(DType::Bool) | None => DType::I64,
+            Some(d) => d,
+        };
+        return match obj.extract::<i64>() {
+            Ok(v) if dt == DType::I64 => Ok(Tensor::from_vec(vec![v], &[], DType::I64)),
+            Ok(v) => Ok(Tensor::scalar(v as f64, dt)),
+            Err(_) => Ok(Tensor::scalar(obj.extract::<f64>()?, DType::F32.max(dt))),
+        };
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        let v: f64 = obj.extract()?;
+        let dt = match like {
+            Some(d) if d.is_float() => d,
+            _ => DType::F32,
+        };
+        return Ok(Tensor::scalar(v, dt));
+    }
+    let py = obj.py();
+    let is_ndarray = obj.is_instance(&py.import("numpy")?.getattr("ndarray")?)?
+        || obj.is_instance(&py.import("numpy")?.getattr("generic")?)?;
+    from_numpy(py, obj, None, !is_ndarray)
+}

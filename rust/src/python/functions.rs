@@ -1,0 +1,434 @@
+//! Module-level functions of `kerasish._core`: creation, random numbers, autograd switches and
+//! the op table. `kerasish.ops` (Python) normalises Keras-style arguments and calls these.
+use super::convert::{as_tensor, from_numpy};
+use super::tensor::{axes_arg, dtype_arg, PyTensor};
+use super::run;
+use crate::autograd;
+
+use crate::dtype::DType;
+use crate::ops::{self, Binary, Compare, Unary};
+use crate::random;
+use crate::tensor::Tensor;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+
+type T = PyResult<PyTensor>;
+
+fn t(x: &Bound<'_, PyAny>) -> PyResult<Tensor> {
+    as_tensor(x, None)
+}
+
+/// Converts two operands, letting Python scalars follow the tensor's dtype.
+fn pair(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<(Tensor, Tensor)> {
+    if a.is_instance_of::<PyTensor>() || !b.is_instance_of::<PyTensor>() {
+        let x = as_tensor(a, None)?;
+        let y = as_tensor(b, Some(x.dtype()))?;
+        Ok((x, y))
+    } else {
+        let y = as_tensor(b, None)?;
+        let x = as_tensor(a, Some(y.dtype()))?;
+        Ok((x, y))
+    }
+}
+
+pub(crate) fn make_tensor(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option<DType>, requires_grad: bool) -> PyResult<Tensor> {
+    let t = match data.cast::<PyTensor>() {
+        Ok(p) => {
+            let src = &p.get().t;
+            let c = src.contiguous_data();
+            let c = if c.same_storage(src) { src.convert(src.dtype()).with_layout(src.layout().clone()) } else { c };
+            c.convert(dtype.unwrap_or(src.dtype()))
+        }
+        Err(_) => {
+            let is_ndarray = data.is_instance(&py.import("numpy")?.getattr("ndarray")?)?;
+            from_numpy(py, data, dtype, !is_ndarray)?
+        }
+    };
+    // a fresh tensor that owns its data
+    let t = if dtype.is_none() && data.is_instance_of::<PyTensor>() {
+        Tensor::from_parts(crate::storage::Storage::new(copy_buffer(&t)), crate::layout::Layout::contiguous(t.shape()), t.dtype())
+    } else {
+        t
+    };
+    if requires_grad {
+        if !t.dtype().is_float() {
+            return Err(PyTypeError::new_err(format!("only float tensors can require gradients, got {}", t.dtype().name())));
+        }
+        t.set_requires_grad(true);
+    }
+    Ok(t)
+}
+
+fn copy_buffer(t: &Tensor) -> crate::storage::Buffer {
+    use crate::storage::Elem;
+    crate::with_dtype!(t.dtype(), E => E::into_buffer(t.to_vec::<E>(), t.dtype()))
+}
+
+#[pyfunction]
+#[pyo3(signature = (data, dtype=None, requires_grad=false))]
+fn tensor(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>, requires_grad: bool) -> T {
+    Ok(make_tensor(py, data, dtype_arg(dtype)?, requires_grad)?.into())
+}
+
+/// Converts without copying when given a tensor of the wanted dtype.
+#[pyfunction]
+#[pyo3(signature = (x, dtype=None))]
+fn convert_to_tensor(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> T {
+    let tt = t(x)?;
+    Ok(match dtype_arg(dtype)? {
+        Some(d) => ops::cast(&tt, d)?,
+        None => tt,
+    }
+    .into())
+}
+
+fn shape_arg(shape: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
+    if let Ok(n) = shape.extract::<usize>() {
+        return Ok(vec![n]);
+    }
+    shape
+        .extract::<Vec<usize>>()
+        .map_err(|_| PyTypeError::new_err(format!("shape must be an int or a tuple of non-negative ints, got {shape}")))
+}
+
+#[pyfunction]
+#[pyo3(signature = (shape, fill_value, dtype=None))]
+fn full(shape: &Bound<'_, PyAny>, fill_value: f64, dtype: Option<&Bound<'_, PyAny>>) -> T {
+    Ok(Tensor::full(&shape_arg(shape)?, fill_value, dtype_arg(dtype)?.unwrap_or(DType::F32)).into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (start, stop=None, step=None, dtype=None))]
+fn arange(start: f64, stop: Option<f64>, step: Option<f64>, dtype: Option<&Bound<'_, PyAny>>, py: Python<'_>) -> T {
+    let _ = py;
+    let (a, b) = match stop { Some(s) => (start, s), None => (0.0, start) };
+    let st = step.unwrap_or(1.0);
+    if st == 0.0 {
+        return Err(crate::Error::Value("arange: step cannot be zero".into()).into());
+    }
+    let n = ((b - a) / st).ceil().max(0.0) as usize;
+    let all_int = [a, b, st].iter().all(|v| v.fract() == 0.0);
+    let dt = dtype_arg(dtype)?.unwrap_or(if all_int { DType::I64 } else { DType::F32 });
+    let v: Vec<f64> = (0..n).map(|i| a + i as f64 * st).collect();
+    Ok(Tensor::from_vec(v, &[n], DType::F64).convert(dt).into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (n, m=None, k=0, dtype=None))]
+fn eye(n: usize, m: Option<usize>, k: isize, dtype: Option<&Bound<'_, PyAny>>) -> T {
+    let m = m.unwrap_or(n);
+    let mut v = vec![0f64; n * m];
+    for i in 0..n {
+        let j = i as isize + k;
+        if j >= 0 && (j as usize) < m {
+            v[i * m + j as usize] = 1.0;
+        }
+    }
+    Ok(Tensor::from_vec(v, &[n, m], DType::F64).convert(dtype_arg(dtype)?.unwrap_or(DType::F32)).into())
+}
+
+fn seed_arg(seed: Option<i64>) -> PyResult<Option<u64>> {
+    Ok(seed.map(|s| s as u64))
+}
+
+#[pyfunction]
+#[pyo3(signature = (shape, mean=0.0, stddev=1.0, dtype=None, seed=None))]
+fn random_normal(shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<i64>) -> T {
+    let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
+    if !dt.is_float() {
+        bail_py(format!("normal: dtype must be a float dtype, got {}", dt.name()))?;
+    }
+    Ok(random::normal(&shape_arg(shape)?, mean, stddev, dt, seed_arg(seed)?).into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (shape, minval=0.0, maxval=1.0, dtype=None, seed=None))]
+fn random_uniform(shape: &Bound<'_, PyAny>, minval: f64, maxval: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<i64>) -> T {
+    let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
+    if !dt.is_float() {
+        bail_py(format!("uniform: dtype must be a float dtype, got {}", dt.name()))?;
+    }
+    Ok(random::uniform(&shape_arg(shape)?, minval, maxval, dt, seed_arg(seed)?).into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (shape, minval, maxval, dtype=None, seed=None))]
+fn random_randint(shape: &Bound<'_, PyAny>, minval: i64, maxval: i64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<i64>) -> T {
+    if maxval <= minval {
+        bail_py(format!("randint: maxval ({maxval}) must be greater than minval ({minval})"))?;
+    }
+    let dt = dtype_arg(dtype)?.unwrap_or(DType::I64);
+    Ok(random::randint(&shape_arg(shape)?, minval, maxval, seed_arg(seed)?).convert(dt).into())
+}
+
+fn bail_py(msg: String) -> PyResult<()> {
+    Err(pyo3::exceptions::PyValueError::new_err(msg))
+}
+
+#[pyfunction]
+fn set_seed(seed: i64) {
+    random::set_seed(seed as u64);
+}
+
+#[pyfunction]
+fn set_grad_enabled(on: bool) -> bool {
+    autograd::set_grad_enabled(on)
+}
+
+#[pyfunction]
+fn is_grad_enabled() -> bool {
+    autograd::is_grad_enabled()
+}
+
+#[pyfunction]
+#[pyo3(signature = (op, x, param=0.0))]
+fn unary(py: Python<'_>, op: &str, x: &Bound<'_, PyAny>, param: f64) -> T {
+    let u = match op {
+        "negative" => Unary::Neg, "abs" => Unary::Abs, "square" => Unary::Square, "sqrt" => Unary::Sqrt,
+        "exp" => Unary::Exp, "log" => Unary::Log, "log1p" => Unary::Log1p, "tanh" => Unary::Tanh,
+        "sigmoid" => Unary::Sigmoid, "relu" => Unary::Relu, "leaky_relu" => Unary::LeakyRelu, "elu" => Unary::Elu,
+        "selu" => Unary::Selu, "gelu" => Unary::Gelu, "gelu_erf" => Unary::GeluErf, "softplus" => Unary::Softplus,
+        "silu" => Unary::Silu,
+        _ => return Err(crate::Error::Value(format!("unknown unary op '{op}'")).into()),
+    };
+    let x = t(x)?;
+    Ok(run(py, x.numel(), || ops::unary(u, &x, param))?.into())
+}
+
+#[pyfunction]
+fn binary(py: Python<'_>, op: &str, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> T {
+    let o = match op {
+        "add" => Binary::Add, "subtract" => Binary::Sub, "multiply" => Binary::Mul, "divide" => Binary::Div,
+        "power" => Binary::Pow, "maximum" => Binary::Maximum, "minimum" => Binary::Minimum,
+        "floor_divide" => Binary::FloorDiv, "mod" => Binary::Mod,
+        _ => return Err(crate::Error::Value(format!("unknown binary op '{op}'")).into()),
+    };
+    let (x, y) = pair(a, b)?;
+    Ok(run(py, x.numel().max(y.numel()), || ops::binary(o, &x, &y))?.into())
+}
+
+#[pyfunction]
+fn compare(op: &str, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> T {
+    let c = match op {
+        "equal" => Compare::Eq, "not_equal" => Compare::Ne, "less" => Compare::Lt,
+        "less_equal" => Compare::Le, "greater" => Compare::Gt, "greater_equal" => Compare::Ge,
+        _ => return Err(crate::Error::Value(format!("unknown comparison '{op}'")).into()),
+    };
+    let (x, y) = pair(a, b)?;
+    Ok(ops::compare(c, &x, &y)?.into())
+}
+
+#[pyfunction]
+#[pyo3(name = "where")]
+fn where_(cond: &Bound<'_, PyAny>, x1: &Bound<'_, PyAny>, x2: &Bound<'_, PyAny>) -> T {
+    let c = t(cond)?;
+    let (a, b) = pair(x1, x2)?;
+    Ok(ops::where_(&c, &a, &b)?.into())
+}
+
+#[pyfunction]
+fn clip(x: &Bound<'_, PyAny>, x_min: &Bound<'_, PyAny>, x_max: &Bound<'_, PyAny>) -> T {
+    let xt = t(x)?;
+    let lo = as_tensor(x_min, Some(xt.dtype()))?;
+    let hi = as_tensor(x_max, Some(xt.dtype()))?;
+    Ok(ops::clip(&xt, &lo, &hi)?.into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (op, x, axis=None, keepdims=false))]
+fn reduce(py: Python<'_>, op: &str, x: &Bound<'_, PyAny>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool) -> T {
+    let x = t(x)?;
+    let a = axes_arg(axis)?;
+    let a = a.as_deref();
+    Ok(run(py, x.numel(), || match op {
+        "sum" => ops::sum(&x, a, keepdims),
+        "mean" => ops::mean(&x, a, keepdims),
+        "max" => ops::max(&x, a, keepdims),
+        "min" => ops::min(&x, a, keepdims),
+        "var" => ops::var(&x, a, keepdims),
+        "std" => ops::std(&x, a, keepdims),
+        "logsumexp" => ops::logsumexp(&x, a, keepdims),
+        _ => Err(crate::Error::Value(format!("unknown reduction '{op}'"))),
+    })?
+    .into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, axis=None, keepdims=false))]
+fn argmax(x: &Bound<'_, PyAny>, axis: Option<isize>, keepdims: bool) -> T {
+    Ok(ops::argmax(&t(x)?, axis, keepdims)?.into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, axis=None, keepdims=false))]
+fn argmin(x: &Bound<'_, PyAny>, axis: Option<isize>, keepdims: bool) -> T {
+    Ok(ops::argmin(&t(x)?, axis, keepdims)?.into())
+}
+
+#[pyfunction]
+fn matmul(py: Python<'_>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> T {
+    let (x, y) = pair(a, b)?;
+    Ok(run(py, x.numel().max(y.numel()), || ops::matmul(&x, &y))?.into())
+}
+
+#[pyfunction]
+fn dot(py: Python<'_>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> T {
+    let (x, y) = pair(a, b)?;
+    Ok(run(py, x.numel().max(y.numel()), || ops::dot(&x, &y))?.into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, axes=None))]
+fn transpose(x: &Bound<'_, PyAny>, axes: Option<Vec<isize>>) -> T {
+    Ok(ops::transpose(&t(x)?, axes.as_deref())?.into())
+}
+
+#[pyfunction]
+fn reshape(x: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> T {
+    let s: Vec<isize> = match shape.extract::<isize>() {
+        Ok(n) => vec![n],
+        Err(_) => shape.extract().map_err(|_| PyTypeError::new_err(format!("reshape: new shape must be an int or a tuple of ints, got {shape}")))?,
+    };
+    Ok(ops::reshape(&t(x)?, &s)?.into())
+}
+
+#[pyfunction]
+fn expand_dims(x: &Bound<'_, PyAny>, axis: isize) -> T {
+    Ok(ops::expand_dims(&t(x)?, axis)?.into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, axis=None))]
+fn squeeze(x: &Bound<'_, PyAny>, axis: Option<&Bound<'_, PyAny>>) -> T {
+    let a = axes_arg(axis)?;
+    Ok(ops::squeeze(&t(x)?, a.as_deref())?.into())
+}
+
+#[pyfunction]
+fn broadcast_to(x: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> T {
+    Ok(ops::broadcast_to(&t(x)?, &shape_arg(shape)?)?.into())
+}
+
+fn tensor_list(xs: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
+    let mut out = Vec::new();
+    for x in xs.try_iter()? {
+        out.push(t(&x?)?);
+    }
+    Ok(out)
+}
+
+#[pyfunction]
+#[pyo3(signature = (xs, axis=0))]
+fn concatenate(py: Python<'_>, xs: &Bound<'_, PyAny>, axis: isize) -> T {
+    let v = tensor_list(xs)?;
+    let n: usize = v.iter().map(|x| x.numel()).sum();
+    Ok(run(py, n, || ops::concatenate(&v, axis))?.into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (xs, axis=0))]
+fn stack(xs: &Bound<'_, PyAny>, axis: isize) -> T {
+    Ok(ops::stack(&tensor_list(xs)?, axis)?.into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, indices_or_sections, axis=0))]
+fn split(x: &Bound<'_, PyAny>, indices_or_sections: &Bound<'_, PyAny>, axis: isize) -> PyResult<Vec<PyTensor>> {
+    let xt = t(x)?;
+    let parts = match indices_or_sections.extract::<usize>() {
+        Ok(k) => ops::split(&xt, Some(k), None, axis)?,
+        Err(_) => {
+            let p: Vec<usize> = indices_or_sections.extract().map_err(|_| {
+                PyTypeError::new_err("split: indices_or_sections must be an int or a list of non-negative ints")
+            })?;
+            ops::split(&xt, None, Some(&p), axis)?
+        }
+    };
+    Ok(parts.into_iter().map(PyTensor::from).collect())
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, num_classes, dtype=None))]
+fn one_hot(x: &Bound<'_, PyAny>, num_classes: usize, dtype: Option<&Bound<'_, PyAny>>) -> T {
+    Ok(ops::one_hot(&t(x)?, num_classes, dtype_arg(dtype)?.unwrap_or(DType::F32))?.into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, indices, axis=None))]
+fn take(x: &Bound<'_, PyAny>, indices: &Bound<'_, PyAny>, axis: Option<isize>) -> T {
+    Ok(ops::take(&t(x)?, &t(indices)?, axis)?.into())
+}
+
+#[pyfunction]
+fn take_along_axis(x: &Bound<'_, PyAny>, indices: &Bound<'_, PyAny>, axis: isize) -> T {
+    Ok(ops::take_along_axis(&t(x)?, &t(indices)?, axis)?.into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, axis=-1))]
+fn softmax(py: Python<'_>, x: &Bound<'_, PyAny>, axis: isize) -> T {
+    let x = t(x)?;
+    Ok(run(py, x.numel(), || ops::softmax(&x, axis))?.into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, axis=-1))]
+fn log_softmax(py: Python<'_>, x: &Bound<'_, PyAny>, axis: isize) -> T {
+    let x = t(x)?;
+    Ok(run(py, x.numel(), || ops::log_softmax(&x, axis))?.into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (target, output, from_logits=false))]
+fn binary_crossentropy(target: &Bound<'_, PyAny>, output: &Bound<'_, PyAny>, from_logits: bool) -> T {
+    Ok(ops::binary_crossentropy(&t(target)?, &t(output)?, from_logits)?.into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (target, output, from_logits=false, axis=-1))]
+fn categorical_crossentropy(target: &Bound<'_, PyAny>, output: &Bound<'_, PyAny>, from_logits: bool, axis: isize) -> T {
+    Ok(ops::categorical_crossentropy(&t(target)?, &t(output)?, from_logits, axis)?.into())
+}
+
+#[pyfunction]
+#[pyo3(signature = (target, output, from_logits=false, axis=-1))]
+fn sparse_categorical_crossentropy(target: &Bound<'_, PyAny>, output: &Bound<'_, PyAny>, from_logits: bool, axis: isize) -> T {
+    Ok(ops::sparse_categorical_crossentropy(&t(target)?, &t(output)?, from_logits, axis)?.into())
+}
+
+#[pyfunction]
+fn conv(py: Python<'_>, inputs: &Bound<'_, PyAny>, kernel: &Bound<'_, PyAny>, strides: [usize; 2], padding: &str, dilation_rate: [usize; 2]) -> T {
+    let (x, k) = (t(inputs)?, t(kernel)?);
+    Ok(run(py, x.numel(), || ops::conv(&x, &k, strides, padding, dilation_rate))?.into())
+}
+
+#[pyfunction]
+fn max_pool(py: Python<'_>, inputs: &Bound<'_, PyAny>, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> T {
+    let x = t(inputs)?;
+    Ok(run(py, x.numel(), || ops::max_pool(&x, pool_size, strides, padding))?.into())
+}
+
+#[pyfunction]
+fn average_pool(py: Python<'_>, inputs: &Bound<'_, PyAny>, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> T {
+    let x = t(inputs)?;
+    Ok(run(py, x.numel(), || ops::average_pool(&x, pool_size, strides, padding))?.into())
+}
+
+/// How many threads the kernels use (rayon's pool).
+#[pyfunction]
+fn num_threads() -> usize {
+    rayon::current_num_threads()
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    macro_rules! add {
+        ($($f:ident),*) => { $(m.add_function(wrap_pyfunction!($f, m)?)?;)* };
+    }
+    add!(tensor, convert_to_tensor, full, arange, eye, random_normal, random_uniform, random_randint, set_seed,
+         set_grad_enabled, is_grad_enabled, unary, binary, compare, where_, clip, reduce, argmax, argmin, matmul,
+         dot, transpose, reshape, expand_dims, squeeze, broadcast_to, concatenate, stack, split, one_hot, take,
+         take_along_axis, softmax, log_softmax, binary_crossentropy, categorical_crossentropy,
+         sparse_categorical_crossentropy, conv, max_pool, average_pool, num_threads);
+    Ok(())
+}
+

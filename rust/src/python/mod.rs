@@ -1,0 +1,38 @@
+//! The pyo3 bindings: argument conversion, error mapping and GIL release; no numeric logic.
+mod convert;
+mod functions;
+mod tensor;
+
+pub use convert::{as_tensor, from_numpy};
+pub use tensor::PyTensor;
+
+use crate::error::Error;
+use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+impl From<Error> for PyErr {
+    fn from(e: Error) -> PyErr {
+        match e {
+            Error::Shape(m) | Error::Value(m) => PyValueError::new_err(m),
+            Error::DType(m) => PyTypeError::new_err(m),
+            Error::Index(m) => PyIndexError::new_err(m),
+        }
+    }
+}
+
+/// Tensors at least this large run with the GIL released.
+const DETACH_MIN: usize = 1 << 15;
+
+/// Runs engine work, releasing the GIL when the inputs are large.
+pub(crate) fn run<R: Send>(py: Python<'_>, work: usize, f: impl FnOnce() -> crate::Result<R> + Send) -> PyResult<R> {
+    let r = if work >= DETACH_MIN { py.detach(f) } else { f() };
+    r.map_err(PyErr::from)
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyTensor>()?;
+    functions::register(m)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

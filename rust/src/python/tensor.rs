@@ -1,0 +1,487 @@
+//! The Python `kerasish.Tensor` class.
+use super::convert::{as_tensor, from_numpy};
+use super::run;
+use crate::autograd;
+use crate::dtype::DType;
+use crate::ops::{self, Binary, Compare, Index};
+use crate::tensor::Tensor;
+use numpy::ndarray::{ArrayView, IxDyn, ShapeBuilder};
+use numpy::PyArray;
+use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{IntoPyDict, PyEllipsis, PyList, PySlice, PyTuple};
+
+#[pyclass(frozen, name = "Tensor", module = "kerasish")]
+pub struct PyTensor {
+    pub t: Tensor,
+}
+
+impl From<Tensor> for PyTensor {
+    fn from(t: Tensor) -> Self {
+        PyTensor { t }
+    }
+}
+
+pub(crate) fn axes_arg(axis: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<isize>>> {
+    match axis {
+        None => Ok(None),
+        Some(a) if a.is_none() => Ok(None),
+        Some(a) => {
+            if let Ok(i) = a.extract::<isize>() {
+                Ok(Some(vec![i]))
+            } else {
+                a.extract::<Vec<isize>>()
+                    .map(Some)
+                    .map_err(|_| PyTypeError::new_err(format!("axis must be None, an int or a tuple of ints, got {a}")))
+            }
+        }
+    }
+}
+
+pub(crate) fn dtype_arg(dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {
+    match dtype {
+        None => Ok(None),
+        Some(d) if d.is_none() => Ok(None),
+        Some(d) => {
+            let name: String = match d.extract::<String>() {
+                Ok(s) => s,
+                // NumPy dtypes and types such as np.float32 have a name
+                Err(_) => match d.getattr("name").or_else(|_| d.getattr("__name__")) {
+                    Ok(n) => n.extract()?,
+                    Err(_) => return Err(PyTypeError::new_err(format!("dtype must be a string such as 'float32', got {d}"))),
+                },
+            };
+            Ok(Some(DType::parse(&name)?))
+        }
+    }
+}
+
+/// A zero-copy NumPy view of the tensor's storage; the array's base keeps the tensor alive.
+pub(crate) fn to_numpy<'py>(slf: &Bound<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
+    let t = &slf.get().t;
+    let l = t.layout();
+    let guard = t.storage().read();
+    let base = guard.as_ptr();
+    drop(guard); // the buffer never moves or shrinks while the storage lives
+    let elem = t.dtype().size();
+    if l.numel() > 0 {
+        // offset must stay inside the buffer for an empty view too
+        debug_assert!(l.offset < t.storage().read().len());
+    }
+    let strides: Vec<usize> = l.strides.iter().map(|&s| s as usize).collect();
+    let shape = IxDyn(&l.shape).strides(IxDyn(&strides));
+    let container = slf.clone().into_any();
+    macro_rules! view {
+        ($T:ty) => {{
+            // SAFETY: ptr + layout address elements of the live storage (layouts are validated
+            // when views are made); `container` owns an Arc to that storage.
+            let ptr = unsafe { (base as *const $T).add(if l.numel() > 0 { l.offset } else { 0 }) };
+            let v = unsafe { ArrayView::<$T, _>::from_shape_ptr(shape, ptr) };
+            let a = unsafe { PyArray::borrow_from_array(&v, container) };
+            a.into_any()
+        }};
+    }
+    let _ = elem;
+    Ok(match t.dtype() {
+        DType::F32 => view!(f32),
+        DType::F64 => view!(f64),
+        DType::I64 => view!(i64),
+        DType::U8 => view!(u8),
+        DType::Bool => view!(bool),
+    })
+}
+
+fn parse_index(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Vec<Index>> {
+    let items: Vec<Bound<'_, PyAny>> = if let Ok(t) = key.cast::<PyTuple>() { t.iter().collect() } else { vec![key.clone()] };
+    let mut out = Vec::with_capacity(items.len());
+    for it in items {
+        if it.is_none() {
+            out.push(Index::NewAxis);
+        } else if it.is_instance_of::<PyEllipsis>() {
+            out.push(Index::Ellipsis);
+        } else if let Ok(s) = it.cast::<PySlice>() {
+            let get = |name: &str| -> PyResult<Option<isize>> {
+                let v = s.getattr(name)?;
+                if v.is_none() { Ok(None) } else {
+                    v.extract::<isize>().map(Some).map_err(|_| PyIndexError::new_err("slice indices must be integers or None"))
+                }
+            };
+            out.push(Index::Slice(get("start")?, get("stop")?, get("step")?));
+        } else if it.cast::<pyo3::types::PyBool>().is_err() && it.extract::<isize>().is_ok() && !it.is_instance_of::<PyTensor>() {
+            out.push(Index::Int(it.extract()?));
+        } else if it.is_instance_of::<pyo3::types::PyBool>() {
+            return Err(PyIndexError::new_err("a Python bool is not a valid index; use a boolean tensor as a mask"));
+        } else if it.is_instance_of::<PyTensor>() || it.is_instance_of::<PyList>() || it.hasattr("__array__")? {
+            let t = match it.cast::<PyTensor>() {
+                Ok(p) => p.get().t.clone(),
+                Err(_) => from_numpy(py, &it, None, false)?,
+            };
+            if t.dtype().is_float() {
+                return Err(PyIndexError::new_err(format!(
+                    "arrays used as indices must be of integer or boolean type, got {}", t.dtype().name()
+                )));
+            }
+            if t.ndim() == 0 && t.dtype() != DType::Bool {
+                out.push(Index::Int(t.item_f64()? as isize));
+            } else {
+                out.push(Index::Array(t));
+            }
+        } else {
+            return Err(PyIndexError::new_err(format!(
+                "only integers, slices (`:`), ellipsis (`...`), None and integer or boolean arrays are valid indices, got {}",
+                it.get_type().name()?
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn binop(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, op: Binary, reflected: bool) -> PyResult<PyTensor> {
+    let b = as_tensor(other, Some(a.dtype()))?;
+    let (x, y) = if reflected { (b, a.clone()) } else { (a.clone(), b) };
+    let work = x.numel().max(y.numel());
+    Ok(run(py, work, || ops::binary(op, &x, &y))?.into())
+}
+
+#[pymethods]
+impl PyTensor {
+    #[new]
+    #[pyo3(signature = (data, dtype=None, requires_grad=false))]
+    fn py_new(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>, requires_grad: bool) -> PyResult<Self> {
+        let t = super::functions::make_tensor(py, data, dtype_arg(dtype)?, requires_grad)?;
+        Ok(t.into())
+    }
+
+    #[getter]
+    fn shape<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.t.shape())
+    }
+    #[getter]
+    fn ndim(&self) -> usize {
+        self.t.ndim()
+    }
+    #[getter]
+    fn size(&self) -> usize {
+        self.t.numel()
+    }
+    #[getter]
+    fn dtype(&self) -> &'static str {
+        self.t.dtype().name()
+    }
+    #[getter]
+    fn device(&self) -> &'static str {
+        self.t.device().name()
+    }
+    #[getter]
+    fn requires_grad(&self) -> bool {
+        self.t.requires_grad()
+    }
+    #[setter]
+    fn set_requires_grad(&self, on: bool) -> PyResult<()> {
+        if on && !self.t.dtype().is_float() {
+            return Err(PyTypeError::new_err(format!(
+                "only float tensors can require gradients, this one is {}", self.t.dtype().name()
+            )));
+        }
+        if !on && !self.t.is_leaf() {
+            return Err(PyRuntimeError::new_err("requires_grad can only be switched off on leaf tensors; use detach()"));
+        }
+        self.t.set_requires_grad(on);
+        Ok(())
+    }
+    #[getter]
+    fn is_leaf(&self) -> bool {
+        self.t.is_leaf()
+    }
+    #[getter]
+    fn grad(&self) -> Option<PyTensor> {
+        self.t.grad().map(PyTensor::from)
+    }
+    #[setter]
+    fn set_grad(&self, g: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        match g {
+            None => self.t.set_grad(None),
+            Some(g) if g.is_none() => self.t.set_grad(None),
+            Some(g) => {
+                let gt = as_tensor(g, Some(self.t.dtype()))?;
+                if gt.shape() != self.t.shape() {
+                    return Err(PyValueError::new_err(format!(
+                        "grad of shape {} does not match the tensor's shape {}",
+                        crate::error::fmt_shape(gt.shape()), crate::error::fmt_shape(self.t.shape())
+                    )));
+                }
+                self.t.set_grad(Some(gt.convert(self.t.dtype())));
+            }
+        }
+        Ok(())
+    }
+    #[getter(T)]
+    fn t_prop(&self) -> PyResult<PyTensor> {
+        Ok(ops::transpose(&self.t, None)?.into())
+    }
+
+    fn numpy<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        to_numpy(slf)
+    }
+
+    #[pyo3(signature = (dtype=None, copy=None))]
+    fn __array__<'py>(slf: &Bound<'py, Self>, dtype: Option<&Bound<'py, PyAny>>, copy: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+        let a = to_numpy(slf)?;
+        let a = match dtype {
+            Some(d) if !d.is_none() => a.call_method1("astype", (d,))?,
+            _ => a,
+        };
+        if copy == Some(true) { a.call_method0("copy") } else { Ok(a) }
+    }
+
+    fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let v = self.t.item_f64()?;
+        Ok(match self.t.dtype() {
+            DType::F32 | DType::F64 => v.into_pyobject(py)?.into_any(),
+            DType::Bool => pyo3::types::PyBool::new(py, v != 0.0).to_owned().into_any(),
+            DType::I64 => {
+                let x: Vec<i64> = self.t.to_vec();
+                x[0].into_pyobject(py)?.into_any()
+            }
+            DType::U8 => (v as i64).into_pyobject(py)?.into_any(),
+        })
+    }
+
+    fn tolist<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        to_numpy(slf)?.call_method0("tolist")
+    }
+
+    fn __len__(&self) -> PyResult<usize> {
+        self.t.shape().first().copied().ok_or_else(|| PyTypeError::new_err("len() of a 0-d tensor"))
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        let a = to_numpy(slf)?;
+        let s: String = py
+            .import("numpy")?
+            .call_method("array2string", (a,), Some(&[("separator", ", "), ("prefix", "Tensor(")].into_py_dict(py)?))?
+            .extract()?;
+        let t = &slf.get().t;
+        let mut extra = format!(", dtype={}", t.dtype().name());
+        if t.requires_grad() {
+            extra.push_str(", requires_grad=True");
+        }
+        Ok(format!("Tensor({s}{extra})"))
+    }
+
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        Ok(to_numpy(slf)?.str()?.to_string())
+    }
+
+    fn __bool__(&self) -> PyResult<bool> {
+        if self.t.numel() != 1 {
+            return Err(PyValueError::new_err(format!(
+                "the truth value of a tensor with {} elements is ambiguous; use .any() or .all()", self.t.numel()
+            )));
+        }
+        Ok(self.t.item_f64()? != 0.0)
+    }
+    fn __float__(&self) -> PyResult<f64> {
+        Ok(self.t.item_f64()?)
+    }
+    fn __int__(&self) -> PyResult<i64> {
+        Ok(self.t.convert(DType::I64).item_f64()? as i64)
+    }
+    fn __index__(&self) -> PyResult<i64> {
+        if self.t.dtype() != DType::I64 && self.t.dtype() != DType::U8 {
+            return Err(PyTypeError::new_err("only integer tensors can be used as an index"));
+        }
+        self.__int__()
+    }
+    fn __hash__(slf: &Bound<'_, Self>) -> isize {
+        slf.as_ptr() as isize
+    }
+
+    fn astype(&self, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        let dt = dtype_arg(Some(dtype))?.unwrap_or(self.t.dtype());
+        Ok(ops::cast(&self.t, dt)?.into())
+    }
+
+    /// A tensor on the given device; "cpu" is the only device in this build.
+    fn to(&self, device: &str) -> PyResult<PyTensor> {
+        match device {
+            "cpu" => Ok(self.t.clone().into()),
+            other => Err(PyValueError::new_err(format!("unknown device '{other}'; this build has: cpu"))),
+        }
+    }
+
+    #[pyo3(signature = (*shape))]
+    fn reshape(&self, shape: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
+        let s: Vec<isize> = if shape.len() == 1 && shape.get_item(0)?.extract::<isize>().is_err() {
+            shape.get_item(0)?.extract()?
+        } else {
+            shape.extract()?
+        };
+        Ok(ops::reshape(&self.t, &s)?.into())
+    }
+
+    #[pyo3(signature = (*axes))]
+    fn transpose(&self, axes: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
+        let a: Option<Vec<isize>> = if axes.is_empty() {
+            None
+        } else if axes.len() == 1 && axes.get_item(0)?.extract::<isize>().is_err() {
+            axes.get_item(0)?.extract()?
+        } else {
+            Some(axes.extract()?)
+        };
+        Ok(ops::transpose(&self.t, a.as_deref())?.into())
+    }
+
+    fn flatten(&self) -> PyResult<PyTensor> {
+        Ok(ops::reshape(&self.t, &[-1])?.into())
+    }
+
+    #[pyo3(signature = (axis=None, keepdims=false))]
+    fn sum(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool) -> PyResult<PyTensor> {
+        let a = axes_arg(axis)?;
+        Ok(run(py, self.t.numel(), || ops::sum(&self.t, a.as_deref(), keepdims))?.into())
+    }
+    #[pyo3(signature = (axis=None, keepdims=false))]
+    fn mean(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool) -> PyResult<PyTensor> {
+        let a = axes_arg(axis)?;
+        Ok(run(py, self.t.numel(), || ops::mean(&self.t, a.as_deref(), keepdims))?.into())
+    }
+    #[pyo3(signature = (axis=None, keepdims=false))]
+    fn max(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool) -> PyResult<PyTensor> {
+        let a = axes_arg(axis)?;
+        Ok(run(py, self.t.numel(), || ops::max(&self.t, a.as_deref(), keepdims))?.into())
+    }
+    #[pyo3(signature = (axis=None, keepdims=false))]
+    fn min(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool) -> PyResult<PyTensor> {
+        let a = axes_arg(axis)?;
+        Ok(run(py, self.t.numel(), || ops::min(&self.t, a.as_deref(), keepdims))?.into())
+    }
+    #[pyo3(signature = (axis=None, keepdims=false))]
+    fn argmax(&self, py: Python<'_>, axis: Option<isize>, keepdims: bool) -> PyResult<PyTensor> {
+        Ok(run(py, self.t.numel(), || ops::argmax(&self.t, axis, keepdims))?.into())
+    }
+    #[pyo3(signature = (axis=None, keepdims=false))]
+    fn argmin(&self, py: Python<'_>, axis: Option<isize>, keepdims: bool) -> PyResult<PyTensor> {
+        Ok(run(py, self.t.numel(), || ops::argmin(&self.t, axis, keepdims))?.into())
+    }
+
+    #[pyo3(signature = (gradient=None, retain_graph=false))]
+    fn backward(&self, py: Python<'_>, gradient: Option<&Bound<'_, PyAny>>, retain_graph: bool) -> PyResult<()> {
+        let g = match gradient {
+            Some(g) if !g.is_none() => Some(as_tensor(g, Some(self.t.dtype()))?),
+            _ => None,
+        };
+        let t = self.t.clone();
+        py.detach(move || autograd::backward(&t, g.as_ref(), retain_graph)).map_err(PyErr::from)
+    }
+
+    /// The same data, cut off from the graph.
+    fn detach(&self) -> PyTensor {
+        self.t.with_layout(self.t.layout().clone()).into()
+    }
+
+    fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        let items = parse_index(py, key)?;
+        Ok(ops::index(&self.t, &items)?.into())
+    }
+
+    fn __add__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Add, false) }
+    fn __radd__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Add, true) }
+    fn __sub__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Sub, false) }
+    fn __rsub__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Sub, true) }
+    fn __mul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Mul, false) }
+    fn __rmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Mul, true) }
+    fn __truediv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Div, false) }
+    fn __rtruediv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Div, true) }
+    fn __floordiv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::FloorDiv, false) }
+    fn __rfloordiv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::FloorDiv, true) }
+    fn __mod__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Mod, false) }
+    fn __rmod__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Mod, true) }
+    fn __pow__(&self, py: Python<'_>, o: &Bound<'_, PyAny>, modulo: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        if modulo.is_some_and(|m| !m.is_none()) {
+            return Err(PyTypeError::new_err("pow() with a modulus is not supported for tensors"));
+        }
+        binop(py, &self.t, o, Binary::Pow, false)
+    }
+    fn __rpow__(&self, py: Python<'_>, o: &Bound<'_, PyAny>, modulo: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        let _ = modulo;
+        binop(py, &self.t, o, Binary::Pow, true)
+    }
+    fn __matmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        let b = as_tensor(o, Some(self.t.dtype()))?;
+        let w = self.t.numel().max(b.numel());
+        Ok(run(py, w, || ops::matmul(&self.t, &b))?.into())
+    }
+    fn __rmatmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        let a = as_tensor(o, Some(self.t.dtype()))?;
+        let w = self.t.numel().max(a.numel());
+        Ok(run(py, w, || ops::matmul(&a, &self.t))?.into())
+    }
+    fn __neg__(&self) -> PyResult<PyTensor> {
+        Ok(ops::neg(&self.t)?.into())
+    }
+    fn __pos__(&self) -> PyTensor {
+        self.t.clone().into()
+    }
+    fn __abs__(&self) -> PyResult<PyTensor> {
+        Ok(ops::abs(&self.t)?.into())
+    }
+
+    fn __richcmp__(&self, other: &Bound<'_, PyAny>, op: pyo3::basic::CompareOp) -> PyResult<PyTensor> {
+        let b = as_tensor(other, Some(self.t.dtype()))?;
+        let c = match op {
+            pyo3::basic::CompareOp::Eq => Compare::Eq,
+            pyo3::basic::CompareOp::Ne => Compare::Ne,
+            pyo3::basic::CompareOp::Lt => Compare::Lt,
+            pyo3::basic::CompareOp::Le => Compare::Le,
+            pyo3::basic::CompareOp::Gt => Compare::Gt,
+            pyo3::basic::CompareOp::Ge => Compare::Ge,
+        };
+        Ok(ops::compare(c, &self.t, &b)?.into())
+    }
+
+    // In-place updates write into the storage (every view sees them), as in the course's
+    // hand-written gradient descent: `with no_grad(): w -= lr * w.grad`.
+    fn __iadd__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> { inplace(&self.t, o, Binary::Add) }
+    fn __isub__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> { inplace(&self.t, o, Binary::Sub) }
+    fn __imul__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> { inplace(&self.t, o, Binary::Mul) }
+    fn __itruediv__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> { inplace(&self.t, o, Binary::Div) }
+
+    /// Writes `value` (broadcast to this shape) into this tensor's elements, in place.
+    fn assign(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let t = &self.t;
+        check_inplace(t)?;
+        let v = as_tensor(value, Some(t.dtype()))?;
+        ops::assign(t, &v)?;
+        Ok(())
+    }
+}
+
+fn check_inplace(t: &Tensor) -> PyResult<()> {
+    if autograd::is_grad_enabled() && t.requires_grad() {
+        return Err(PyRuntimeError::new_err(
+            "a tensor that requires a gradient cannot be changed in place while gradients are recorded; \
+             wrap the update in `with kerasish.no_grad():`",
+        ));
+    }
+    Ok(())
+}
+
+fn inplace(t: &Tensor, o: &Bound<'_, PyAny>, op: Binary) -> PyResult<()> {
+    check_inplace(t)?;
+    let b = as_tensor(o, Some(t.dtype()))?;
+    let r = autograd::no_grad(|| ops::binary(op, t, &b))?;
+    if r.shape() != t.shape() {
+        return Err(PyValueError::new_err(format!(
+            "in-place {}: result of shape {} does not fit the tensor's shape {}",
+            op.name(), crate::error::fmt_shape(r.shape()), crate::error::fmt_shape(t.shape())
+        )));
+    }
+    if !t.dtype().is_float() && r.dtype().is_float() {
+        return Err(PyTypeError::new_err(format!("in-place {}: cannot store a {} result in a {} tensor", op.name(), r.dtype().name(), t.dtype().name())));
+    }
+    ops::assign(t, &r)?;
+    Ok(())
+}
+

@@ -1,0 +1,63 @@
+//! Random numbers. One global generator (ChaCha8, seeded by set_seed or from the OS), or a
+//! fresh one when an op is given its own seed, so a seed always gives the same numbers.
+use crate::dtype::DType;
+use crate::tensor::Tensor;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::sync::Mutex;
+
+static GLOBAL: Mutex<Option<ChaCha8Rng>> = Mutex::new(None);
+
+pub fn set_seed(seed: u64) {
+    *GLOBAL.lock().unwrap_or_else(|e| e.into_inner()) = Some(ChaCha8Rng::seed_from_u64(seed));
+}
+
+/// Runs `f` with the generator for `seed` (a fresh one), or the global one.
+pub fn with_rng<R>(seed: Option<u64>, f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
+    match seed {
+        Some(s) => f(&mut ChaCha8Rng::seed_from_u64(s)),
+        None => {
+            let mut g = GLOBAL.lock().unwrap_or_else(|e| e.into_inner());
+            let rng = g.get_or_insert_with(|| ChaCha8Rng::from_rng(&mut rand::rng()));
+            f(rng)
+        }
+    }
+}
+
+/// Uniform in [0, 1) with 53 random bits.
+fn unit(rng: &mut ChaCha8Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+pub fn uniform(shape: &[usize], low: f64, high: f64, dtype: DType, seed: Option<u64>) -> Tensor {
+    let n = shape.iter().product();
+    let v: Vec<f64> = with_rng(seed, |r| (0..n).map(|_| low + (high - low) * unit(r)).collect());
+    Tensor::from_vec(v, shape, DType::F64).convert(dtype)
+}
+
+/// Normal samples by the Box-Muller transform.
+pub fn normal(shape: &[usize], mean: f64, stddev: f64, dtype: DType, seed: Option<u64>) -> Tensor {
+    let n: usize = shape.iter().product();
+    let v: Vec<f64> = with_rng(seed, |r| {
+        let mut out = Vec::with_capacity(n + 1);
+        while out.len() < n {
+            let u1 = 1.0 - unit(r); // (0, 1]
+            let u2 = unit(r);
+            let rad = (-2.0 * u1.ln()).sqrt();
+            let th = 2.0 * std::f64::consts::PI * u2;
+            out.push(mean + stddev * rad * th.cos());
+            out.push(mean + stddev * rad * th.sin());
+        }
+        out.truncate(n);
+        out
+    });
+    Tensor::from_vec(v, shape, DType::F64).convert(dtype)
+}
+
+/// Integers uniform in [low, high).
+pub fn randint(shape: &[usize], low: i64, high: i64, seed: Option<u64>) -> Tensor {
+    let n = shape.iter().product();
+    let span = (high - low) as u64;
+    let v: Vec<i64> = with_rng(seed, |r| (0..n).map(|_| low + ((unit(r) * span as f64) as u64).min(span - 1) as i64).collect());
+    Tensor::from_vec(v, shape, DType::I64)
+}

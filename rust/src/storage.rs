@@ -1,0 +1,117 @@
+//! Storage: one typed buffer shared by every view of it (Arc), behind a RwLock so that
+//! optimizers can update parameters in place while views stay valid.
+use crate::dtype::DType;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+#[derive(Debug)]
+pub enum Buffer {
+    Bool(Vec<u8>),
+    U8(Vec<u8>),
+    I64(Vec<i64>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+}
+
+impl Buffer {
+    pub fn len(&self) -> usize {
+        match self {
+            Buffer::Bool(v) | Buffer::U8(v) => v.len(),
+            Buffer::I64(v) => v.len(),
+            Buffer::F32(v) => v.len(),
+            Buffer::F64(v) => v.len(),
+        }
+    }
+
+    pub fn as_ptr(&self) -> *const u8 {
+        match self {
+            Buffer::Bool(v) | Buffer::U8(v) => v.as_ptr(),
+            Buffer::I64(v) => v.as_ptr() as *const u8,
+            Buffer::F32(v) => v.as_ptr() as *const u8,
+            Buffer::F64(v) => v.as_ptr() as *const u8,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Storage(pub Arc<RwLock<Buffer>>);
+
+impl Storage {
+    pub fn new(b: Buffer) -> Storage {
+        Storage(Arc::new(RwLock::new(b)))
+    }
+    pub fn read(&self) -> RwLockReadGuard<'_, Buffer> {
+        self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+    pub fn write(&self) -> RwLockWriteGuard<'_, Buffer> {
+        self.0.write().unwrap_or_else(|e| e.into_inner())
+    }
+    pub fn same(&self, other: &Storage) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// A Rust element type that a Buffer can hold. u8 serves both bool and uint8.
+pub trait Elem: Copy + Send + Sync + 'static + PartialOrd + Default + std::fmt::Debug {
+    fn slice(b: &Buffer) -> &[Self];
+    fn slice_mut(b: &mut Buffer) -> &mut [Self];
+    fn into_buffer(v: Vec<Self>, dtype: DType) -> Buffer;
+    fn to_f64(self) -> f64;
+    fn from_f64(v: f64) -> Self;
+    fn to_i64(self) -> i64;
+}
+
+macro_rules! elem {
+    ($t:ty, $($variant:ident)|+, $build:expr, $from:expr, $toi:expr) => {
+        impl Elem for $t {
+            fn slice(b: &Buffer) -> &[$t] {
+                match b { $(Buffer::$variant(v))|+ => v, _ => unreachable!("buffer dtype mismatch") }
+            }
+            fn slice_mut(b: &mut Buffer) -> &mut [$t] {
+                match b { $(Buffer::$variant(v))|+ => v, _ => unreachable!("buffer dtype mismatch") }
+            }
+            fn into_buffer(v: Vec<$t>, dtype: DType) -> Buffer {
+                let build: fn(Vec<$t>, DType) -> Buffer = $build;
+                build(v, dtype)
+            }
+            fn to_f64(self) -> f64 { self as f64 }
+            fn from_f64(v: f64) -> $t {
+                let from: fn(f64) -> $t = $from;
+                from(v)
+            }
+            fn to_i64(self) -> i64 {
+                let toi: fn($t) -> i64 = $toi;
+                toi(self)
+            }
+        }
+    };
+}
+
+elem!(f32, F32, |v, _| Buffer::F32(v), |x| x as f32, |x| x as i64);
+elem!(f64, F64, |v, _| Buffer::F64(v), |x| x, |x| x as i64);
+elem!(i64, I64, |v, _| Buffer::I64(v), |x| x as i64, |x| x);
+elem!(u8, Bool | U8, |v, d| if d == DType::Bool { Buffer::Bool(v) } else { Buffer::U8(v) }, |x| x as u8, |x| x as i64);
+
+/// Runs `$body` with `$T` bound to the Rust type of `$dt`.
+#[macro_export]
+macro_rules! with_dtype {
+    ($dt:expr, $T:ident => $body:expr) => {
+        match $dt {
+            $crate::dtype::DType::F32 => { type $T = f32; $body }
+            $crate::dtype::DType::F64 => { type $T = f64; $body }
+            $crate::dtype::DType::I64 => { type $T = i64; $body }
+            $crate::dtype::DType::Bool | $crate::dtype::DType::U8 => { type $T = u8; $body }
+        }
+    };
+}
+
+/// Runs `$body` with `$T` bound to f32 or f64; other dtypes are a bug of the caller
+/// (ops cast to a float dtype before they get here).
+#[macro_export]
+macro_rules! with_float {
+    ($dt:expr, $T:ident => $body:expr) => {
+        match $dt {
+            $crate::dtype::DType::F64 => { type $T = f64; $body }
+            _ => { type $T = f32; $body }
+        }
+    };
+}

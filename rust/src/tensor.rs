@@ -1,0 +1,197 @@
+//! Tensor = shared storage + layout + dtype + device, plus the autograd fields.
+use crate::autograd::Node;
+use crate::cpu::elementwise::map1;
+use crate::dtype::DType;
+use crate::error::Result;
+use crate::layout::Layout;
+use crate::storage::{Buffer, Elem, Storage};
+use crate::with_dtype;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    Cpu,
+}
+
+impl Device {
+    pub fn name(self) -> &'static str {
+        match self {
+            Device::Cpu => "cpu",
+        }
+    }
+}
+
+pub struct Inner {
+    pub storage: Storage,
+    pub layout: Layout,
+    pub dtype: DType,
+    pub device: Device,
+    pub(crate) requires_grad: AtomicBool,
+    /// The op that made this tensor, while its graph is alive (None for leaves).
+    pub(crate) node: Mutex<Option<Arc<Node>>>,
+    /// Made by an op that recorded a node (so not a leaf, even after the graph is freed).
+    pub(crate) from_op: bool,
+    pub(crate) grad: Mutex<Option<Tensor>>,
+}
+
+#[derive(Clone)]
+pub struct Tensor(pub Arc<Inner>);
+
+impl Tensor {
+    pub fn from_parts(storage: Storage, layout: Layout, dtype: DType) -> Tensor {
+        Tensor(Arc::new(Inner {
+            storage,
+            layout,
+            dtype,
+            device: Device::Cpu,
+            requires_grad: AtomicBool::new(false),
+            node: Mutex::new(None),
+            from_op: false,
+            grad: Mutex::new(None),
+        }))
+    }
+
+    /// A contiguous tensor owning `data`.
+    pub fn from_vec<T: Elem>(data: Vec<T>, shape: &[usize], dtype: DType) -> Tensor {
+        debug_assert_eq!(data.len(), shape.iter().product::<usize>());
+        Tensor::from_parts(Storage::new(T::into_buffer(data, dtype)), Layout::contiguous(shape), dtype)
+    }
+
+    pub fn full(shape: &[usize], value: f64, dtype: DType) -> Tensor {
+        let n = shape.iter().product();
+        with_dtype!(dtype, T => Tensor::from_vec(vec![T::from_f64(value); n], shape, dtype))
+    }
+
+    pub fn scalar(value: f64, dtype: DType) -> Tensor {
+        Tensor::full(&[], value, dtype)
+    }
+
+    /// A view of the same storage with another layout (no autograd; ops wrap this).
+    pub fn with_layout(&self, layout: Layout) -> Tensor {
+        Tensor::from_parts(self.0.storage.clone(), layout, self.0.dtype)
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        &self.0.layout.shape
+    }
+    pub fn layout(&self) -> &Layout {
+        &self.0.layout
+    }
+    pub fn ndim(&self) -> usize {
+        self.0.layout.ndim()
+    }
+    pub fn numel(&self) -> usize {
+        self.0.layout.numel()
+    }
+    pub fn dtype(&self) -> DType {
+        self.0.dtype
+    }
+    pub fn device(&self) -> Device {
+        self.0.device
+    }
+    pub fn storage(&self) -> &Storage {
+        &self.0.storage
+    }
+    pub fn requires_grad(&self) -> bool {
+        self.0.requires_grad.load(Ordering::Relaxed)
+    }
+    pub fn set_requires_grad(&self, on: bool) {
+        self.0.requires_grad.store(on, Ordering::Relaxed)
+    }
+    pub fn is_leaf(&self) -> bool {
+        !self.0.from_op
+    }
+    pub fn grad(&self) -> Option<Tensor> {
+        self.0.grad.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    pub fn set_grad(&self, g: Option<Tensor>) {
+        *self.0.grad.lock().unwrap_or_else(|e| e.into_inner()) = g;
+    }
+    pub fn same_storage(&self, other: &Tensor) -> bool {
+        self.0.storage.same(&other.0.storage)
+    }
+    pub fn is_contiguous(&self) -> bool {
+        self.0.layout.is_contiguous()
+    }
+
+    /// The elements in row-major order, as a fresh Vec.
+    pub fn to_vec<T: Elem>(&self) -> Vec<T> {
+        let buf = self.0.storage.read();
+        let data = T::slice(&buf);
+        match self.0.layout.contiguous_range() {
+            Some((a, b)) => data[a..b].to_vec(),
+            None => map1(data, &self.0.layout, |x| x),
+        }
+    }
+
+    /// Runs `f` on the elements as one contiguous slice, copying only if the layout needs it.
+    pub fn with_contiguous<T: Elem, R>(&self, f: impl FnOnce(&[T]) -> R) -> R {
+        let buf = self.0.storage.read();
+        let data = T::slice(&buf);
+        match self.0.layout.contiguous_range() {
+            Some((a, b)) => f(&data[a..b]),
+            None => {
+                let v = map1(data, &self.0.layout, |x| x);
+                drop(buf);
+                f(&v)
+            }
+        }
+    }
+
+    /// Same data in row-major contiguous order: self if already so, else a copy (no autograd).
+    pub fn contiguous_data(&self) -> Tensor {
+        if self.is_contiguous() {
+            return self.clone();
+        }
+        with_dtype!(self.dtype(), T => Tensor::from_vec(self.to_vec::<T>(), self.shape(), self.dtype()))
+    }
+
+    /// Converts to another dtype (no autograd; ops::cast wraps it). Floats to ints truncate;
+    /// anything to bool is `!= 0`.
+    pub fn convert(&self, to: DType) -> Tensor {
+        if to == self.dtype() {
+            return self.clone();
+        }
+        let buf = self.0.storage.read();
+        let l = &self.0.layout;
+        let shape = l.shape.clone();
+        macro_rules! conv {
+            ($S:ty) => {{
+                let src = <$S as Elem>::slice(&buf);
+                match to {
+                    DType::F32 => Tensor::from_vec(map1(src, l, |x| x.to_f64() as f32), &shape, to),
+                    DType::F64 => Tensor::from_vec(map1(src, l, |x| x.to_f64()), &shape, to),
+                    DType::I64 => Tensor::from_vec(map1(src, l, |x| x.to_i64()), &shape, to),
+                    DType::U8 => Tensor::from_vec(map1(src, l, |x| x.to_f64() as u8), &shape, to),
+                    DType::Bool => Tensor::from_vec(map1(src, l, |x| (x.to_f64() != 0.0) as u8), &shape, to),
+                }
+            }};
+        }
+        match self.dtype() {
+            DType::F32 => conv!(f32),
+            DType::F64 => conv!(f64),
+            DType::I64 => conv!(i64),
+            DType::Bool | DType::U8 => conv!(u8),
+        }
+    }
+
+    /// Value of a one-element tensor as f64.
+    pub fn item_f64(&self) -> Result<f64> {
+        if self.numel() != 1 {
+            crate::bail!(
+                Value,
+                "item(): only a tensor with one element can be converted to a Python scalar, got shape {}",
+                crate::error::fmt_shape(self.shape())
+            );
+        }
+        let buf = self.0.storage.read();
+        let off = self.0.layout.offset;
+        Ok(match &*buf {
+            Buffer::F32(v) => v[off] as f64,
+            Buffer::F64(v) => v[off],
+            Buffer::I64(v) => v[off] as f64,
+            Buffer::Bool(v) | Buffer::U8(v) => v[off] as f64,
+        })
+    }
+}
