@@ -32,6 +32,108 @@ impl Buffer {
     }
 }
 
+impl Buffer {
+    fn capacity_bytes(&self) -> usize {
+        match self {
+            Buffer::Bool(v) | Buffer::U8(v) => v.capacity(),
+            Buffer::I64(v) => v.capacity() * 8,
+            Buffer::F32(v) => v.capacity() * 4,
+            Buffer::F64(v) => v.capacity() * 8,
+        }
+    }
+
+    /// Frees the memory now, bypassing the pool.
+    fn free(&mut self) {
+        match self {
+            Buffer::Bool(v) | Buffer::U8(v) => drop(std::mem::take(v)),
+            Buffer::I64(v) => drop(std::mem::take(v)),
+            Buffer::F32(v) => drop(std::mem::take(v)),
+            Buffer::F64(v) => drop(std::mem::take(v)),
+        }
+    }
+
+    fn take_all(&mut self) -> Buffer {
+        match self {
+            Buffer::Bool(v) => Buffer::Bool(std::mem::take(v)),
+            Buffer::U8(v) => Buffer::U8(std::mem::take(v)),
+            Buffer::I64(v) => Buffer::I64(std::mem::take(v)),
+            Buffer::F32(v) => Buffer::F32(std::mem::take(v)),
+            Buffer::F64(v) => Buffer::F64(std::mem::take(v)),
+        }
+    }
+}
+
+/// Large freed buffers are kept for reuse: a fresh allocation of tens of megabytes costs page
+/// faults on every first touch, a reused one is warm. Bounded in count and bytes.
+mod pool {
+    use super::{Buffer, Elem};
+    use std::sync::Mutex;
+
+    pub const MIN_BYTES: usize = 1 << 20;
+    const MAX_BYTES: usize = 512 << 20;
+    const MAX_ENTRIES: usize = 32;
+    static POOL: Mutex<Vec<Buffer>> = Mutex::new(Vec::new());
+
+    pub fn give(b: &mut Buffer) {
+        let bytes = b.capacity_bytes();
+        if bytes < MIN_BYTES || bytes > MAX_BYTES / 4 {
+            return;
+        }
+        let kept = b.take_all();
+        let mut evicted = Vec::new();
+        {
+            let mut p = POOL.lock().unwrap_or_else(|e| e.into_inner());
+            let mut total: usize = p.iter().map(|x| x.capacity_bytes()).sum::<usize>() + bytes;
+            while !p.is_empty() && (total > MAX_BYTES || p.len() >= MAX_ENTRIES) {
+                let old = p.remove(0);
+                total -= old.capacity_bytes();
+                evicted.push(old);
+            }
+            p.push(kept);
+        }
+        for mut old in evicted {
+            old.free();
+        }
+    }
+
+    pub fn take<T: Elem>(n: usize) -> Option<Vec<T>> {
+        let bytes = n * std::mem::size_of::<T>();
+        if bytes < MIN_BYTES {
+            return None;
+        }
+        let mut p = POOL.lock().unwrap_or_else(|e| e.into_inner());
+        for i in (0..p.len()).rev() {
+            let cap = p[i].capacity_bytes();
+            if cap >= bytes && cap <= bytes + bytes / 4 {
+                if let Some(mut v) = T::take_vec(&mut p[i]) {
+                    p.remove(i);
+                    v.clear();
+                    return Some(v);
+                }
+            }
+        }
+        None
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        pool::give(self);
+    }
+}
+
+/// An empty Vec with room for `n` elements, warm from the pool when one fits.
+pub fn alloc<T: Elem>(n: usize) -> Vec<T> {
+    pool::take(n).unwrap_or_else(|| Vec::with_capacity(n))
+}
+
+/// A Vec of `n` default (zero) elements, from the pool when one fits.
+pub fn alloc_zeroed<T: Elem>(n: usize) -> Vec<T> {
+    let mut v = alloc(n);
+    v.resize(n, T::default());
+    v
+}
+
 #[derive(Clone, Debug)]
 pub struct Storage(pub Arc<RwLock<Buffer>>);
 
@@ -58,6 +160,8 @@ pub trait Elem: Copy + Send + Sync + 'static + PartialOrd + Default + std::fmt::
     fn to_f64(self) -> f64;
     fn from_f64(v: f64) -> Self;
     fn to_i64(self) -> i64;
+    /// Moves the Vec out of a buffer of this element type (None for another type).
+    fn take_vec(b: &mut Buffer) -> Option<Vec<Self>>;
 }
 
 macro_rules! elem {
@@ -81,6 +185,9 @@ macro_rules! elem {
             fn to_i64(self) -> i64 {
                 let toi: fn($t) -> i64 = $toi;
                 toi(self)
+            }
+            fn take_vec(b: &mut Buffer) -> Option<Vec<$t>> {
+                match b { $(Buffer::$variant(v))|+ => Some(std::mem::take(v)), _ => None }
             }
         }
     };

@@ -60,7 +60,11 @@ impl Tensor {
 
     pub fn full(shape: &[usize], value: f64, dtype: DType) -> Tensor {
         let n = shape.iter().product();
-        with_dtype!(dtype, T => Tensor::from_vec(vec![T::from_f64(value); n], shape, dtype))
+        with_dtype!(dtype, T => {
+            let mut v = crate::storage::alloc::<T>(n);
+            v.resize(n, T::from_f64(value));
+            Tensor::from_vec(v, shape, dtype)
+        })
     }
 
     pub fn scalar(value: f64, dtype: DType) -> Tensor {

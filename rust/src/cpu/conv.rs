@@ -89,7 +89,7 @@ fn threads_for(g: &Geom) -> usize {
 /// y (n, oh, ow, o) = conv(x (n, h, w, c), w (kh*kw*c, o)).
 pub fn forward<T: GemmElem>(x: &[T], w: &[T], g: &Geom) -> Vec<T> {
     let (k, p, img) = (g.k(), g.pixels(), g.h * g.w * g.c);
-    let mut y = vec![T::default(); g.n * p * g.o];
+    let mut y = crate::storage::alloc_zeroed::<T>(g.n * p * g.o);
     if y.is_empty() {
         return y;
     }
@@ -109,7 +109,7 @@ pub fn forward<T: GemmElem>(x: &[T], w: &[T], g: &Geom) -> Vec<T> {
 /// dx (n, h, w, c) from dy (n, oh, ow, o) and w (kh*kw*c, o).
 pub fn backward_input<T: GemmElem + std::ops::AddAssign>(dy: &[T], w: &[T], g: &Geom) -> Vec<T> {
     let (k, p, img) = (g.k(), g.pixels(), g.h * g.w * g.c);
-    let mut dx = vec![T::default(); g.n * img];
+    let mut dx = crate::storage::alloc_zeroed::<T>(g.n * img);
     if dx.is_empty() || p == 0 {
         return dx;
     }

@@ -1,12 +1,13 @@
 //! Elementwise maps over one, two or three strided operands that share one (broadcast) shape.
 use super::{GRAIN, PAR_MIN};
 use crate::layout::{coalesce, Layout};
+use crate::storage::{alloc, Elem};
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
 /// Fills `out` (length n) by calling `fill(start, piece)` on pieces, in parallel when large.
-fn fill_pieces<O: Send>(n: usize, piece: usize, fill: impl Fn(usize, &mut [MaybeUninit<O>]) + Sync) -> Vec<O> {
-    let mut out: Vec<O> = Vec::with_capacity(n);
+fn fill_pieces<O: Elem>(n: usize, piece: usize, fill: impl Fn(usize, &mut [MaybeUninit<O>]) + Sync) -> Vec<O> {
+    let mut out: Vec<O> = alloc(n);
     {
         let spare = &mut out.spare_capacity_mut()[..n];
         if n >= PAR_MIN {
@@ -37,7 +38,7 @@ fn row_offsets<const K: usize>(row: usize, outer: &[usize], strides: &[Vec<isize
 
 /// The general engine: walks K operands in row-major order of `shape`, calling
 /// `row(offsets, inner_strides, len, out)` for each run of the innermost dim.
-fn walk<const K: usize, O: Send>(
+fn walk<const K: usize, O: Elem>(
     shape: &[usize],
     layouts: [&Layout; K],
     row: impl Fn([usize; K], [isize; K], &mut [MaybeUninit<O>]) + Sync,
@@ -72,14 +73,35 @@ fn walk<const K: usize, O: Send>(
     })
 }
 
+multiversion! {
+    fn run1<A, O, F>(x: &[A], out: &mut [MaybeUninit<O>], f: &F) where {A: Copy, F: Fn(A) -> O} {
+        for (d, &v) in out.iter_mut().zip(x) {
+            d.write(f(v));
+        }
+    }
+    fn run2<A, B, O, F>(a: &[A], b: &[B], out: &mut [MaybeUninit<O>], f: &F) where {A: Copy, B: Copy, F: Fn(A, B) -> O} {
+        for ((d, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            d.write(f(x, y));
+        }
+    }
+    fn run2_scalar_b<A, B, O, F>(a: &[A], y: B, out: &mut [MaybeUninit<O>], f: &F) where {A: Copy, B: Copy, F: Fn(A, B) -> O} {
+        for (d, &x) in out.iter_mut().zip(a) {
+            d.write(f(x, y));
+        }
+    }
+    fn run2_scalar_a<A, B, O, F>(x: A, b: &[B], out: &mut [MaybeUninit<O>], f: &F) where {A: Copy, B: Copy, F: Fn(A, B) -> O} {
+        for (d, &y) in out.iter_mut().zip(b) {
+            d.write(f(x, y));
+        }
+    }
+}
+
 /// out[i] = f(x[i]) over a strided x.
-pub fn map1<A: Copy + Sync, O: Send>(x: &[A], lx: &Layout, f: impl Fn(A) -> O + Sync) -> Vec<O> {
+pub fn map1<A: Copy + Sync, O: Elem>(x: &[A], lx: &Layout, f: impl Fn(A) -> O + Sync) -> Vec<O> {
     walk(&lx.shape, [lx], |[o], [s], out| {
         if s == 1 {
             let n = out.len();
-            for (d, &v) in out.iter_mut().zip(&x[o..o + n]) {
-                d.write(f(v));
-            }
+            run1(&x[o..o + n], out, &f);
         } else {
             for (i, d) in out.iter_mut().enumerate() {
                 d.write(f(x[(o as isize + i as isize * s) as usize]));
@@ -89,7 +111,7 @@ pub fn map1<A: Copy + Sync, O: Send>(x: &[A], lx: &Layout, f: impl Fn(A) -> O + 
 }
 
 /// out[i] = f(a[i], b[i]); both layouts already broadcast to one shape.
-pub fn map2<A: Copy + Sync, B: Copy + Sync, O: Send>(
+pub fn map2<A: Copy + Sync, B: Copy + Sync, O: Elem>(
     a: &[A],
     la: &Layout,
     b: &[B],
@@ -99,23 +121,9 @@ pub fn map2<A: Copy + Sync, B: Copy + Sync, O: Send>(
     walk(&la.shape, [la, lb], |[oa, ob], [sa, sb], out| {
         let n = out.len();
         match (sa, sb) {
-            (1, 1) => {
-                for ((d, &x), &y) in out.iter_mut().zip(&a[oa..oa + n]).zip(&b[ob..ob + n]) {
-                    d.write(f(x, y));
-                }
-            }
-            (1, 0) => {
-                let y = b[ob];
-                for (d, &x) in out.iter_mut().zip(&a[oa..oa + n]) {
-                    d.write(f(x, y));
-                }
-            }
-            (0, 1) => {
-                let x = a[oa];
-                for (d, &y) in out.iter_mut().zip(&b[ob..ob + n]) {
-                    d.write(f(x, y));
-                }
-            }
+            (1, 1) => run2(&a[oa..oa + n], &b[ob..ob + n], out, &f),
+            (1, 0) => run2_scalar_b(&a[oa..oa + n], b[ob], out, &f),
+            (0, 1) => run2_scalar_a(a[oa], &b[ob..ob + n], out, &f),
             _ => {
                 for (i, d) in out.iter_mut().enumerate() {
                     let x = a[(oa as isize + i as isize * sa) as usize];
@@ -128,7 +136,7 @@ pub fn map2<A: Copy + Sync, B: Copy + Sync, O: Send>(
 }
 
 /// out[i] = f(a[i], b[i], c[i]); all layouts already broadcast to one shape.
-pub fn map3<A: Copy + Sync, B: Copy + Sync, C: Copy + Sync, O: Send>(
+pub fn map3<A: Copy + Sync, B: Copy + Sync, C: Copy + Sync, O: Elem>(
     a: &[A],
     la: &Layout,
     b: &[B],

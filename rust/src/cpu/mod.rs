@@ -1,11 +1,36 @@
 //! CPU kernels. They read storage slices through layouts and return fresh contiguous Vecs.
 //! Large work is split with rayon into fixed-size pieces, so results never depend on how many
 //! threads ran or how fast they were.
+/// The innermost loops over contiguous runs. Each is compiled twice, for the baseline CPU and
+/// for AVX2+FMA, and picked at run time, so a wheel built for any x86-64 still runs 8 lanes wide.
+#[macro_export]
+macro_rules! multiversion {
+    ($(fn $name:ident<$($g:ident),*>($($arg:ident: $ty:ty),*) $(-> $ret:ty)? where {$($w:tt)*} $body:block)*) => {$(
+        #[inline]
+        fn $name<$($g),*>($($arg: $ty),*) $(-> $ret)? where $($w)* {
+            #[inline(always)]
+            fn base<$($g),*>($($arg: $ty),*) $(-> $ret)? where $($w)* $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2<$($g),*>($($arg: $ty),*) $(-> $ret)? where $($w)* { base($($arg),*) }
+                if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU has the features the function was compiled for.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            base($($arg),*)
+        }
+    )*};
+}
+
+
 pub mod elementwise;
 pub mod reduce;
 pub mod matmul;
 pub mod conv;
 pub mod pool;
+pub mod math;
 
 /// Below this many elements a kernel runs on the calling thread: splitting costs more than it gains.
 pub const PAR_MIN: usize = 1 << 15;

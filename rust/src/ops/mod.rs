@@ -38,7 +38,7 @@ pub(crate) fn c<T: Float>(v: f64) -> T {
 }
 
 /// A float element type the kernels compute in.
-pub trait FloatElem: Elem + Float + Send + Sync + std::iter::Sum {}
+pub trait FloatElem: Elem + Float + Send + Sync + std::iter::Sum + crate::cpu::math::FastExp {}
 impl FloatElem for f32 {}
 impl FloatElem for f64 {}
 

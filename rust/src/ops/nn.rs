@@ -1,5 +1,5 @@
 //! Neural-network ops: softmax, log_softmax, logsumexp, the crossentropies, conv and pooling.
-use super::{binary::*, index::*, reduce::*, shape::*, unary::*, FloatElem};
+use super::{binary::*, index::*, reduce::*, shape::*, unary::*};
 use crate::autograd::{no_grad, record};
 use crate::bail;
 use crate::cpu::{conv, pool};
@@ -8,41 +8,9 @@ use crate::error::{fmt_shape, Result};
 use crate::layout::norm_axis;
 use crate::tensor::Tensor;
 use crate::with_float;
-use rayon::prelude::*;
 
 /// Keras's epsilon for clipping probabilities.
 pub const EPSILON: f64 = 1e-7;
-
-fn softmax_rows<T: FloatElem>(x: &[T], n: usize, log: bool) -> Vec<T> {
-    let mut out = vec![T::zero(); x.len()];
-    if n == 0 {
-        return out;
-    }
-    let row = |(src, dst): (&[T], &mut [T])| {
-        let m = src.iter().fold(T::neg_infinity(), |a, &b| if b > a || b != b { b } else { a });
-        let m = if m.is_finite() { m } else { T::zero() };
-        let mut s = T::zero();
-        for (d, &v) in dst.iter_mut().zip(src) {
-            *d = (v - m).exp();
-            s = s + *d;
-        }
-        if log {
-            let ls = s.ln() + m;
-            for (d, &v) in dst.iter_mut().zip(src) {
-                *d = v - ls;
-            }
-        } else {
-            let inv = T::one() / s;
-            dst.iter_mut().for_each(|d| *d = *d * inv);
-        }
-    };
-    if x.len() >= crate::cpu::PAR_MIN {
-        x.par_chunks(n).zip(out.par_chunks_mut(n)).for_each(row);
-    } else {
-        x.chunks(n).zip(out.chunks_mut(n)).for_each(row);
-    }
-    out
-}
 
 fn softmax_impl(x: &Tensor, axis: isize, log: bool) -> Result<Tensor> {
     let name = if log { "log_softmax" } else { "softmax" };
@@ -58,7 +26,7 @@ fn softmax_impl(x: &Tensor, axis: isize, log: bool) -> Result<Tensor> {
     let xf = cast(x, x.dtype().to_float())?;
     let dt = xf.dtype();
     let n = x.shape()[last];
-    let out = with_float!(dt, T => Tensor::from_vec(xf.with_contiguous(|s: &[T]| softmax_rows(s, n, log)), x.shape(), dt));
+    let out = with_float!(dt, T => Tensor::from_vec(xf.with_contiguous(|s: &[T]| crate::cpu::math::softmax_rows(s, n, log)), x.shape(), dt));
     Ok(record(name, out, &[&xf], move |g, _, y| {
         let gx = no_grad(|| -> Result<Tensor> {
             if log {

@@ -31,9 +31,9 @@ fn gelu_erf<T: FloatElem>(x: T) -> (T, T) {
 #[inline(always)]
 fn sig<T: FloatElem>(x: T) -> T {
     if x >= T::zero() {
-        T::one() / (T::one() + (-x).exp())
+        T::one() / (T::one() + (-x).fast_exp())
     } else {
-        let e = x.exp();
+        let e = x.fast_exp();
         e / (T::one() + e)
     }
 }
@@ -77,7 +77,7 @@ unary_table! {
     Abs "abs":      |x, p| x.abs(),                                     |x, y, p| if x > T::zero() { T::one() } else if x < T::zero() { -T::one() } else { T::zero() };
     Square "square": |x, p| x * x,                                      |x, y, p| c::<T>(2.0) * x;
     Sqrt "sqrt":    |x, p| x.sqrt(),                                    |x, y, p| c::<T>(0.5) / y;
-    Exp "exp":      |x, p| x.exp(),                                     |x, y, p| y;
+    Exp "exp":      |x, p| x.fast_exp(),                                     |x, y, p| y;
     Log "log":      |x, p| x.ln(),                                      |x, y, p| T::one() / x;
     Log1p "log1p":  |x, p| x.ln_1p(),                                   |x, y, p| T::one() / (T::one() + x);
     Tanh "tanh":    |x, p| x.tanh(),                                    |x, y, p| T::one() - y * y;
