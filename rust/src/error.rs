@@ -12,6 +12,8 @@ pub enum Error {
     Index(String),
     /// Any other bad argument value.
     Value(String),
+    /// A result too large to allocate.
+    Memory(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -19,7 +21,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Shape(m) | Error::DType(m) | Error::Index(m) | Error::Value(m) => f.write_str(m),
+            Error::Shape(m) | Error::DType(m) | Error::Index(m) | Error::Value(m) | Error::Memory(m) => f.write_str(m),
         }
     }
 }

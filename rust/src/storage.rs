@@ -122,6 +122,26 @@ impl Drop for Buffer {
     }
 }
 
+/// Checks, before any work, that a result of this shape can be held: its size must not
+/// overflow, and above 1 GiB the memory is asked for once (and given back) so that an
+/// impossible request becomes a MemoryError instead of an abort. Returns the element count.
+pub fn check_size(op: &str, shape: &[usize], dtype: DType) -> crate::Result<usize> {
+    let fail = || {
+        crate::Error::Memory(format!(
+            "{op}: a result of shape {} and dtype {} is too large to allocate",
+            crate::error::fmt_shape(shape),
+            dtype.name()
+        ))
+    };
+    let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or_else(fail)?;
+    let bytes = n.checked_mul(dtype.size()).filter(|&b| b <= isize::MAX as usize / 2).ok_or_else(fail)?;
+    if bytes > 1 << 30 {
+        let mut probe: Vec<u8> = Vec::new();
+        probe.try_reserve_exact(bytes).map_err(|_| fail())?;
+    }
+    Ok(n)
+}
+
 /// An empty Vec with room for `n` elements, warm from the pool when one fits.
 pub fn alloc<T: Elem>(n: usize) -> Vec<T> {
     pool::take(n).unwrap_or_else(|| Vec::with_capacity(n))

@@ -137,6 +137,7 @@ pub(crate) fn broadcast_pair(op: &str, a: &Tensor, b: &Tensor) -> Result<(Vec<us
 pub fn binary(op: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = compute_dtype(op, a.dtype(), b.dtype());
     let (shape, la, lb) = broadcast_pair(op.name(), a, b)?;
+    crate::storage::check_size(op.name(), &shape, dt)?;
     let (ac, bc) = (a.convert(dt), b.convert(dt));
     if op == Binary::Pow && dt == DType::I64 && bc.to_vec::<i64>().iter().any(|&y| y < 0) {
         bail!(Value, "power: integers to negative integer powers are not allowed; cast to float first");
@@ -180,6 +181,7 @@ pub enum Compare {
 pub fn compare(op: Compare, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = DType::promote(a.dtype(), b.dtype());
     let (shape, la, lb) = broadcast_pair("compare", a, b)?;
+    crate::storage::check_size("compare", &shape, DType::Bool)?;
     let (ac, bc) = (a.convert(dt), b.convert(dt));
     let v = with_dtype!(dt, T => read2(&ac, &bc, |x: &[T], y: &[T]| match op {
         Compare::Eq => map2(x, &la, y, &lb, |p, q| (p == q) as u8),
@@ -202,6 +204,7 @@ pub fn where_(cond: &Tensor, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
         ))
     })?;
     let dt = DType::promote(x1.dtype(), x2.dtype());
+    crate::storage::check_size("where", &shape, dt)?;
     let (c, a, b) = (cond.convert(DType::Bool), x1.convert(dt), x2.convert(dt));
     let (lc, la, lb) = (
         c.layout().broadcast_to("where", &shape)?,

@@ -178,6 +178,7 @@ fn advanced(base: &Tensor, adv: &[(usize, Tensor)]) -> Result<Tensor> {
     let mut out_shape: Vec<usize> = rest[..split].iter().map(|&d| shape[d]).collect();
     out_shape.extend(&bshape);
     out_shape.extend(rest[split..].iter().map(|&d| shape[d]));
+    crate::storage::check_size("index", &out_shape, DType::I64)?;
     let bs = contiguous_strides(&shape);
     // flat position contributed by each index array, bounds checked
     let mut contrib: Vec<Vec<i64>> = Vec::new();
@@ -302,6 +303,7 @@ pub fn one_hot(x: &Tensor, num_classes: usize, dtype: DType) -> Result<Tensor> {
     let labels: Vec<i64> = x.convert(DType::I64).to_vec();
     let mut shape = x.shape().to_vec();
     shape.push(num_classes);
+    crate::storage::check_size("one_hot", &shape, DType::F64)?;
     let mut out = vec![0f64; labels.len() * num_classes];
     for (i, &l) in labels.iter().enumerate() {
         if l >= 0 && (l as usize) < num_classes {

@@ -49,6 +49,9 @@ fn matmul_nd(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             fmt_shape(b.shape())
         ))
     })?;
+    let mut out_shape = batch.clone();
+    out_shape.extend([m, n]);
+    crate::storage::check_size("matmul", &out_shape, dt)?;
     let (ac, bc) = (a.convert(dt), b.convert(dt));
     let full = |x: &Tensor, r: usize, c: usize| -> Result<Layout> {
         let mut s = batch.clone();

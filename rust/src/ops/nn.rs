@@ -201,6 +201,7 @@ pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str
         sh: strides[0], sw: strides[1], dh: dilation[0], dw: dilation[1], pt, pl, oh, ow,
     };
     let dt = DType::promote(inputs.dtype(), kernel.dtype()).to_float();
+    crate::storage::check_size("conv", &[g.n, oh, ow, g.o], dt)?;
     let (x, k) = (inputs.convert(dt).contiguous_data(), kernel.convert(dt).contiguous_data());
     let out = with_float!(dt, T => {
         let v = x.with_contiguous(|xv: &[T]| k.with_contiguous(|kv: &[T]| conv::forward(xv, kv, &g)));

@@ -34,6 +34,10 @@ pub fn cast(x: &Tensor, dtype: DType) -> Result<Tensor> {
 /// Resolves a requested shape with at most one -1.
 pub fn infer_shape(x_shape: &[usize], shape: &[isize]) -> Result<Vec<usize>> {
     let n = numel(x_shape);
+    let fixed: Vec<usize> = shape.iter().filter(|&&d| d >= 0).map(|&d| d as usize).collect();
+    if fixed.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).is_none() {
+        bail!(Shape, "reshape: cannot reshape a tensor of shape {} (size {n}) into {shape:?}", fmt_shape(x_shape));
+    }
     let mut unknown = None;
     let mut known = 1usize;
     for (i, &d) in shape.iter().enumerate() {
@@ -198,6 +202,7 @@ pub fn concatenate(xs: &[Tensor], axis: isize) -> Result<Tensor> {
         shape[ax] += t.shape()[ax];
         dt = DType::promote(dt, t.dtype());
     }
+    crate::storage::check_size("concatenate", &shape, dt)?;
     let out = zeros(&shape, dt);
     let mut starts = Vec::with_capacity(xs.len());
     let mut at = 0;

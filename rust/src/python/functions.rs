@@ -91,10 +91,18 @@ fn shape_arg(shape: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
         .map_err(|_| PyTypeError::new_err(format!("shape must be an int or a tuple of non-negative ints, got {shape}")))
 }
 
+/// A shape argument for a new tensor of this dtype, checked to fit in memory.
+fn new_shape(op: &str, shape: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Vec<usize>> {
+    let s = shape_arg(shape)?;
+    crate::storage::check_size(op, &s, dtype)?;
+    Ok(s)
+}
+
 #[pyfunction]
 #[pyo3(signature = (shape, fill_value, dtype=None))]
 fn full(shape: &Bound<'_, PyAny>, fill_value: f64, dtype: Option<&Bound<'_, PyAny>>) -> T {
-    Ok(Tensor::full(&shape_arg(shape)?, fill_value, dtype_arg(dtype)?.unwrap_or(DType::F32)).into())
+    let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
+    Ok(Tensor::full(&new_shape("full", shape, dt)?, fill_value, dt).into())
 }
 
 #[pyfunction]
@@ -106,9 +114,14 @@ fn arange(start: f64, stop: Option<f64>, step: Option<f64>, dtype: Option<&Bound
     if st == 0.0 {
         return Err(crate::Error::Value("arange: step cannot be zero".into()).into());
     }
-    let n = ((b - a) / st).ceil().max(0.0) as usize;
+    let span = ((b - a) / st).ceil().max(0.0);
     let all_int = [a, b, st].iter().all(|v| v.fract() == 0.0);
     let dt = dtype_arg(dtype)?.unwrap_or(if all_int { DType::I64 } else { DType::F32 });
+    if !span.is_finite() || span > 1e15 {
+        return Err(crate::Error::Memory(format!("arange: {span} elements are too many to allocate")).into());
+    }
+    let n = span as usize;
+    crate::storage::check_size("arange", &[n], DType::F64)?;
     let v: Vec<f64> = (0..n).map(|i| a + i as f64 * st).collect();
     Ok(Tensor::from_vec(v, &[n], DType::F64).convert(dt).into())
 }
@@ -117,6 +130,7 @@ fn arange(start: f64, stop: Option<f64>, step: Option<f64>, dtype: Option<&Bound
 #[pyo3(signature = (n, m=None, k=0, dtype=None))]
 fn eye(n: usize, m: Option<usize>, k: isize, dtype: Option<&Bound<'_, PyAny>>) -> T {
     let m = m.unwrap_or(n);
+    crate::storage::check_size("eye", &[n, m], DType::F64)?;
     let mut v = vec![0f64; n * m];
     for i in 0..n {
         let j = i as isize + k;
@@ -138,7 +152,7 @@ fn random_normal(shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Option
     if !dt.is_float() {
         bail_py(format!("normal: dtype must be a float dtype, got {}", dt.name()))?;
     }
-    Ok(random::normal(&shape_arg(shape)?, mean, stddev, dt, seed_arg(seed)?).into())
+    Ok(random::normal(&new_shape("normal", shape, DType::F64)?, mean, stddev, dt, seed_arg(seed)?).into())
 }
 
 #[pyfunction]
@@ -148,7 +162,7 @@ fn random_uniform(shape: &Bound<'_, PyAny>, minval: f64, maxval: f64, dtype: Opt
     if !dt.is_float() {
         bail_py(format!("uniform: dtype must be a float dtype, got {}", dt.name()))?;
     }
-    Ok(random::uniform(&shape_arg(shape)?, minval, maxval, dt, seed_arg(seed)?).into())
+    Ok(random::uniform(&new_shape("uniform", shape, DType::F64)?, minval, maxval, dt, seed_arg(seed)?).into())
 }
 
 #[pyfunction]
@@ -158,7 +172,7 @@ fn random_randint(shape: &Bound<'_, PyAny>, minval: i64, maxval: i64, dtype: Opt
         bail_py(format!("randint: maxval ({maxval}) must be greater than minval ({minval})"))?;
     }
     let dt = dtype_arg(dtype)?.unwrap_or(DType::I64);
-    Ok(random::randint(&shape_arg(shape)?, minval, maxval, seed_arg(seed)?).convert(dt).into())
+    Ok(random::randint(&new_shape("randint", shape, DType::I64)?, minval, maxval, seed_arg(seed)?).convert(dt).into())
 }
 
 fn bail_py(msg: String) -> PyResult<()> {
@@ -306,7 +320,9 @@ fn squeeze(x: &Bound<'_, PyAny>, axis: Option<&Bound<'_, PyAny>>) -> T {
 
 #[pyfunction]
 fn broadcast_to(x: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> T {
-    Ok(ops::broadcast_to(&t(x)?, &shape_arg(shape)?)?.into())
+    let s = shape_arg(shape)?;
+    crate::storage::check_size("broadcast_to", &s, DType::Bool)?;
+    Ok(ops::broadcast_to(&t(x)?, &s)?.into())
 }
 
 fn tensor_list(xs: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {

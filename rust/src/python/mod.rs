@@ -16,6 +16,7 @@ impl From<Error> for PyErr {
             Error::Shape(m) | Error::Value(m) => PyValueError::new_err(m),
             Error::DType(m) => PyTypeError::new_err(m),
             Error::Index(m) => PyIndexError::new_err(m),
+            Error::Memory(m) => pyo3::exceptions::PyMemoryError::new_err(m),
         }
     }
 }
