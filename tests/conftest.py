@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 import kerasish
 from kerasish import ops
@@ -20,6 +20,8 @@ settings.register_profile(
     deadline=None,
     derandomize=True,
     database=None,
+    # no "explain" phase: it re-runs failing tests many times, which makes a failing suite slow
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("kerasish")

@@ -287,7 +287,7 @@ def test_where_with_scalars_and_numeric_condition():
 
 @given(shape=shapes, seed=seeds, dtype=float_dtypes)
 def test_clip_scalars(shape, seed, dtype):
-    x = np.random.default_rng(seed).normal(size=shape).astype(dtype) * 3
+    x = np.asarray(np.random.default_rng(seed).normal(size=shape) * 3, dtype=dtype)
     assert_close(ops.clip(K.tensor(x), -1.0, 2.0), np.clip(x, -1.0, 2.0), dtype=dtype)
 
 
@@ -390,6 +390,14 @@ class TestDtypeRules:
         assert K.tensor(np.zeros(3, np.uint8)).dtype == "uint8"
         assert K.tensor(np.zeros(3, np.float16)).dtype == "float32"
         assert K.tensor(np.zeros(3, bool)).dtype == "bool"
+
+    def test_numpy_scalars_keep_their_dtype(self):
+        # NumPy scalars are typed like 0-d arrays (np.float64 subclasses float, but is not a Python float)
+        assert K.tensor(np.float64(1.5)).dtype == "float64"
+        assert K.tensor(np.float32(1.5)).dtype == "float32"
+        assert K.tensor(np.int32(3)).dtype == "int64"
+        assert K.tensor(np.bool_(True)).dtype == "bool"
+        assert K.tensor(np.float64(1.5)).shape == ()
 
     def test_float32_plus_python_float_stays_float32(self):
         t = K.tensor(np.ones(3, np.float32))

@@ -308,8 +308,17 @@ def test_categorical_crossentropy(case, seed, from_logits):
     exp = np_cce(t, o, from_logits, axis)
     assert got.shape == exp.shape
     assert_close(got, exp, rtol=1e-5, atol=1e-5)
-    got_s = ops.sparse_categorical_crossentropy(K.tensor(labels), K.tensor(o), from_logits=from_logits, axis=axis)
-    assert_close(got_s, np_scce(labels, o, from_logits, axis), rtol=1e-5, atol=1e-5)
+
+
+@given(case=cce_case(), seed=seeds, from_logits=st.booleans())
+def test_sparse_categorical_crossentropy(case, seed, from_logits):
+    shape, axis = case
+    r = np.random.default_rng(seed)
+    c = shape[axis]
+    labels = r.integers(0, c, size=tuple(d for i, d in enumerate(shape) if i != axis % len(shape)))
+    o = (r.normal(size=shape) * 3).astype(np.float32) if from_logits else r.uniform(0.01, 2, size=shape).astype(np.float32)
+    got = ops.sparse_categorical_crossentropy(K.tensor(labels), K.tensor(o), from_logits=from_logits, axis=axis)
+    assert_close(got, np_scce(labels, o, from_logits, axis), rtol=1e-5, atol=1e-5)
 
 
 def test_categorical_crossentropy_soft_targets_and_clipping():

@@ -117,7 +117,8 @@ class TestCreation:
 
     @pytest.mark.parametrize(
         "args,kwargs",
-        [((5,), {}), ((2, 7), {}), ((1, 10, 3), {}), ((10, 1, -3), {}), ((0.0, 1.0, 0.25), {}), ((3,), {"dtype": "float32"}), ((5, 2), {}), ((0.5, 3), {})],
+        [((5,), {}), ((2, 7), {}), ((1, 10, 3), {}), ((10, 1, -3), {}), ((0.0, 1.0, 0.25), {}), ((3,), {"dtype": "float32"}), ((5, 2), {}), ((0.5, 3), {}),
+         ((3.0,), {}), ((0.0, 3.0), {}), ((0, 3, 1.0), {})],  # Python floats give float32 even when whole
     )
     def test_arange(self, args, kwargs):
         t = K.arange(*args, **kwargs)

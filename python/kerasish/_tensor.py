@@ -42,10 +42,17 @@ def ones_like(x, dtype=None) -> Tensor:
 
 
 def arange(start, stop=None, step=None, dtype=None) -> Tensor:
+    """Evenly spaced values in [start, stop): int64 when every argument is an int, else float32."""
+    if dtype is None:
+        args = [a for a in (start, stop, step) if a is not None]
+        ints = all(isinstance(a, int) or (hasattr(a, "dtype") and str(a.dtype).startswith(("int", "uint"))) for a in args)
+        dtype = "int64" if ints else "float32"
     return _core.arange(start, stop, step, dtype)
 
 
 def eye(N, M=None, k=0, dtype="float32") -> Tensor:
+    if N < 0 or (M is not None and M < 0):
+        raise ValueError(f"eye: negative dimensions are not allowed, got N={N}, M={M}")
     return _core.eye(N, M, k, dtype)
 
 

@@ -139,6 +139,8 @@ def take_along_axis(x, indices, axis=None):
 
 
 def one_hot(x, num_classes, axis=-1, dtype=None):
+    if int(num_classes) < 0:
+        raise ValueError(f"one_hot: num_classes must be non-negative, got {num_classes}")
     out = _core.one_hot(x, int(num_classes), dtype)
     if axis != -1:
         nd = out.ndim
@@ -195,16 +197,14 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def _pair(name, v, rank=2):
-    if isinstance(v, int) and not isinstance(v, bool):
-        return [v] * rank
     try:
-        t = [int(i) for i in v]
+        t = [int(v)] * rank if isinstance(v, int) and not isinstance(v, bool) else [int(i) for i in v]
     except TypeError:
         raise ValueError(f"{name} must be an int or a tuple of {rank} ints, got {v!r}") from None
     if len(t) == 1:
         t = t * rank
-    if len(t) != rank:
-        raise ValueError(f"{name} must be an int or a tuple of {rank} ints, got {v!r}")
+    if len(t) != rank or any(i <= 0 for i in t):
+        raise ValueError(f"{name} must be a positive int or a tuple of {rank} positive ints, got {v!r}")
     return t
 
 

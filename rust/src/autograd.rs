@@ -31,12 +31,19 @@ pub fn set_grad_enabled(on: bool) -> bool {
     GRAD_ENABLED.with(|g| g.replace(on))
 }
 
+/// Restores the recording switch when dropped, even if the work in between failed.
+struct GradModeGuard(bool);
+
+impl Drop for GradModeGuard {
+    fn drop(&mut self) {
+        set_grad_enabled(self.0);
+    }
+}
+
 /// Runs `f` with recording switched off.
 pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
-    let prev = set_grad_enabled(false);
-    let r = f();
-    set_grad_enabled(prev);
-    r
+    let _guard = GradModeGuard(set_grad_enabled(false));
+    f()
 }
 
 /// Whether an op over these inputs must record a node.
@@ -134,10 +141,7 @@ pub fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) ->
             }
         }
     }
-    let prev = set_grad_enabled(false);
-    let result = sweep(order, root, seed, retain_graph);
-    set_grad_enabled(prev);
-    result
+    no_grad(|| sweep(order, root, seed, retain_graph))
 }
 
 fn sweep(order: Vec<Tensor>, root: &Tensor, seed: Tensor, retain_graph: bool) -> Result<()> {

@@ -35,6 +35,26 @@ pub struct Inner {
     pub(crate) grad: Mutex<Option<Tensor>>,
 }
 
+/// Dropping the last tensor of a long chain would free the graph by recursion (tensor -> node ->
+/// input tensor -> node ...) and could overflow the stack; this frees it with a worklist instead.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let first = self.node.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        let mut stack: Vec<Arc<Node>> = first.into_iter().collect();
+        while let Some(n) = stack.pop() {
+            if let Ok(node) = Arc::try_unwrap(n) {
+                for t in node.inputs {
+                    if let Ok(mut inner) = Arc::try_unwrap(t.0) {
+                        if let Some(next) = inner.node.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
+                            stack.push(next);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Tensor(pub Arc<Inner>);
 

@@ -49,11 +49,8 @@ impl Binary {
             // NaN propagates, as in NumPy's maximum/minimum
             Binary::Maximum => map2(a, la, b, lb, |x, y| if x >= y || x.is_nan() { x } else { y }),
             Binary::Minimum => map2(a, la, b, lb, |x, y| if x <= y || x.is_nan() { x } else { y }),
-            Binary::FloorDiv => map2(a, la, b, lb, |x, y| (x / y).floor()),
-            Binary::Mod => map2(a, la, b, lb, |x, y| {
-                let r = x % y;
-                if r != T::zero() && ((r < T::zero()) != (y < T::zero())) { r + y } else { r }
-            }),
+            Binary::FloorDiv => map2(a, la, b, lb, |x, y| divmod(x, y).0),
+            Binary::Mod => map2(a, la, b, lb, |x, y| divmod(x, y).1),
         }
     }
 
@@ -114,6 +111,32 @@ impl Binary {
             }
         })
     }
+}
+
+/// Python's (and NumPy's) float divmod: floor division computed from fmod, so that
+/// 1.0 // 0.1 == 9.0 and the remainder has the divisor's sign.
+#[inline(always)]
+fn divmod<T: Float>(a: T, b: T) -> (T, T) {
+    if b == T::zero() {
+        return (a / b, a % b);
+    }
+    let mut m = a % b;
+    let mut div = (a - m) / b;
+    if m != T::zero() {
+        if (b < T::zero()) != (m < T::zero()) {
+            m = m + b;
+            div = div - T::one();
+        }
+    } else {
+        m = T::zero().copysign(b);
+    }
+    let fd = if div != T::zero() {
+        let f = div.floor();
+        if div - f > T::from(0.5).unwrap_or_else(T::one) { f + T::one() } else { f }
+    } else {
+        T::zero().copysign(a / b)
+    };
+    (fd, m)
 }
 
 /// The dtype a binary op computes in: true division of integers gives float32 (as in Keras).

@@ -69,13 +69,36 @@ pub fn index(x: &Tensor, items: &[Index]) -> Result<Tensor> {
     if !saw_ellipsis {
         full.extend((0..x.ndim() - used).map(|_| Index::Slice(None, None, None)));
     }
-    // basic part: a view; advanced items keep their dims and are remembered by position
-    let l = x.layout();
+    // NumPy: once any array index is present, integers are advanced indices too
+    if full.iter().any(|i| matches!(i, Index::Array(_))) {
+        for it in full.iter_mut() {
+            if let Index::Int(i) = it {
+                *it = Index::Array(Tensor::from_vec(vec![*i as i64], &[], DType::I64));
+            }
+        }
+    }
+    let (layout, adv) = basic(x.layout(), &full)?;
+    let items = std::sync::Arc::new(full);
+    let base = view("index", x, layout, move |g, inp, _| {
+        let zero = zeros(inp[0].shape(), g.dtype());
+        let (l, _) = basic(zero.layout(), &items)?;
+        assign(&zero.with_layout(l), g)?;
+        Ok(vec![Some(zero)])
+    });
+    if adv.is_empty() {
+        return Ok(base);
+    }
+    advanced(&base, &adv)
+}
+
+/// The view that ints, slices and None select from layout `l` (advanced items keep their dims),
+/// and the advanced index tensors with the view dims they apply to.
+fn basic(l: &Layout, full: &[Index]) -> Result<(Layout, Vec<(usize, Tensor)>)> {
     let mut layout = Layout { shape: vec![], strides: vec![], offset: l.offset };
     let mut offset = l.offset as isize;
-    let mut adv: Vec<(usize, Tensor)> = Vec::new(); // (dim in the view, index tensor)
-    let mut d = 0usize; // dim of x
-    for it in &full {
+    let mut adv: Vec<(usize, Tensor)> = Vec::new();
+    let mut d = 0usize; // dim of the source
+    for it in full {
         match it {
             Index::Int(i) => {
                 let n = l.shape[d] as isize;
@@ -100,7 +123,7 @@ pub fn index(x: &Tensor, items: &[Index]) -> Result<Tensor> {
                 layout.strides.push(0);
             }
             Index::Array(t) => {
-                let k = consumes(it);
+                let k = if t.dtype() == DType::Bool { t.ndim() } else { 1 };
                 if t.dtype() == DType::Bool {
                     if t.shape() != &l.shape[d..d + k] {
                         bail!(
@@ -129,15 +152,7 @@ pub fn index(x: &Tensor, items: &[Index]) -> Result<Tensor> {
         }
     }
     layout.offset = offset as usize;
-    let base = view("index", x, layout, |g, inp, out| {
-        let full = zeros(inp[0].shape(), g.dtype());
-        assign(&full.with_layout(out.layout().clone()), g)?;
-        Ok(vec![Some(full)])
-    });
-    if adv.is_empty() {
-        return Ok(base);
-    }
-    advanced(&base, &adv)
+    Ok((layout, adv))
 }
 
 /// Coordinates of the true elements of a bool tensor: one int64 tensor per dim.

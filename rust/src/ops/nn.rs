@@ -149,7 +149,11 @@ pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_lo
     }
     let x = cast(output, output.dtype().to_float())?;
     let oh = one_hot(&labels, classes, x.dtype())?;
-    let oh = if ax == x.ndim() - 1 { oh } else { swapaxes(&oh, -1, ax as isize)? };
+    // move the class axis from last to `ax`
+    let nd = x.ndim() as isize;
+    let mut perm: Vec<isize> = (0..nd - 1).collect();
+    perm.insert(ax, nd - 1);
+    let oh = transpose(&oh, Some(&perm))?;
     categorical_crossentropy(&oh, &x, from_logits, ax as isize)
 }
 

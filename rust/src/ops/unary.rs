@@ -82,7 +82,7 @@ unary_table! {
     Log1p "log1p":  |x, p| x.ln_1p(),                                   |x, y, p| T::one() / (T::one() + x);
     Tanh "tanh":    |x, p| x.tanh(),                                    |x, y, p| T::one() - y * y;
     Sigmoid "sigmoid": |x, p| sig(x),                               |x, y, p| y * (T::one() - y);
-    Relu "relu":    |x, p| if x > T::zero() { x } else { T::zero() },  |x, y, p| if x > T::zero() { T::one() } else { T::zero() };
+    Relu "relu":    |x, p| if x > T::zero() || x.is_nan() { x } else { T::zero() },  |x, y, p| if x > T::zero() { T::one() } else { T::zero() };
     LeakyRelu "leaky_relu": |x, p| if x > T::zero() { x } else { p * x }, |x, y, p| if x > T::zero() { T::one() } else { p };
     Elu "elu":      |x, p| if x > T::zero() { x } else { p * x.exp_m1() }, |x, y, p| if x > T::zero() { T::one() } else { y + p };
     Selu "selu":    |x, p| c::<T>(SELU_SCALE) * if x > T::zero() { x } else { c::<T>(SELU_ALPHA) * x.exp_m1() },

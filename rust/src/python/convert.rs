@@ -6,7 +6,7 @@ use crate::tensor::Tensor;
 use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt};
+use pyo3::types::{IntoPyDict, PyBool, PyFloat, PyInt};
 
 /// Copies a NumPy array into a new tensor. Other NumPy dtypes are converted to the nearest
 /// supported one (ints -> int64, float16 -> float32); `lists` applies the defaults for Python
@@ -38,7 +38,9 @@ pub fn from_numpy(py: Python<'_>, obj: &Bound<'_, PyAny>, dtype: Option<DType>, 
         DType::F32 => "float32",
         DType::F64 => "float64",
     };
-    let arr = np.call_method1("ascontiguousarray", (arr, np_name))?;
+    // asarray with order "C" (ascontiguousarray would turn 0-d arrays into 1-d ones)
+    let kwargs = [("dtype", np_name), ("order", "C")].into_py_dict(py)?;
+    let arr = np.call_method("asarray", (arr,), Some(&kwargs))?;
     let shape: Vec<usize> = arr.getattr("shape")?.extract()?;
     macro_rules! read {
         ($T:ty, $S:ty) => {{
@@ -66,12 +68,13 @@ pub fn as_tensor(obj: &Bound<'_, PyAny>, like: Option<DType>) -> PyResult<Tensor
     if let Ok(t) = obj.cast::<PyTensor>() {
         return Ok(t.get().t.clone());
     }
-    if obj.is_instance_of::<PyBool>() {
+    // exact Python scalars are weak; NumPy scalars (np.float64 subclasses float) keep their dtype
+    if obj.is_exact_instance_of::<PyBool>() {
         let v: bool = obj.extract()?;
         let dt = like.unwrap_or(DType::Bool);
         return Ok(Tensor::scalar(v as u8 as f64, dt));
     }
-    if obj.is_instance_of::<PyInt>() {
+    if obj.is_exact_instance_of::<PyInt>() {
         let dt = match like {
             Some(DType::Bool) | None => DType::I64,
             Some(d) => d,
@@ -82,7 +85,7 @@ pub fn as_tensor(obj: &Bound<'_, PyAny>, like: Option<DType>) -> PyResult<Tensor
             Err(_) => Ok(Tensor::scalar(obj.extract::<f64>()?, DType::F32.max(dt))),
         };
     }
-    if obj.is_instance_of::<PyFloat>() {
+    if obj.is_exact_instance_of::<PyFloat>() {
         let v: f64 = obj.extract()?;
         let dt = match like {
             Some(d) if d.is_float() => d,

@@ -40,8 +40,9 @@ pub(crate) fn make_tensor(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option
             c.convert(dtype.unwrap_or(src.dtype()))
         }
         Err(_) => {
-            let is_ndarray = data.is_instance(&py.import("numpy")?.getattr("ndarray")?)?;
-            from_numpy(py, data, dtype, !is_ndarray)?
+            let np = py.import("numpy")?;
+            let typed = data.is_instance(&np.getattr("ndarray")?)? || data.is_instance(&np.getattr("generic")?)?;
+            from_numpy(py, data, dtype, !typed)?
         }
     };
     // a fresh tensor that owns its data
@@ -83,12 +84,16 @@ fn convert_to_tensor(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> 
 }
 
 fn shape_arg(shape: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
-    if let Ok(n) = shape.extract::<usize>() {
-        return Ok(vec![n]);
+    let dims: Vec<i64> = match shape.extract::<i64>() {
+        Ok(n) => vec![n],
+        Err(_) => shape
+            .extract::<Vec<i64>>()
+            .map_err(|_| PyTypeError::new_err(format!("shape must be an int or a tuple of ints, got {shape}")))?,
+    };
+    if dims.iter().any(|&d| d < 0) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!("negative dimensions are not allowed, got shape {shape}")));
     }
-    shape
-        .extract::<Vec<usize>>()
-        .map_err(|_| PyTypeError::new_err(format!("shape must be an int or a tuple of non-negative ints, got {shape}")))
+    Ok(dims.into_iter().map(|d| d as usize).collect())
 }
 
 /// A shape argument for a new tensor of this dtype, checked to fit in memory.

@@ -60,6 +60,11 @@ pub(crate) fn dtype_arg(dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DTy
 pub(crate) fn to_numpy<'py>(slf: &Bound<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
     let t = &slf.get().t;
     let l = t.layout();
+    if l.ndim() > 32 {
+        return Err(PyValueError::new_err(format!(
+            "a tensor of rank {} cannot be converted to NumPy (at most 32 dimensions)", l.ndim()
+        )));
+    }
     let guard = t.storage().read();
     let base = guard.as_ptr();
     drop(guard); // the buffer never moves or shrinks while the storage lives
@@ -145,6 +150,11 @@ fn binop(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, op: Binary, refle
 
 #[pymethods]
 impl PyTensor {
+    /// Makes NumPy defer to Tensor's reflected operators (`ndarray + tensor` gives a Tensor).
+    #[classattr]
+    #[allow(non_upper_case_globals)]
+    const __array_priority__: f64 = 1000.0;
+
     #[new]
     #[pyo3(signature = (data, dtype=None, requires_grad=false))]
     fn py_new(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>, requires_grad: bool) -> PyResult<Self> {
