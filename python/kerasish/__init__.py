@@ -4,7 +4,8 @@ The engine (tensors, kernels, autograd) lives in :mod:`kerasish._core`; this pac
 Python surface: tensor creation, :mod:`kerasish.ops`, :mod:`kerasish.random`, utilities.
 """
 from kerasish._core import Tensor, __version__
-from kerasish import ops, random, utils
+from kerasish import config, ops, random, utils
+from kerasish.variables import Variable
 from kerasish._tensor import (
     arange,
     eye,
@@ -21,6 +22,8 @@ from kerasish._tensor import (
 
 __all__ = [
     "Tensor",
+    "Variable",
+    "config",
     "__version__",
     "arange",
     "enable_grad",

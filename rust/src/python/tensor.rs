@@ -11,7 +11,7 @@ use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyEllipsis, PyList, PySlice, PyTuple};
 
-#[pyclass(frozen, name = "Tensor", module = "kerasish")]
+#[pyclass(frozen, subclass, name = "Tensor", module = "kerasish")]
 pub struct PyTensor {
     pub t: Tensor,
 }

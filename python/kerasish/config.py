@@ -1,0 +1,33 @@
+"""Global settings, as keras.config: float dtype, fuzz factor, image data format."""
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+
+
+def floatx():
+    return _FLOATX
+
+
+def set_floatx(value):
+    global _FLOATX
+    if value not in ("float32", "float64"):
+        raise ValueError(f"Unknown floatx type: {value!r}; expected 'float32' or 'float64'")
+    _FLOATX = value
+
+
+def epsilon():
+    return _EPSILON
+
+
+def set_epsilon(value):
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def image_data_format():
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(value):
+    if value != "channels_last":
+        raise ValueError(f"Only 'channels_last' is supported, got {value!r}")
