@@ -31,40 +31,67 @@ impl PoolGeom {
 }
 
 /// Max pooling: values and the flat index (into x) of each maximum. NaN wins, as in NumPy.
+/// Each window is scanned pixel by pixel, comparing all channels of a pixel at once.
 pub fn max_pool<T: Copy + PartialOrd + Default + Send + Sync>(x: &[T], g: &PoolGeom) -> (Vec<T>, Vec<i64>) {
     let (img_in, img_out) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
     let mut vals = vec![T::default(); g.n * img_out];
     let mut idx = vec![0i64; g.n * img_out];
-    vals.par_chunks_mut(img_out.max(1)).zip(idx.par_chunks_mut(img_out.max(1))).enumerate().for_each(|(i, (v, ix))| {
+    if img_out == 0 {
+        return (vals, idx);
+    }
+    vals.par_chunks_mut(img_out).zip(idx.par_chunks_mut(img_out)).enumerate().for_each(|(i, (v, ix))| {
         let base = i * img_in;
+        let xi = &x[base..base + img_in];
         for oy in 0..g.oh {
             for ox in 0..g.ow {
                 let (y0, y1, x0, x1) = g.window(oy, ox);
                 let o = (oy * g.ow + ox) * g.c;
-                for ch in 0..g.c {
-                    let mut best: Option<(T, usize)> = None;
-                    for yy in y0..y1 {
-                        for xx in x0..x1 {
-                            let j = (yy * g.w + xx) * g.c + ch;
-                            let val = x[base + j];
-                            #[allow(clippy::eq_op)]
-                            let take = match best {
-                                None => true,
-                                Some((b, _)) => b == b && (val != val || val > b),
-                            };
-                            if take {
-                                best = Some((val, j));
+                let (ov, oi) = (&mut v[o..o + g.c], &mut ix[o..o + g.c]);
+                let mut first = true;
+                for yy in y0..y1 {
+                    for xx in x0..x1 {
+                        let j0 = (yy * g.w + xx) * g.c;
+                        let src = &xi[j0..j0 + g.c];
+                        if first {
+                            ov.copy_from_slice(src);
+                            for (ch, t) in oi.iter_mut().enumerate() {
+                                *t = (base + j0 + ch) as i64;
                             }
+                            first = false;
+                            continue;
+                        }
+                        // selects, not branches: random data would mispredict half the time
+                        let at = (base + j0) as i64;
+                        for (ch, ((o, t), &val)) in ov.iter_mut().zip(oi.iter_mut()).zip(src).enumerate() {
+                            let best = *o;
+                            #[allow(clippy::eq_op)]
+                            let take = best == best && (val != val || val > best);
+                            *o = if take { val } else { best };
+                            *t = if take { at + ch as i64 } else { *t };
                         }
                     }
-                    let (bv, bj) = best.unwrap_or((T::default(), 0));
-                    v[o + ch] = bv;
-                    ix[o + ch] = (base + bj) as i64;
                 }
             }
         }
     });
     (vals, idx)
+}
+
+/// Gradient of max pooling: each output gradient goes to the input element that was the maximum.
+pub fn max_pool_backward<T: num_traits::Float + crate::storage::Elem>(dy: &[T], idx: &[i64], g: &PoolGeom) -> Vec<T> {
+    let (img_in, img_out) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
+    let mut dx = crate::storage::alloc_zeroed::<T>(g.n * img_in);
+    if img_in == 0 || img_out == 0 {
+        return dx;
+    }
+    dx.par_chunks_mut(img_in).enumerate().for_each(|(i, d)| {
+        let base = i * img_in;
+        for (&gv, &j) in dy[i * img_out..(i + 1) * img_out].iter().zip(&idx[i * img_out..(i + 1) * img_out]) {
+            let t = &mut d[j as usize - base];
+            *t = *t + gv;
+        }
+    });
+    dx
 }
 
 /// Average pooling over the part of each window inside the image (padding is not counted).

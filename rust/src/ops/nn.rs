@@ -271,7 +271,14 @@ pub fn max_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding:
     if !x.dtype().is_float() {
         return Ok(out);
     }
-    Ok(record("max_pool", out, &[x], move |gy, inp, _| Ok(vec![Some(scatter_add_flat(gy, &idx, inp[0].shape())?)])))
+    Ok(record("max_pool", out, &[x], move |gy, _, _| {
+        let dt = gy.dtype();
+        let dx = with_float!(dt, T => {
+            let v = gy.with_contiguous(|d: &[T]| idx.with_contiguous(|ix: &[i64]| pool::max_pool_backward(d, ix, &g)));
+            Tensor::from_vec(v, &[g.n, g.h, g.w, g.c], dt)
+        });
+        Ok(vec![Some(dx)])
+    }))
 }
 
 pub fn average_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<Tensor> {
