@@ -1,42 +1,44 @@
 """kerasish: a Keras-style deep-learning library whose numeric core is a Rust engine.
 
-The engine (tensors, kernels, autograd) lives in :mod:`kerasish._core`; this package holds the
-Python surface: tensor creation, :mod:`kerasish.ops`, :mod:`kerasish.random`, utilities.
+`import kerasish as keras` runs Keras 3 scripts: Sequential / functional / subclassed models,
+compile / fit / evaluate / predict, layers, losses, metrics, optimizers and callbacks. The engine
+(tensors, kernels, autograd) lives in :mod:`kerasish._core`.
 """
 from kerasish._core import Tensor, __version__
 from kerasish import config, ops, random, utils
 from kerasish.variables import Variable
 from kerasish._tensor import (
     arange,
+    enable_grad,
     eye,
     full,
+    is_grad_enabled,
     no_grad,
     ones,
     ones_like,
     tensor,
     zeros,
     zeros_like,
-    enable_grad,
-    is_grad_enabled,
 )
+import importlib as _importlib
+
+_SUBMODULES = {"activations", "initializers", "regularizers", "losses", "metrics", "optimizers", "callbacks",
+               "layers", "models", "datasets"}
+_FROM = {"Input": "layers", "Layer": "layers", "KerasTensor": "layers", "Model": "models", "Sequential": "models"}
+
+
+def __getattr__(name):
+    """Submodules load on first use, so `import kerasish` stays quick."""
+    if name in _SUBMODULES:
+        return _importlib.import_module(f"kerasish.{name}")
+    if name in _FROM:
+        return getattr(_importlib.import_module(f"kerasish.{_FROM[name]}"), name)
+    raise AttributeError(f"module 'kerasish' has no attribute {name!r}")
+
 
 __all__ = [
-    "Tensor",
-    "Variable",
-    "config",
-    "__version__",
-    "arange",
-    "enable_grad",
-    "eye",
-    "full",
-    "is_grad_enabled",
-    "no_grad",
-    "ones",
-    "ones_like",
-    "ops",
-    "random",
-    "tensor",
-    "utils",
-    "zeros",
-    "zeros_like",
+    "Input", "KerasTensor", "Layer", "Model", "Sequential", "Tensor", "Variable", "__version__", "activations",
+    "arange", "callbacks", "config", "enable_grad", "eye", "full", "initializers", "is_grad_enabled", "layers",
+    "losses", "metrics", "models", "no_grad", "ones", "ones_like", "ops", "optimizers", "random", "regularizers",
+    "tensor", "utils", "zeros", "zeros_like",
 ]

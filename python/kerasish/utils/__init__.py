@@ -1,6 +1,8 @@
 """Utilities, as keras.utils."""
 import random as _py_random
 
+import numpy as np
+
 from kerasish import _core
 
 
@@ -9,10 +11,53 @@ def set_random_seed(seed):
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} (of type {type(seed)})")
     _py_random.seed(seed)
-    try:
-        import numpy as np
-
-        np.random.seed(seed % (2**32))
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        pass
+    np.random.seed(seed % (2**32))
     _core.set_seed(seed)
+
+
+def to_categorical(x, num_classes=None):
+    """One-hot encodes integer labels (input handling, in NumPy as Keras does): float64 for NumPy input."""
+    x = np.asarray(x, dtype="int64")
+    shape = x.shape
+    if shape and shape[-1] == 1 and len(shape) > 1:
+        shape = shape[:-1]
+    x = x.reshape(-1)
+    if num_classes is None:
+        num_classes = int(x.max()) + 1 if x.size else 0
+    if x.size and (x.min() < 0 or x.max() >= num_classes):
+        raise ValueError(f"to_categorical: labels must be in [0, {num_classes - 1}], got values from {x.min()} to {x.max()}")
+    out = np.zeros((x.shape[0], num_classes), dtype="float64")
+    out[np.arange(x.shape[0]), x] = 1.0
+    return out.reshape(shape + (num_classes,))
+
+
+def normalize(x, axis=-1, order=2):
+    """Scales x to unit L-`order` norm along `axis` (input handling)."""
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
+
+
+class PyDataset:
+    """Base class for datasets that yield whole batches: implement __len__ and __getitem__(index)."""
+
+    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+        self.workers = workers
+
+    def __len__(self):
+        raise NotImplementedError
+
+    def __getitem__(self, index):
+        raise NotImplementedError
+
+    def on_epoch_end(self):
+        pass
+
+
+def __getattr__(name):
+    if name == "Progbar":
+        from kerasish.utils.progbar import Progbar
+
+        return Progbar
+    raise AttributeError(name)

@@ -31,6 +31,8 @@ pub fn from_numpy(py: Python<'_>, obj: &Bound<'_, PyAny>, dtype: Option<DType>, 
         }
     };
     let dt = dtype.unwrap_or(natural);
+    // read float data at full precision; the conversion to `dt` below rounds once
+    let natural = if kind == "f" && size == 8 { DType::F64 } else { natural };
     let np_name = match natural {
         DType::Bool => "bool",
         DType::U8 => "uint8",

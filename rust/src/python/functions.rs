@@ -75,8 +75,10 @@ fn tensor(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAn
 #[pyfunction]
 #[pyo3(signature = (x, dtype=None))]
 fn convert_to_tensor(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> T {
-    let tt = t(x)?;
-    Ok(match dtype_arg(dtype)? {
+    let want = dtype_arg(dtype)?;
+    // Python scalars are made in the wanted dtype directly (0.1 as float64 stays exact)
+    let tt = as_tensor(x, want)?;
+    Ok(match want {
         Some(d) => ops::cast(&tt, d)?,
         None => tt,
     }

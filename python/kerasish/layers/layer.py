@@ -1,0 +1,333 @@
+"""The Layer base class and the symbolic tensors of the functional API."""
+from __future__ import annotations
+
+import inspect
+
+from kerasish import _core, config
+from kerasish._core import Tensor
+from kerasish._tensor import no_grad
+from kerasish.naming import auto_name, to_snake_case
+from kerasish.variables import Variable
+
+_BASE_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim"}
+
+
+def _shape_str(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape with None for unknown dims, a dtype, and the layer call that made it."""
+
+    def __init__(self, shape, dtype="float32", name=None, history=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtype
+        self.name = name
+        self._history = history  # (node, index) or None for Input
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+class Node:
+    """One call of a layer on symbolic inputs."""
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer = layer
+        self.args = args
+        self.kwargs = kwargs
+        self.outputs = outputs
+
+
+def flatten(structure):
+    if isinstance(structure, (list, tuple)):
+        out = []
+        for s in structure:
+            out.extend(flatten(s))
+        return out
+    if isinstance(structure, dict):
+        out = []
+        for k in sorted(structure):
+            out.extend(flatten(structure[k]))
+        return out
+    return [structure]
+
+
+def map_structure(fn, structure):
+    if isinstance(structure, list):
+        return [map_structure(fn, s) for s in structure]
+    if isinstance(structure, tuple):
+        return tuple(map_structure(fn, s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: map_structure(fn, v) for k, v in structure.items()}
+    return fn(structure)
+
+
+def _is_symbolic(structure):
+    return any(isinstance(t, KerasTensor) for t in flatten(structure))
+
+
+def _dummy(kt):
+    """A concrete stand-in for a symbolic tensor: zeros, with unknown dims set to 1."""
+    shape = tuple(1 if d is None else d for d in kt.shape)
+    return _core.full(shape, 0.0, kt.dtype)
+
+
+class Layer:
+    """Base class of every layer: weights, build-on-first-call, config, and the functional API."""
+
+    def __init__(self, trainable=True, dtype=None, name=None, autocast=True, **kwargs):
+        unknown = set(kwargs) - _BASE_KWARGS
+        if unknown:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {sorted(unknown)}"
+            )
+        object.__setattr__(self, "_tracked", [])
+        self.name = name or auto_name(to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype_policy = dtype
+        self.built = False
+        self._weights = []
+        self._own_losses = []
+        self._inbound_nodes = []
+        self.supports_masking = False
+        shape = kwargs.get("input_shape")
+        if kwargs.get("input_dim") is not None and shape is None:
+            shape = (kwargs["input_dim"],)
+        self._batch_input_shape = None
+        if kwargs.get("batch_input_shape") is not None:
+            self._batch_input_shape = tuple(kwargs["batch_input_shape"])
+        elif shape is not None:
+            self._batch_input_shape = (kwargs.get("batch_size"),) + tuple(shape)
+        self._call_has_training = "training" in inspect.signature(self.call).parameters
+
+    # attribute tracking: sub-layers assigned as attributes (or in lists) are part of this layer
+    def __setattr__(self, name, value):
+        tracked = self.__dict__.get("_tracked")
+        if tracked is not None and not name.startswith("_"):
+            for v in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(v, Layer) and v is not self and all(v is not t for t in tracked):
+                    tracked.append(v)
+        object.__setattr__(self, name, value)
+
+    @property
+    def dtype(self):
+        return self.dtype_policy or config.floatx()
+
+    @property
+    def compute_dtype(self):
+        return self.dtype
+
+    @property
+    def variable_dtype(self):
+        return self.dtype
+
+    # weights
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
+                   constraint=None, name=None, autocast=True):
+        from kerasish import initializers, regularizers
+
+        shape = tuple(shape or ())
+        dtype = dtype or self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype in ("float32", "float64") else "zeros"
+        init = initializers.get(initializer)
+        v = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=trainable, name=name or "variable")
+        v.path = f"{self.name}/{v.name}"
+        v._layer_trainable = trainable
+        self._weights.append(v)
+        if regularizer is not None:
+            self._own_losses.append((regularizers.get(regularizer), v))
+        return v
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._flat_layers():
+            layer._trainable = bool(value)
+
+    def _flat_layers(self):
+        out, stack = [], list(self._tracked)
+        while stack:
+            layer = stack.pop(0)
+            if all(layer is not o for o in out):
+                out.append(layer)
+                stack.extend(layer._tracked)
+        return out
+
+    @property
+    def layers(self):
+        return list(self._tracked)
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        out = [w for w in self._weights if w._layer_trainable]
+        for layer in self._tracked:
+            out.extend(w for w in layer.trainable_weights if all(w is not o for o in out))
+        return out
+
+    @property
+    def non_trainable_weights(self):
+        own = self._weights if not self.trainable else [w for w in self._weights if not w._layer_trainable]
+        out = list(own)
+        for layer in self._tracked:
+            sub = layer.weights if not self.trainable else layer.non_trainable_weights
+            out.extend(w for w in sub if all(w is not o for o in out))
+        return out
+
+    @property
+    def weights(self):
+        t = self.trainable_weights
+        return t + [w for w in self.non_trainable_weights if all(w is not o for o in t)]
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    @property
+    def variables(self):
+        return self.weights
+
+    def get_weights(self):
+        return [w.numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        params = self.weights
+        if len(weights) != len(params):
+            raise ValueError(
+                f"Layer {self.name!r} expects {len(params)} weights, but the given list has {len(weights)}"
+            )
+        for p, w in zip(params, weights):
+            w = _core.convert_to_tensor(w, p.dtype)
+            if tuple(w.shape) != tuple(p.shape):
+                raise ValueError(
+                    f"Layer {self.name!r} weight {p.path!r} has shape {tuple(p.shape)}, "
+                    f"but the given weight has shape {tuple(w.shape)}"
+                )
+        for p, w in zip(params, weights):
+            p.assign(w)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built.")
+        total = 0
+        for w in self.weights:
+            n = 1
+            for d in w.shape:
+                n *= d
+            total += n
+        return total
+
+    @property
+    def losses(self):
+        out = []
+        for reg, v in self._own_losses:
+            out.append(reg(v))
+        for layer in self._tracked:
+            out.extend(layer.losses)
+        return out
+
+    # building and calling
+    def build(self, input_shape=None):
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
+
+    def _maybe_build(self, inputs):
+        if self.built:
+            return
+        shapes = map_structure(lambda t: tuple(t.shape), inputs)
+        first = shapes
+        if isinstance(inputs, (list, tuple)) and len(inputs) == 1 and not isinstance(self, _MultiInput):
+            first = shapes[0]
+        self.build(first)
+        self.built = True
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            raise ValueError(f"Layer {self.name!r} was called without inputs")
+        inputs = args[0]
+        if _is_symbolic(args) or _is_symbolic(kwargs):
+            return self._symbolic_call(args, kwargs)
+        inputs = map_structure(lambda t: t if isinstance(t, Tensor) else _core.convert_to_tensor(t), inputs)
+        args = (inputs,) + args[1:]
+        self._maybe_build(inputs)
+        if not self._call_has_training:
+            kwargs.pop("training", None)
+        return self.call(*args, **kwargs)
+
+    def _symbolic_call(self, args, kwargs):
+        """Builds the layer for the symbolic inputs and works out its output by running it on zeros."""
+        inputs = args[0]
+        if not self.built:
+            self._maybe_build(inputs)
+        concrete_args = map_structure(lambda t: _dummy(t) if isinstance(t, KerasTensor) else t, args)
+        concrete_kwargs = map_structure(lambda t: _dummy(t) if isinstance(t, KerasTensor) else t, kwargs)
+        if self._call_has_training:
+            concrete_kwargs["training"] = False
+        else:
+            concrete_kwargs.pop("training", None)
+        with no_grad():
+            out = self.call(*concrete_args, **concrete_kwargs)
+        batch = None
+        for t in flatten(inputs):
+            if isinstance(t, KerasTensor) and t.shape:
+                batch = t.shape[0]
+                break
+        node = Node(self, args, kwargs, None)
+
+        def to_symbolic(t, counter=[0]):
+            shape = (batch,) + tuple(t.shape[1:]) if t.ndim else ()
+            kt = KerasTensor(shape, t.dtype, name=self.name, history=(node, counter[0]))
+            counter[0] += 1
+            return kt
+
+        outputs = map_structure(to_symbolic, out)
+        node.outputs = outputs
+        self._inbound_nodes.append(node)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        kt = map_structure(lambda s: KerasTensor(s), input_shape) if not isinstance(input_shape, tuple) else KerasTensor(input_shape)
+        out = self._symbolic_call((kt,), {})
+        return map_structure(lambda t: t.shape, out)
+
+    # config
+    def get_config(self):
+        cfg = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            cfg["batch_input_shape"] = self._batch_input_shape
+        return cfg
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+class _MultiInput:
+    """Marker for layers whose build() takes the list of input shapes (merging layers)."""
+
+
+def snake(x):
+    return to_snake_case(x)
+
+
+__all__ = ["Layer", "KerasTensor", "Node", "flatten", "map_structure", "_shape_str"]

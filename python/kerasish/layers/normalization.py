@@ -1,0 +1,100 @@
+"""BatchNormalization and LayerNormalization."""
+from kerasish import initializers, ops, regularizers
+from kerasish.layers.layer import Layer
+
+
+class BatchNormalization(Layer):
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 synchronized=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center, self.scale = center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+
+    def build(self, input_shape):
+        ax = self.axis % len(input_shape)
+        n = input_shape[ax]
+        self._shape = [1] * len(input_shape)
+        self._shape[ax] = n
+        self._reduce = tuple(i for i in range(len(input_shape)) if i != ax)
+        self.gamma = self.add_weight((n,), self.gamma_initializer, name="gamma",
+                                     regularizer=self.gamma_regularizer) if self.scale else None
+        self.beta = self.add_weight((n,), self.beta_initializer, name="beta",
+                                    regularizer=self.beta_regularizer) if self.center else None
+        self.moving_mean = self.add_weight((n,), self.moving_mean_initializer, name="moving_mean", trainable=False)
+        self.moving_variance = self.add_weight((n,), self.moving_variance_initializer, name="moving_variance",
+                                               trainable=False)
+        self.built = True
+
+    def call(self, inputs, training=False):
+        shape = [1] * inputs.ndim
+        shape[self.axis % inputs.ndim] = -1
+        if training and self.trainable:
+            mean = ops.mean(inputs, axis=self._reduce, keepdims=True)
+            var = ops.var(inputs, axis=self._reduce, keepdims=True)
+            m = self.momentum
+            self.moving_mean.assign(self.moving_mean * m + ops.reshape(mean.detach(), (-1,)) * (1 - m))
+            self.moving_variance.assign(self.moving_variance * m + ops.reshape(var.detach(), (-1,)) * (1 - m))
+        else:
+            mean = ops.reshape(self.moving_mean, shape)
+            var = ops.reshape(self.moving_variance, shape)
+        y = (inputs - mean) / ops.sqrt(var + self.epsilon)
+        if self.gamma is not None:
+            y = y * ops.reshape(self.gamma, shape)
+        if self.beta is not None:
+            y = y + ops.reshape(self.beta, shape)
+        return y
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer)}
+
+
+class LayerNormalization(Layer):
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.epsilon = float(epsilon)
+        self.center, self.scale = center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+
+    def build(self, input_shape):
+        axes = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
+        self._axes = tuple(a % len(input_shape) for a in axes)
+        shape = tuple(input_shape[a] for a in self._axes)
+        self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma") if self.scale else None
+        self.beta = self.add_weight(shape, self.beta_initializer, name="beta") if self.center else None
+        self._bshape = [input_shape[i] if i in self._axes else 1 for i in range(len(input_shape))]
+        self.built = True
+
+    def call(self, inputs):
+        mean = ops.mean(inputs, axis=self._axes, keepdims=True)
+        var = ops.var(inputs, axis=self._axes, keepdims=True)
+        y = (inputs - mean) / ops.sqrt(var + self.epsilon)
+        bshape = [1 if d is None else d for d in self._bshape]
+        bshape[0] = 1 if 0 not in self._axes else bshape[0]
+        if self.gamma is not None:
+            y = y * ops.reshape(self.gamma, bshape)
+        if self.beta is not None:
+            y = y + ops.reshape(self.beta, bshape)
+        return y
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
+                "scale": self.scale}

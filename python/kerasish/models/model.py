@@ -1,0 +1,209 @@
+"""Model (functional and subclassed) and Sequential."""
+from kerasish.layers.core import InputLayer
+from kerasish.layers.layer import KerasTensor, Layer, flatten
+from kerasish.models.functional import Graph
+from kerasish.models.trainer import Trainer
+from kerasish.naming import auto_name, to_snake_case
+
+
+class Model(Trainer, Layer):
+    """`Model(inputs, outputs)` builds a functional model; subclasses define `call` (and `build`)."""
+
+    def __init__(self, *args, **kwargs):
+        inputs = kwargs.pop("inputs", args[0] if len(args) > 0 else None)
+        outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
+        name = kwargs.pop("name", None)
+        trainable = kwargs.pop("trainable", True)
+        Layer.__init__(self, name=name or auto_name(to_snake_case(type(self).__name__) if type(self) not in (Model,) else "functional"),
+                       trainable=trainable, **kwargs)
+        Trainer.__init__(self)
+        self._graph = None
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ValueError("Model(inputs, outputs): give both the inputs and the outputs")
+            self._graph = Graph(inputs, outputs)
+            for layer in self._graph.layers:
+                self._tracked.append(layer)
+            self.built = True
+
+    @property
+    def inputs(self):
+        return self._graph.input_list if self._graph else None
+
+    @property
+    def outputs(self):
+        return self._graph.output_list if self._graph else None
+
+    @property
+    def input_shape(self):
+        if not self._graph:
+            raise AttributeError("The model has no defined input shape")
+        s = [t.shape for t in self._graph.input_list]
+        return s[0] if len(s) == 1 else s
+
+    @property
+    def output_shape(self):
+        if not self._graph:
+            raise AttributeError("The model has no defined output shape")
+        s = [t.shape for t in self._graph.output_list]
+        return s[0] if len(s) == 1 else s
+
+    @property
+    def layers(self):
+        if self._graph:
+            ins = [t._input_layer for t in self._graph.input_list if hasattr(t, "_input_layer")]
+            return ins + [l for l in self._graph.layers if all(l is not i for i in ins)]
+        return list(self._tracked)
+
+    def get_layer(self, name=None, index=None):
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}")
+
+    def call(self, inputs, training=None):
+        if self._graph is None:
+            raise NotImplementedError("A subclassed Model must implement call()")
+        return self._graph.run(inputs, training=training)
+
+    def _expected_input_shapes(self):
+        return [t.shape for t in self._graph.input_list] if self._graph else None
+
+    def _summary_rows(self):
+        if self._graph:
+            rows = []
+            for layer in self.layers:
+                if isinstance(layer, InputLayer):
+                    rows.append((layer, layer.batch_shape))
+                    continue
+                node = layer._inbound_nodes[0] if layer._inbound_nodes else None
+                out = None
+                if node is not None:
+                    o = flatten(node.outputs)
+                    out = o[0].shape if len(o) == 1 else [t.shape for t in o]
+                rows.append((layer, out))
+            return rows
+        return [(layer, None) for layer in self._tracked]
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        from kerasish.models.summary import print_summary
+
+        print_summary(self, line_length, positions, print_fn)
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable}
+
+
+class Sequential(Model):
+    """A plain stack of layers: `Sequential([Dense(16, activation="relu"), Dense(1)])`."""
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        Model.__init__(self, name=name or auto_name("sequential"), trainable=trainable)
+        self._stack = []
+        self._input_layer = None
+        self._output_shapes = None
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer, rebuild=True):
+        if isinstance(layer, KerasTensor) and hasattr(layer, "_input_layer"):
+            layer = layer._input_layer
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: {layer!r}")
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input_layer is not None:
+                raise ValueError("Sequential: an Input can only be the first layer")
+            self._input_layer = layer
+        else:
+            if any(layer.name == l.name for l in self._stack):
+                raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
+                                 f"{layer.name!r} is already the name of a layer in this model.")
+            self._stack.append(layer)
+            self._tracked.append(layer)
+        self.built = False
+        self._output_shapes = None
+        if rebuild:
+            shape = self._known_input_shape()
+            if shape is not None:
+                self.build(shape)
+
+    def pop(self, rebuild=True):
+        if not self._stack:
+            raise TypeError("There are no layers in the model.")
+        layer = self._stack.pop()
+        self._tracked.remove(layer)
+        self.built = False
+        shape = self._known_input_shape()
+        if rebuild and shape is not None and self._stack:
+            self.build(shape)
+        return layer
+
+    def _known_input_shape(self):
+        if self._input_layer is not None:
+            return self._input_layer.batch_shape
+        if self._stack and self._stack[0]._batch_input_shape is not None:
+            return self._stack[0]._batch_input_shape
+        return None
+
+    @property
+    def layers(self):
+        return list(self._stack)
+
+    def build(self, input_shape=None):
+        if input_shape is None:
+            input_shape = self._known_input_shape()
+        if input_shape is None:
+            raise ValueError("Sequential.build: the input shape is unknown; add an Input or pass input_shape")
+        if self._input_layer is None:
+            self._input_layer = InputLayer(batch_shape=tuple(input_shape), dtype="float32")
+        kt = KerasTensor(tuple(input_shape), self._input_layer.output.dtype)
+        shapes = []
+        for layer in self._stack:
+            kt = layer(kt)
+            shapes.append(kt.shape if isinstance(kt, KerasTensor) else [t.shape for t in flatten(kt)])
+        self._output_shapes = shapes
+        self.built = True
+
+    def _expected_input_shapes(self):
+        s = self._known_input_shape()
+        return [tuple(s)] if s is not None else None
+
+    @property
+    def input_shape(self):
+        s = self._known_input_shape()
+        if s is None:
+            raise AttributeError("The Sequential model has no defined input shape yet")
+        return tuple(s)
+
+    @property
+    def output_shape(self):
+        if not self._output_shapes:
+            raise AttributeError("The Sequential model is not built yet")
+        return self._output_shapes[-1]
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for layer in self._stack:
+            x = layer(x, training=training)
+        return x
+
+    def _maybe_build(self, inputs):
+        if not self.built:
+            shape = (None,) + tuple(inputs.shape[1:])
+            self.build(shape)
+
+    def _summary_rows(self):
+        shapes = self._output_shapes or [None] * len(self._stack)
+        return list(zip(self._stack, shapes))
+
+    def get_config(self):
+        cfg = {"name": self.name, "trainable": self.trainable, "layers": []}
+        for layer in ([self._input_layer] if self._input_layer is not None else []) + self._stack:
+            cfg["layers"].append({"module": "kerasish.layers", "class_name": type(layer).__name__,
+                                  "config": layer.get_config()})
+        return cfg
+
+

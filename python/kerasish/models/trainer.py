@@ -1,0 +1,505 @@
+"""compile / fit / evaluate / predict. Batches are sliced from the input arrays (NumPy is the
+input/output side); every forward, loss, gradient and update runs in the engine."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from kerasish import _core
+from kerasish._core import Tensor
+from kerasish._tensor import no_grad
+from kerasish.layers.layer import flatten, map_structure
+
+
+def _as_array(x):
+    """Input data as NumPy (or a structure of NumPy arrays); floats become float32 once, up front."""
+    if x is None:
+        return None
+    if isinstance(x, dict):
+        return {k: _as_array(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)) and x and all(isinstance(v, (np.ndarray, Tensor)) for v in x):
+        return [_as_array(v) for v in x]
+    a = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
+    if a.dtype.kind == "f" and a.dtype != np.float32:
+        a = a.astype(np.float32)
+    elif a.dtype.kind in "iu" and a.dtype not in (np.int64, np.uint8):
+        a = a.astype(np.int64)
+    return a
+
+
+def _num_samples(x):
+    arrays = flatten(x) if not isinstance(x, dict) else [x[k] for k in sorted(x)]
+    sizes = {len(a) for a in arrays}
+    return arrays, sizes
+
+
+def _take(x, idx):
+    if isinstance(x, dict):
+        return {k: _take(v, idx) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_take(v, idx) for v in x]
+    return x[idx] if isinstance(idx, slice) else np.take(x, idx, axis=0)
+
+
+def _to_tensor(x):
+    return map_structure(lambda a: a if isinstance(a, Tensor) else _core.tensor(a), x)
+
+
+def _is_generator_like(x):
+    return x is not None and not isinstance(x, (np.ndarray, Tensor, list, tuple, dict)) and (
+        hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__")) or hasattr(x, "__iter__"))
+
+
+def _unpack(batch):
+    if isinstance(batch, (list, tuple)):
+        if len(batch) == 1:
+            return batch[0], None, None
+        if len(batch) == 2:
+            return batch[0], batch[1], None
+        if len(batch) == 3:
+            return batch[0], batch[1], batch[2]
+    return batch, None, None
+
+
+class _ArrayData:
+    """Batches from in-memory arrays."""
+
+    def __init__(self, x, y, sample_weight, batch_size, shuffle, steps=None):
+        self.x, self.y, self.sw = x, y, sample_weight
+        arrays, sizes = _num_samples([v for v in (x, y, sample_weight) if v is not None])
+        if len(sizes) > 1:
+            parts = []
+            for name, v in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+                if v is not None:
+                    parts.append(f"'{name}' sizes: " + ", ".join(str(len(a)) for a in (flatten(v) if not isinstance(v, dict) else v.values())))
+            raise ValueError("Data cardinality is ambiguous. Make sure all arrays contain the same number of "
+                             "samples. " + " ".join(parts))
+        self.n = sizes.pop() if sizes else 0
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.steps = steps if steps is not None else math.ceil(self.n / batch_size) if self.n else 0
+
+    def __len__(self):
+        return self.steps
+
+    def batches(self):
+        if self.shuffle == "batch":
+            order = None
+        elif self.shuffle:
+            order = np.random.permutation(self.n)
+        else:
+            order = None
+        for step in range(self.steps):
+            lo = (step * self.batch_size) % max(self.n, 1)
+            hi = min(lo + self.batch_size, self.n)
+            idx = slice(lo, hi) if order is None else order[lo:hi]
+            yield (_take(self.x, idx), None if self.y is None else _take(self.y, idx),
+                   None if self.sw is None else _take(self.sw, idx))
+
+
+class _GeneratorData:
+    """Batches from a Python generator or a PyDataset-like object (__getitem__ + __len__)."""
+
+    def __init__(self, source, steps=None):
+        self.source = source
+        self.steps = steps
+        if steps is None and hasattr(source, "__len__"):
+            self.steps = len(source)
+
+    def __len__(self):
+        return self.steps
+
+    def batches(self):
+        src = self.source
+        if hasattr(src, "__getitem__") and hasattr(src, "__len__") and not isinstance(src, (list, tuple)):
+            it = (src[i] for i in range(len(src)))
+        else:
+            it = iter(src)
+        for step, batch in enumerate(it):
+            if self.steps is not None and step >= self.steps:
+                break
+            x, y, sw = _unpack(batch)
+            yield _as_array(x), _as_array(y), _as_array(sw)
+        if hasattr(src, "on_epoch_end"):
+            src.on_epoch_end()
+
+
+class Trainer:
+    def __init__(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._metrics = []
+        self._metric_specs = None
+        self._loss_tracker = None
+
+    # compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        from kerasish import losses as losses_mod
+        from kerasish import metrics as metrics_mod
+        from kerasish import optimizers
+
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+
+        def as_loss(v):
+            if v is None:
+                return None
+            fn = losses_mod.get(v)
+            return fn if isinstance(fn, losses_mod.Loss) else losses_mod.LossFunctionWrapper(fn)
+
+        if isinstance(loss, dict):
+            self._loss_fns = {k: as_loss(v) for k, v in loss.items()}
+        elif isinstance(loss, (list, tuple)):
+            self._loss_fns = [as_loss(v) for v in loss]
+        else:
+            self._loss_fns = as_loss(loss)
+        self._loss_weights = loss_weights
+        self._metric_specs = metrics
+        self._weighted_metric_specs = weighted_metrics
+        self._metrics = None  # resolved at the first batch, when shapes are known
+        self._loss_tracker = metrics_mod.Mean(name="loss")
+        self.compiled = True
+        self.run_eagerly = run_eagerly
+
+    def _assert_compiled(self, method):
+        if not self.compiled:
+            raise ValueError(f"You must call `compile()` before using the model (before `{method}()`).")
+
+    @property
+    def metrics(self):
+        out = [self._loss_tracker] if self._loss_tracker is not None else []
+        return out + [m for _, m in (self._metrics or [])]
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def _output_names(self):
+        outs = getattr(self, "_graph", None)
+        if outs is not None and len(outs.output_list) > 1:
+            return [t.name for t in outs.output_list]
+        return None
+
+    def _resolve_metrics(self, y, y_pred):
+        from kerasish import metrics as metrics_mod
+
+        if self._metrics is not None:
+            return
+        resolved = []
+        specs = self._metric_specs or []
+        ys, ps = flatten(y), flatten(y_pred)
+        names = self._output_names()
+        if names and isinstance(specs, dict):
+            for i, n in enumerate(names):
+                for s in flatten(specs.get(n, [])):
+                    m = metrics_mod.resolve(s, tuple(ys[i].shape), tuple(ps[i].shape), loss=self.loss)
+                    m.name = f"{n}_{m.name}"
+                    resolved.append((i, m))
+        elif names and specs and isinstance(specs[0], (list, tuple)):
+            for i, sub in enumerate(specs):
+                for s in sub:
+                    m = metrics_mod.resolve(s, tuple(ys[i].shape), tuple(ps[i].shape), loss=self.loss)
+                    m.name = f"{names[i]}_{m.name}"
+                    resolved.append((i, m))
+        else:
+            for s in flatten(specs):
+                resolved.append((0, metrics_mod.resolve(s, tuple(ys[0].shape), tuple(ps[0].shape), loss=self.loss)))
+        self._metrics = resolved
+
+    # the loss
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        if self._loss_fns is None:
+            total = None
+        elif isinstance(self._loss_fns, (dict, list)):
+            ys, ps = flatten(y), flatten(y_pred)
+            fns = self._loss_fns
+            if isinstance(fns, dict):
+                names = self._output_names() or sorted(fns)
+                fns = [fns.get(n) for n in names]
+            weights = self._loss_weights
+            if isinstance(weights, dict):
+                weights = [weights.get(n, 1.0) for n in (self._output_names() or sorted(weights))]
+            total = None
+            for i, fn in enumerate(fns):
+                if fn is None:
+                    continue
+                li = fn(ys[i], ps[i], sample_weight=sample_weight)
+                if weights is not None:
+                    li = li * float(weights[i])
+                total = li if total is None else total + li
+        else:
+            total = self._loss_fns(y, y_pred, sample_weight=sample_weight)
+        for reg in self.losses:
+            total = reg if total is None else total + reg
+        if total is None:
+            raise ValueError("The model has no loss to optimise: pass `loss=` to compile()")
+        return total
+
+    def _update_metrics(self, loss, y, y_pred, sample_weight, batch_n):
+        with no_grad():
+            self._loss_tracker.update_state(loss, sample_weight=batch_n)
+            ys, ps = flatten(y), flatten(y_pred)
+            for i, m in self._metrics or []:
+                m.update_state(ys[i], ps[i], sample_weight=sample_weight)
+
+    def _logs(self):
+        logs = {}
+        for m in self.metrics:
+            r = m.result()
+            logs[m.name] = float(r.item() if isinstance(r, Tensor) else r)
+        return dict(sorted(logs.items()))
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def _sync_trainable(self):
+        trainable = self.trainable_weights
+        ids = {id(v) for v in trainable}
+        for w in self.weights:
+            if w.dtype in ("float32", "float64"):
+                w.requires_grad = id(w) in ids
+        return trainable
+
+    def _batch_len(self, x):
+        return len(flatten(x)[0]) if not isinstance(x, dict) else len(x[sorted(x)[0]])
+
+    def train_step(self, x, y, sample_weight=None):
+        trainable = self._trainable_cache
+        for v in trainable:
+            v.grad = None
+        y_pred = self(x, training=True)
+        self._resolve_metrics(y, y_pred)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        loss.backward()
+        grads = [v.grad for v in trainable]
+        self.optimizer.apply(grads, trainable)
+        self._update_metrics(loss, y, y_pred, sample_weight, self._batch_len(x))
+        return loss
+
+    def test_step(self, x, y, sample_weight=None):
+        with no_grad():
+            y_pred = self(x, training=False)
+            self._resolve_metrics(y, y_pred)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._update_metrics(loss, y, y_pred, sample_weight, self._batch_len(x))
+        return loss
+
+    # input checks, before any work
+    def _check_inputs(self, x):
+        expected = getattr(self, "_expected_input_shapes", lambda: None)()
+        if expected is None:
+            return
+        xs = flatten(x) if not isinstance(x, dict) else [x[k] for k in sorted(x)]
+        if len(xs) != len(expected):
+            raise ValueError(f"Model {self.name!r} expects {len(expected)} input(s), but it received {len(xs)} input arrays")
+        for i, (a, e) in enumerate(zip(xs, expected)):
+            got = tuple(a.shape)
+            ok = len(got) == len(e) and all(d is None or d == g for d, g in zip(e[1:], got[1:]))
+            if not ok:
+                exp = "(" + ", ".join("None" if d is None else str(d) for d in e) + ")"
+                raise ValueError(f'Input {i} of layer "{self.name}" is incompatible with the layer: '
+                                 f"expected shape={exp}, found shape={got}")
+
+    def _check_sparse_labels(self, y):
+        from kerasish import losses as losses_mod
+
+        fn = self._loss_fns
+        if y is None or fn is None or isinstance(fn, (list, dict)) or not isinstance(y, np.ndarray):
+            return
+        sparse = isinstance(fn, losses_mod.SparseCategoricalCrossentropy) or getattr(fn, "fn", None) is getattr(
+            losses_mod, "sparse_categorical_crossentropy", None)
+        if not sparse or y.size == 0:
+            return
+        try:
+            classes = self.output_shape[-1]
+        except (AttributeError, TypeError, IndexError):
+            return
+        if classes is None or isinstance(classes, (list, tuple)):
+            return
+        lo, hi = y.min(), y.max()
+        if lo < 0 or hi >= classes:
+            bad = lo if lo < 0 else hi
+            raise ValueError(f"Received a label value of {bad} which is outside the valid range of [0, {classes - 1}] "
+                             f"(the model has {classes} outputs). Label values must be in that range for "
+                             f"sparse categorical crossentropy.")
+
+    def _make_data(self, x, y, sample_weight, batch_size, shuffle, steps, class_weight=None):
+        if _is_generator_like(x):
+            if y is not None:
+                raise ValueError("`y` must not be given when `x` is a generator or dataset (it yields (x, y))")
+            return _GeneratorData(x, steps)
+        x, y, sample_weight = _as_array(x), _as_array(y), _as_array(sample_weight)
+        if x is None:
+            raise ValueError("No input data: pass `x`")
+        if class_weight is not None and y is not None:
+            if sample_weight is not None:
+                raise ValueError("Give either `class_weight` or `sample_weight`, not both")
+            labels = y if y.ndim == 1 or y.shape[-1] == 1 else np.argmax(y, axis=-1)
+            labels = labels.reshape(-1).astype(np.int64)
+            table = np.ones(int(max(labels.max(initial=0), max(class_weight)) + 1), np.float32)
+            for k, v in class_weight.items():
+                table[int(k)] = v
+            sample_weight = table[labels]
+        self._check_inputs(x)
+        return _ArrayData(x, y, sample_weight, batch_size, shuffle, steps)
+
+    def _prepare(self, x):
+        """Builds the model on its first data if needed (subclassed / unbuilt Sequential)."""
+        if not self.built and isinstance(x, np.ndarray):
+            with no_grad():
+                self(_core.tensor(x[:1]))
+
+    # fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
+            validation_freq=1):
+        from kerasish import callbacks as callbacks_mod
+
+        self._assert_compiled("fit")
+        batch_size = 32 if batch_size is None else int(batch_size)
+        if batch_size <= 0:
+            raise ValueError(f"`batch_size` must be a positive int, got {batch_size}")
+        verbose = 1 if verbose == "auto" else int(verbose)
+        if validation_split and validation_data is None:
+            if _is_generator_like(x):
+                raise ValueError("`validation_split` is only supported for NumPy arrays and tensors")
+            xa, ya, swa = _as_array(x), _as_array(y), _as_array(sample_weight)
+            n = _num_samples([v for v in (xa, ya) if v is not None])[1]
+            n = max(n) if n else 0
+            split = int(n * (1.0 - validation_split))
+            x, validation_x = _take(xa, slice(0, split)), _take(xa, slice(split, n))
+            y, validation_y = (_take(ya, slice(0, split)), _take(ya, slice(split, n))) if ya is not None else (None, None)
+            if swa is not None:
+                sample_weight = _take(swa, slice(0, split))
+            validation_data = (validation_x, validation_y)
+        data = self._make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight)
+        if isinstance(data, _ArrayData):
+            self._prepare(data.x if isinstance(data.x, np.ndarray) else None)
+            self._check_sparse_labels(data.y)
+        val = None
+        if validation_data is not None:
+            vx, vy, vsw = _unpack(validation_data) if isinstance(validation_data, (list, tuple)) else (validation_data, None, None)
+            val = self._make_data(vx, vy, vsw, validation_batch_size or batch_size, False, validation_steps)
+        cbs = callbacks_mod.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+                                         verbose=verbose, epochs=epochs, steps=len(data) if len(data) else None)
+        self.stop_training = False
+        self._trainable_cache = self._sync_trainable()
+        cbs.on_train_begin()
+        initial_epoch = max(initial_epoch, getattr(self, "_initial_epoch", 0) or 0)
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            for step, (xb, yb, swb) in enumerate(data.batches()):
+                cbs.on_train_batch_begin(step)
+                self.train_step(_to_tensor(xb), None if yb is None else _to_tensor(yb),
+                                None if swb is None else _to_tensor(swb))
+                logs = self._logs()
+                cbs.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            logs = self._logs()
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._run_evaluate(val, callbacks=None)
+                logs.update({"val_" + k: v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        if hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self._trainable_cache)
+        cbs.on_train_end(logs)
+        return self.history
+
+    def _run_evaluate(self, data, callbacks=None):
+        self.reset_metrics()
+        if callbacks is not None:
+            callbacks.on_test_begin()
+        for step, (xb, yb, swb) in enumerate(data.batches()):
+            if callbacks is not None:
+                callbacks.on_test_batch_begin(step)
+            self.test_step(_to_tensor(xb), None if yb is None else _to_tensor(yb),
+                           None if swb is None else _to_tensor(swb))
+            if callbacks is not None:
+                callbacks.on_test_batch_end(step, self._logs())
+        logs = self._logs()
+        if callbacks is not None:
+            callbacks.on_test_end(logs)
+        return logs
+
+    def _result(self, logs, return_dict):
+        if return_dict:
+            return logs
+        names = [m.name for m in self.metrics]
+        values = [logs[n] for n in names if n in logs]
+        return values[0] if len(values) == 1 else values
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False, **kwargs):
+        from kerasish import callbacks as callbacks_mod
+
+        self._assert_compiled("evaluate")
+        verbose = 1 if verbose == "auto" else int(verbose)
+        data = self._make_data(x, y, sample_weight, 32 if batch_size is None else int(batch_size), False, steps)
+        if isinstance(data, _ArrayData):
+            self._prepare(data.x if isinstance(data.x, np.ndarray) else None)
+        cbs = callbacks_mod.CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                                         epochs=1, steps=len(data) if len(data) else None)
+        logs = self._run_evaluate(data, cbs)
+        return self._result(logs, return_dict)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        from kerasish import callbacks as callbacks_mod
+
+        verbose = 1 if verbose == "auto" else int(verbose)
+        data = self._make_data(x, None, None, 32 if batch_size is None else int(batch_size), False, steps)
+        if isinstance(data, _ArrayData):
+            self._prepare(data.x if isinstance(data.x, np.ndarray) else None)
+        cbs = callbacks_mod.CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                                         epochs=1, steps=len(data) if len(data) else None)
+        cbs.on_predict_begin()
+        outs = []
+        for step, (xb, _, _) in enumerate(data.batches()):
+            cbs.on_predict_batch_begin(step)
+            with no_grad():
+                y = self(_to_tensor(xb), training=False)
+            outs.append(map_structure(lambda t: t.numpy(), y))
+            cbs.on_predict_batch_end(step, {"outputs": outs[-1]})
+        cbs.on_predict_end()
+        if not outs:
+            return np.zeros((0,))
+        first = outs[0]
+        if isinstance(first, (list, tuple)):
+            return [np.concatenate([o[i] for o in outs]) for i in range(len(first))]
+        if isinstance(first, dict):
+            return {k: np.concatenate([o[k] for o in outs]) for k in first}
+        return np.concatenate(outs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        self._assert_compiled("train_on_batch")
+        data = self._make_data(x, y, sample_weight, 1 << 62, False, None, class_weight)
+        self._prepare(data.x if isinstance(data, _ArrayData) and isinstance(data.x, np.ndarray) else None)
+        self._trainable_cache = self._sync_trainable()
+        self.reset_metrics()
+        for xb, yb, swb in data.batches():
+            self.train_step(_to_tensor(xb), None if yb is None else _to_tensor(yb),
+                            None if swb is None else _to_tensor(swb))
+        return self._result(self._logs(), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compiled("test_on_batch")
+        data = self._make_data(x, y, sample_weight, 1 << 62, False, None)
+        self._prepare(data.x if isinstance(data, _ArrayData) and isinstance(data.x, np.ndarray) else None)
+        return self._result(self._run_evaluate(data), return_dict)
+
+    def predict_on_batch(self, x):
+        x = _as_array(x)
+        with no_grad():
+            y = self(_to_tensor(x), training=False)
+        return map_structure(lambda t: t.numpy(), y)
