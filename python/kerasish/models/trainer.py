@@ -145,19 +145,11 @@ class Trainer:
 
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-
-        def as_loss(v):
-            if v is None:
-                return None
-            fn = losses_mod.get(v)
-            return fn if isinstance(fn, losses_mod.Loss) else losses_mod.LossFunctionWrapper(fn)
-
-        if isinstance(loss, dict):
-            self._loss_fns = {k: as_loss(v) for k, v in loss.items()}
-        elif isinstance(loss, (list, tuple)):
-            self._loss_fns = [as_loss(v) for v in loss]
-        else:
-            self._loss_fns = as_loss(loss)
+        # names are checked now; "crossentropy"/"ce" is resolved from the shapes at the first batch
+        for v in flatten(loss) if not isinstance(loss, dict) else loss.values():
+            if v is not None:
+                losses_mod.resolve(v, (None, 2), (None, 2))
+        self._loss_fns = None
         self._loss_weights = loss_weights
         self._metric_specs = metrics
         self._weighted_metric_specs = weighted_metrics
@@ -211,8 +203,27 @@ class Trainer:
                 resolved.append((0, metrics_mod.resolve(s, tuple(ys[0].shape), tuple(ps[0].shape), loss=self.loss)))
         self._metrics = resolved
 
+    def _resolve_losses(self, y, y_pred):
+        from kerasish import losses as losses_mod
+
+        if self._loss_fns is not None or self.loss is None:
+            return
+        loss, ys, ps = self.loss, flatten(y), flatten(y_pred)
+
+        def res(v, i):
+            return None if v is None else losses_mod.resolve(v, tuple(ys[i].shape), tuple(ps[i].shape))
+
+        if isinstance(loss, dict):
+            names = self._output_names() or sorted(loss)
+            self._loss_fns = {n: res(loss.get(n), i) for i, n in enumerate(names)}
+        elif isinstance(loss, (list, tuple)):
+            self._loss_fns = [res(v, i) for i, v in enumerate(loss)]
+        else:
+            self._loss_fns = res(loss, 0)
+
     # the loss
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        self._resolve_losses(y, y_pred)
         if self._loss_fns is None:
             total = None
         elif isinstance(self._loss_fns, (dict, list)):
@@ -309,11 +320,12 @@ class Trainer:
     def _check_sparse_labels(self, y):
         from kerasish import losses as losses_mod
 
-        fn = self._loss_fns
-        if y is None or fn is None or isinstance(fn, (list, dict)) or not isinstance(y, np.ndarray):
+        fn = self.loss
+        if y is None or fn is None or isinstance(fn, (list, tuple, dict)) or not isinstance(y, np.ndarray):
             return
-        sparse = isinstance(fn, losses_mod.SparseCategoricalCrossentropy) or getattr(fn, "fn", None) is getattr(
-            losses_mod, "sparse_categorical_crossentropy", None)
+        sparse = isinstance(fn, losses_mod.SparseCategoricalCrossentropy) or fn in (
+            "sparse_categorical_crossentropy", losses_mod.sparse_categorical_crossentropy) or (
+            fn in ("crossentropy", "ce") and y.ndim >= 1 and (y.ndim == 1 or y.shape[-1] == 1))
         if not sparse or y.size == 0:
             return
         try:
