@@ -23,7 +23,7 @@ from kerasish._tensor import (
 import importlib as _importlib
 
 _SUBMODULES = {"activations", "initializers", "regularizers", "losses", "metrics", "optimizers", "callbacks",
-               "layers", "models", "datasets"}
+               "layers", "models", "datasets", "saving"}
 _FROM = {"Input": "layers", "Layer": "layers", "KerasTensor": "layers", "Model": "models", "Sequential": "models"}
 
 

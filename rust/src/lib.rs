@@ -3,6 +3,7 @@
 pub mod autograd;
 pub mod cpu;
 pub mod dtype;
+pub mod io;
 pub mod error;
 pub mod layout;
 pub mod ops;

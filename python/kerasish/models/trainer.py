@@ -510,6 +510,22 @@ class Trainer:
         self._prepare(data.x if isinstance(data, _ArrayData) and isinstance(data.x, np.ndarray) else None)
         return self._result(self._run_evaluate(data), return_dict)
 
+    # saving (kerasish/saving): a .keras zip of config + safetensors weights; nothing in it is code
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        from kerasish import saving
+
+        return saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True):
+        from kerasish import saving
+
+        return saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        from kerasish import saving
+
+        return saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
     def predict_on_batch(self, x):
         x = _as_array(x)
         with no_grad():

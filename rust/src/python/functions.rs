@@ -437,6 +437,26 @@ fn average_pool(py: Python<'_>, inputs: &Bound<'_, PyAny>, pool_size: [usize; 2]
     Ok(run(py, x.numel(), || ops::average_pool(&x, pool_size, strides, padding))?.into())
 }
 
+/// Serialises {name: tensor} (and {str: str} metadata) to safetensors bytes.
+#[pyfunction]
+#[pyo3(signature = (tensors, metadata=None))]
+fn safetensors_dumps<'py>(
+    py: Python<'py>,
+    tensors: Vec<(String, PyRef<'py, PyTensor>)>,
+    metadata: Option<std::collections::HashMap<String, String>>,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let items: Vec<(String, Tensor)> = tensors.into_iter().map(|(n, t)| (n, t.t.clone())).collect();
+    let bytes = py.detach(|| crate::io::dumps(&items, metadata))?;
+    Ok(pyo3::types::PyBytes::new(py, &bytes))
+}
+
+/// Parses safetensors bytes: ([(name, tensor)] sorted by name, metadata dict).
+#[pyfunction]
+fn safetensors_loads(py: Python<'_>, data: &[u8]) -> PyResult<(Vec<(String, PyTensor)>, std::collections::HashMap<String, String>)> {
+    let (items, meta) = py.detach(|| crate::io::loads(data))?;
+    Ok((items.into_iter().map(|(n, t)| (n, PyTensor::from(t))).collect(), meta))
+}
+
 /// How many threads the kernels use (rayon's pool).
 #[pyfunction]
 fn num_threads() -> usize {
@@ -451,7 +471,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
          set_grad_enabled, is_grad_enabled, unary, binary, compare, where_, clip, reduce, argmax, argmin, matmul,
          dot, transpose, reshape, expand_dims, squeeze, broadcast_to, concatenate, stack, split, one_hot, take,
          take_along_axis, softmax, log_softmax, binary_crossentropy, categorical_crossentropy,
-         sparse_categorical_crossentropy, conv, max_pool, average_pool, num_threads);
+         sparse_categorical_crossentropy, conv, max_pool, average_pool, num_threads, safetensors_dumps,
+         safetensors_loads);
     Ok(())
 }
 
