@@ -30,67 +30,92 @@ impl PoolGeom {
     }
 }
 
-/// Max pooling: values and the flat index (into x) of each maximum. NaN wins, as in NumPy.
-/// Each window is scanned pixel by pixel, comparing all channels of a pixel at once.
-pub fn max_pool<T: Copy + PartialOrd + Default + Send + Sync>(x: &[T], g: &PoolGeom) -> (Vec<T>, Vec<i64>) {
+/// Max pooling. NaN wins, as in NumPy. Each window is scanned pixel by pixel with all channels of a
+/// pixel compared at once (selects the compiler vectorises); no indices are kept: the backward
+/// pass finds each maximum again, which costs less than writing an index per output.
+pub fn max_pool<T: Copy + PartialOrd + Default + Send + Sync>(x: &[T], g: &PoolGeom) -> Vec<T> {
     let (img_in, img_out) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
     let mut vals = vec![T::default(); g.n * img_out];
-    let mut idx = vec![0i64; g.n * img_out];
     if img_out == 0 {
-        return (vals, idx);
+        return vals;
     }
-    vals.par_chunks_mut(img_out).zip(idx.par_chunks_mut(img_out)).enumerate().for_each(|(i, (v, ix))| {
-        let base = i * img_in;
-        let xi = &x[base..base + img_in];
+    vals.par_chunks_mut(img_out).enumerate().for_each(|(i, v)| {
+        let xi = &x[i * img_in..(i + 1) * img_in];
         for oy in 0..g.oh {
             for ox in 0..g.ow {
                 let (y0, y1, x0, x1) = g.window(oy, ox);
-                let o = (oy * g.ow + ox) * g.c;
-                let (ov, oi) = (&mut v[o..o + g.c], &mut ix[o..o + g.c]);
+                let ov = &mut v[(oy * g.ow + ox) * g.c..][..g.c];
                 let mut first = true;
                 for yy in y0..y1 {
                     for xx in x0..x1 {
-                        let j0 = (yy * g.w + xx) * g.c;
-                        let src = &xi[j0..j0 + g.c];
+                        let src = &xi[(yy * g.w + xx) * g.c..][..g.c];
                         if first {
                             ov.copy_from_slice(src);
-                            for (ch, t) in oi.iter_mut().enumerate() {
-                                *t = (base + j0 + ch) as i64;
-                            }
                             first = false;
                             continue;
                         }
-                        // selects, not branches: random data would mispredict half the time
-                        let at = (base + j0) as i64;
-                        for (ch, ((o, t), &val)) in ov.iter_mut().zip(oi.iter_mut()).zip(src).enumerate() {
-                            let best = *o;
-                            #[allow(clippy::eq_op)]
-                            let take = best == best && (val != val || val > best);
-                            *o = if take { val } else { best };
-                            *t = if take { at + ch as i64 } else { *t };
-                        }
+                        max_into(ov, src);
                     }
                 }
             }
         }
     });
-    (vals, idx)
+    vals
 }
 
-/// Gradient of max pooling: each output gradient goes to the input element that was the maximum.
-pub fn max_pool_backward<T: num_traits::Float + crate::storage::Elem>(dy: &[T], idx: &[i64], g: &PoolGeom) -> Vec<T> {
+// o = max(o, src) elementwise; NaN stays once seen and a NaN value replaces a number.
+crate::multiversion! {
+    fn max_into<T>(o: &mut [T], src: &[T]) where {T: Copy + PartialOrd} {
+        for (o, &val) in o.iter_mut().zip(src) {
+            let cur = *o;
+            #[allow(clippy::eq_op)]
+            let take = (val > cur) | ((val != val) & (cur == cur));
+            *o = if take { val } else { cur };
+        }
+    }
+}
+
+// dst += g where src equals the pooled maximum m and no earlier element of the window took it.
+crate::multiversion! {
+    fn route_grad<T>(dst: &mut [T], src: &[T], m: &[T], g: &[T], done: &mut [bool]) where {T: num_traits::Float} {
+        for ch in 0..dst.len() {
+            let (a, mx) = (src[ch], m[ch]);
+            let hit = !done[ch] & ((a == mx) | (a.is_nan() & mx.is_nan()));
+            dst[ch] = dst[ch] + if hit { g[ch] } else { T::zero() };
+            done[ch] |= hit;
+        }
+    }
+}
+
+/// Gradient of max pooling: each output gradient goes to the first element of its window that
+/// equals the pooled maximum.
+pub fn max_pool_backward<T: num_traits::Float + crate::storage::Elem>(x: &[T], y: &[T], dy: &[T], g: &PoolGeom) -> Vec<T> {
     let (img_in, img_out) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
     let mut dx = crate::storage::alloc_zeroed::<T>(g.n * img_in);
     if img_in == 0 || img_out == 0 {
         return dx;
     }
-    dx.par_chunks_mut(img_in).enumerate().for_each(|(i, d)| {
-        let base = i * img_in;
-        for (&gv, &j) in dy[i * img_out..(i + 1) * img_out].iter().zip(&idx[i * img_out..(i + 1) * img_out]) {
-            let t = &mut d[j as usize - base];
-            *t = *t + gv;
-        }
-    });
+    dx.par_chunks_mut(img_in).enumerate().for_each_init(
+        || vec![false; g.c],
+        |done, (i, d)| {
+            let xi = &x[i * img_in..(i + 1) * img_in];
+            for oy in 0..g.oh {
+                for ox in 0..g.ow {
+                    let (y0, y1, x0, x1) = g.window(oy, ox);
+                    let o = i * img_out + (oy * g.ow + ox) * g.c;
+                    let (yv, gv) = (&y[o..o + g.c], &dy[o..o + g.c]);
+                    done.iter_mut().for_each(|f| *f = false);
+                    for yy in y0..y1 {
+                        for xx in x0..x1 {
+                            let j = (yy * g.w + xx) * g.c;
+                            let (src, dst) = (&xi[j..j + g.c], &mut d[j..j + g.c]);
+                            route_grad(dst, src, yv, gv, done);
+                        }
+                    }
+                }
+            }
+        },
+    );
     dx
 }
 

@@ -264,17 +264,14 @@ pub fn max_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding:
     let g = pool_geom("max_pool", x, pool_size, strides, padding)?;
     let xc = x.contiguous_data();
     let shape = [g.n, g.oh, g.ow, g.c];
-    let (out, idx) = crate::with_dtype!(x.dtype(), T => {
-        let (v, i) = xc.with_contiguous(|s: &[T]| pool::max_pool(s, &g));
-        (Tensor::from_vec(v, &shape, x.dtype()), Tensor::from_vec(i, &shape, DType::I64))
-    });
+    let out = crate::with_dtype!(x.dtype(), T => Tensor::from_vec(xc.with_contiguous(|s: &[T]| pool::max_pool(s, &g)), &shape, x.dtype()));
     if !x.dtype().is_float() {
         return Ok(out);
     }
-    Ok(record("max_pool", out, &[x], move |gy, _, _| {
+    Ok(record("max_pool", out, &[x], move |gy, _, y| {
         let dt = gy.dtype();
         let dx = with_float!(dt, T => {
-            let v = gy.with_contiguous(|d: &[T]| idx.with_contiguous(|ix: &[i64]| pool::max_pool_backward(d, ix, &g)));
+            let v = xc.with_contiguous(|xs: &[T]| y.with_contiguous(|ys: &[T]| gy.with_contiguous(|d: &[T]| pool::max_pool_backward(xs, ys, d, &g))));
             Tensor::from_vec(v, &[g.n, g.h, g.w, g.c], dt)
         });
         Ok(vec![Some(dx)])
