@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from kerasish import _core, config
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
@@ -31,6 +33,23 @@ class KerasTensor:
 
     def __repr__(self):
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    # arithmetic on symbolic tensors records an operation in the graph, as in Keras 3
+    # (`x = x + shortcut` in a functional model); the operation shows in summary() as Keras's does
+    def __add__(self, other): return _apply_op("Add", lambda a, b: a + b, self, other)
+    def __radd__(self, other): return _apply_op("Add", lambda a, b: b + a, self, other)
+    def __sub__(self, other): return _apply_op("Subtract", lambda a, b: a - b, self, other)
+    def __rsub__(self, other): return _apply_op("Subtract", lambda a, b: b - a, self, other)
+    def __mul__(self, other): return _apply_op("Multiply", lambda a, b: a * b, self, other)
+    def __rmul__(self, other): return _apply_op("Multiply", lambda a, b: b * a, self, other)
+    def __truediv__(self, other): return _apply_op("TrueDivide", lambda a, b: a / b, self, other)
+    def __rtruediv__(self, other): return _apply_op("TrueDivide", lambda a, b: b / a, self, other)
+    def __pow__(self, other): return _apply_op("Power", lambda a, b: a ** b, self, other)
+    def __matmul__(self, other): return _apply_op("Matmul", lambda a, b: a @ b, self, other)
+    def __neg__(self): return _apply_op("Negative", lambda a: -a, self)
+
+    def __getitem__(self, key):
+        return _apply_op("GetItem", lambda a: a[key], self)
 
 
 class Node:
@@ -68,7 +87,13 @@ def map_structure(fn, structure):
 
 
 def _is_symbolic(structure):
-    return any(isinstance(t, KerasTensor) for t in flatten(structure))
+    if isinstance(structure, KerasTensor):
+        return True
+    if isinstance(structure, (list, tuple)):
+        return any(_is_symbolic(s) for s in structure)
+    if isinstance(structure, dict):
+        return any(_is_symbolic(v) for v in structure.values())
+    return False
 
 
 def _dummy(kt):
@@ -77,22 +102,27 @@ def _dummy(kt):
     return _core.full(shape, 0.0, kt.dtype)
 
 
+_CALL_DEPTH = [0]  # nesting of layer calls: the outermost call clears the losses of the previous one
+
+
 class Layer:
     """Base class of every layer: weights, build-on-first-call, config, and the functional API."""
 
-    def __init__(self, trainable=True, dtype=None, name=None, autocast=True, **kwargs):
+    def __init__(self, trainable=True, dtype=None, name=None, autocast=True, activity_regularizer=None, **kwargs):
         unknown = set(kwargs) - _BASE_KWARGS
         if unknown:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {sorted(unknown)}"
             )
         object.__setattr__(self, "_tracked", [])
+        self._autocast = bool(autocast)
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.dtype_policy = dtype
         self.built = False
         self._weights = []
         self._own_losses = []
+        self._call_losses = []  # add_loss() and activity regularization, cleared at each outermost call
         self._inbound_nodes = []
         self.supports_masking = False
         shape = kwargs.get("input_shape")
@@ -104,12 +134,16 @@ class Layer:
         elif shape is not None:
             self._batch_input_shape = (kwargs.get("batch_size"),) + tuple(shape)
         self._call_has_training = "training" in inspect.signature(self.call).parameters
+        from kerasish import regularizers
+
+        self.activity_regularizer = regularizers.get(activity_regularizer)
 
     # attribute tracking: sub-layers assigned as attributes (or in lists) are part of this layer
     def __setattr__(self, name, value):
         tracked = self.__dict__.get("_tracked")
         if tracked is not None and not name.startswith("_"):
-            for v in value if isinstance(value, (list, tuple)) else [value]:
+            items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+            for v in items:
                 if isinstance(v, Layer) and v is not self and all(v is not t for t in tracked):
                     tracked.append(v)
         object.__setattr__(self, name, value)
@@ -139,6 +173,11 @@ class Layer:
         v = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=trainable, name=name or "variable")
         v.path = f"{self.name}/{v.name}"
         v._layer_trainable = trainable
+        if constraint is not None:
+            if isinstance(constraint, str) or not callable(constraint):
+                raise ValueError(f"Layer {self.name!r}: constraints must be callables (w -> constrained w); "
+                                 f"named constraints are not available, got {constraint!r}")
+            v.constraint = constraint  # the optimizer applies it after each update, as in Keras
         self._weights.append(v)
         if regularizer is not None:
             self._own_losses.append((regularizers.get(regularizer), v))
@@ -150,15 +189,21 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value):
-        self._trainable = bool(value)
-        for layer in self._flat_layers():
+        # as Keras: the flag reaches every sub-layer and the variables' own `trainable`
+        for layer in [self] + self._flat_layers():
             layer._trainable = bool(value)
+            for w in layer._weights:
+                if w._layer_trainable:
+                    w.trainable = bool(value)
 
     def _flat_layers(self):
-        out, stack = [], list(self._tracked)
-        while stack:
-            layer = stack.pop(0)
-            if all(layer is not o for o in out):
+        out, seen, stack = [], {id(self)}, list(self._tracked)
+        i = 0
+        while i < len(stack):
+            layer = stack[i]
+            i += 1
+            if id(layer) not in seen:
+                seen.add(id(layer))
                 out.append(layer)
                 stack.extend(layer._tracked)
         return out
@@ -172,23 +217,39 @@ class Layer:
         if not self.trainable:
             return []
         out = [w for w in self._weights if w._layer_trainable]
+        seen = {id(w) for w in out}
         for layer in self._tracked:
-            out.extend(w for w in layer.trainable_weights if all(w is not o for o in out))
+            for w in layer.trainable_weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
         return out
 
     @property
     def non_trainable_weights(self):
         own = self._weights if not self.trainable else [w for w in self._weights if not w._layer_trainable]
         out = list(own)
+        seen = {id(w) for w in out}
         for layer in self._tracked:
-            sub = layer.weights if not self.trainable else layer.non_trainable_weights
-            out.extend(w for w in sub if all(w is not o for o in out))
+            for w in (layer.weights if not self.trainable else layer.non_trainable_weights):
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
         return out
 
     @property
     def weights(self):
-        t = self.trainable_weights
-        return t + [w for w in self.non_trainable_weights if all(w is not o for o in t)]
+        # Keras order: this layer's own weights (trainable, then non-trainable), then each tracked
+        # sub-layer's weights in turn, without repeats (BatchNormalization's moving statistics
+        # come right after its gamma and beta, not after every trainable weight of the model)
+        out = [w for w in self._weights if w._layer_trainable] + [w for w in self._weights if not w._layer_trainable]
+        seen = {id(w) for w in out}
+        for layer in self._tracked:
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
 
     @property
     def trainable_variables(self):
@@ -234,12 +295,32 @@ class Layer:
 
     @property
     def losses(self):
+        """Losses from add_loss() and activity regularizers during the last call, then the weight
+        regularization penalties of the trainable weights (as Keras: frozen weights add none)."""
+        layers = [self] + self._flat_layers()
         out = []
-        for reg, v in self._own_losses:
-            out.append(reg(v))
-        for layer in self._tracked:
-            out.extend(layer.losses)
+        for layer in layers:
+            out.extend(layer._call_losses)
+        if any(layer._own_losses for layer in layers):
+            trainable = {id(w) for w in self.trainable_weights}
+            for layer in layers:
+                for reg, v in layer._own_losses:
+                    if id(v) in trainable:
+                        out.append(reg(v))
         return out
+
+    def add_loss(self, loss):
+        """Adds a scalar loss from inside call() (kept until the next outermost call)."""
+        for x in flatten(loss):
+            if not isinstance(x, Tensor):
+                raise ValueError("`add_loss()` can only be called from inside `build()` or `call()`, on a tensor "
+                                 f"input. Received invalid value: {x}")
+            self._call_losses.append(x)
+
+    def _clear_losses(self):
+        for layer in [self] + self._flat_layers():
+            if layer._call_losses:
+                layer._call_losses = []
 
     # building and calling
     def build(self, input_shape=None):
@@ -255,21 +336,52 @@ class Layer:
         first = shapes
         if isinstance(inputs, (list, tuple)) and len(inputs) == 1 and not isinstance(self, _MultiInput):
             first = shapes[0]
+        self._build_shapes = first  # the build_config that saving records (Keras's _build_shapes_dict)
         self.build(first)
         self.built = True
 
     def __call__(self, *args, **kwargs):
+        if not args and "inputs" in kwargs:
+            args = (kwargs.pop("inputs"),)
         if not args:
             raise ValueError(f"Layer {self.name!r} was called without inputs")
         inputs = args[0]
         if _is_symbolic(args) or _is_symbolic(kwargs):
             return self._symbolic_call(args, kwargs)
-        inputs = map_structure(lambda t: t if isinstance(t, Tensor) else _core.convert_to_tensor(t), inputs)
+        if isinstance(inputs, (list, tuple)) and inputs and all(
+                isinstance(v, (int, float, bool, np.number)) for v in flatten(inputs)):
+            inputs = np.asarray(inputs)  # nested lists of numbers are one array, not a structure
+        inputs = map_structure(self._convert_input, inputs)
         args = (inputs,) + args[1:]
         self._maybe_build(inputs)
         if not self._call_has_training:
             kwargs.pop("training", None)
-        return self.call(*args, **kwargs)
+        if _CALL_DEPTH[0] == 0:
+            self._clear_losses()
+        _CALL_DEPTH[0] += 1
+        try:
+            outputs = self.call(*args, **kwargs)
+        finally:
+            _CALL_DEPTH[0] -= 1
+        if self.activity_regularizer is not None:
+            for o in flatten(outputs):
+                if isinstance(o, Tensor):
+                    loss = self.activity_regularizer(o)
+                    if o.ndim > 0 and o.shape[0] > 0:
+                        loss = loss / float(o.shape[0])  # Keras 3 divides by the batch size
+                    self._call_losses.append(loss)
+        return outputs
+
+    def _convert_input(self, t):
+        """As Keras: array-likes become tensors, and float inputs are cast to the layer's compute
+        dtype (a float32 layer given float64 NumPy data computes, and returns, float32)."""
+        if not isinstance(t, Tensor):
+            if t is None or isinstance(t, (str, bytes)):
+                return t
+            t = _core.convert_to_tensor(t)
+        if self._autocast and t.dtype in ("float16", "float32", "float64") and t.dtype != self.compute_dtype:
+            t = _core.convert_to_tensor(t, self.compute_dtype)
+        return t
 
     def _symbolic_call(self, args, kwargs):
         """Builds the layer for the symbolic inputs and works out its output by running it on zeros."""
@@ -282,8 +394,13 @@ class Layer:
             concrete_kwargs["training"] = False
         else:
             concrete_kwargs.pop("training", None)
-        with no_grad():
-            out = self.call(*concrete_args, **concrete_kwargs)
+        _CALL_DEPTH[0] += 1
+        try:
+            with no_grad():
+                out = self.call(*concrete_args, **concrete_kwargs)
+        finally:
+            _CALL_DEPTH[0] -= 1
+            self._clear_losses()  # losses of a shape-inference run on zeros are not real ones
         batch = None
         for t in flatten(inputs):
             if isinstance(t, KerasTensor) and t.shape:
@@ -310,6 +427,10 @@ class Layer:
     # config
     def get_config(self):
         cfg = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:
+            from kerasish import regularizers
+
+            cfg["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._batch_input_shape is not None:
             cfg["batch_input_shape"] = self._batch_input_shape
         return cfg
@@ -320,6 +441,34 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_OP_CLASSES = {}
+
+
+def _apply_op(kind, fn, *args):
+    """Runs `fn` as an operation node of the functional graph (a weightless layer named like Keras's op)."""
+    cls = _OP_CLASSES.get(kind)
+    if cls is None:
+        cls = _OP_CLASSES[kind] = type(kind, (_TensorOp,), {})
+    return cls(fn)(*args)
+
+
+class _TensorOp(Layer):
+    """A symbolic tensor operation recorded in a functional graph (no weights, no casting)."""
+
+    def __init__(self, fn, **kwargs):
+        super().__init__(**kwargs)
+        self._autocast = False
+        self.fn = fn
+
+    def call(self, *args):
+        return self.fn(*args)
+
+    def get_config(self):
+        raise NotImplementedError(
+            f"The operation {self.name!r} ({type(self).__name__}, from arithmetic or indexing on symbolic "
+            "tensors) cannot be saved in a config yet; use layers such as keras.layers.Add in models to save")
 
 
 class _MultiInput:

@@ -51,6 +51,9 @@ class MaxPooling1D(_Pool):
 class AveragePooling1D(_Pool):
     rank, mode = 1, "average"
 
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
 
 class _GlobalPool(Layer):
     mode = "average"

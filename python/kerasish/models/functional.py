@@ -1,5 +1,22 @@
 """The functional graph: the layer calls between symbolic inputs and outputs, replayed on tensors."""
+from kerasish.layers.core import InputLayer
 from kerasish.layers.layer import KerasTensor, flatten, map_structure
+
+
+class _InputNode:
+    """Stands for the node of an Input: the tensor's InputLayer, with nothing upstream."""
+
+    def __init__(self, kt):
+        self.tensor = kt
+        self.layer = getattr(kt, "_input_layer", None) or _Anonymous(kt)
+        self.args, self.kwargs, self.outputs = (), {}, kt
+
+
+class _Anonymous:
+    """The source of a model input that is not an Input() tensor."""
+
+    def __init__(self, kt):
+        self.name = kt.name or "input"
 
 
 def _producer(kt):
@@ -15,12 +32,19 @@ class Graph:
         for t in self.input_list + self.output_list:
             if not isinstance(t, KerasTensor):
                 raise ValueError(f"Model inputs and outputs must be symbolic tensors (from keras.Input), got {t!r}")
-        # topological order of nodes, by depth-first search from the outputs
-        order, seen = [], set()
+        # topological order of nodes, by depth-first search from the outputs (as Keras's map_graph);
+        # op_index numbers the layers in the order the search first meets them
+        order, seen, op_index = [], set(), {}
         input_ids = {id(t) for t in self.input_list}
+        input_nodes = {}
 
         def visit(kt):
             if id(kt) in input_ids:
+                node = input_nodes.get(id(kt))
+                if node is None:
+                    node = input_nodes[id(kt)] = _InputNode(kt)
+                    op_index.setdefault(id(node.layer), len(op_index))
+                    order.append(node)
                 return
             node = _producer(kt)
             if node is None:
@@ -28,6 +52,7 @@ class Graph:
             if id(node) in seen:
                 return
             seen.add(id(node))
+            op_index.setdefault(id(node.layer), len(op_index))
             for t in flatten((node.args, node.kwargs)):
                 if isinstance(t, KerasTensor):
                     visit(t)
@@ -35,12 +60,41 @@ class Graph:
 
         for o in self.output_list:
             visit(o)
-        self.nodes = order
-        layers = []
-        for n in order:
-            if all(n.layer is not l for l in layers):
-                layers.append(n.layer)
-        self.layers = layers
+        for t in self.input_list:  # inputs that no output depends on still belong to the model
+            if id(t) not in input_nodes:
+                input_nodes[id(t)] = _InputNode(t)
+                op_index[id(input_nodes[id(t)].layer)] = -1
+                order.insert(0, input_nodes[id(t)])
+        self.nodes = [n for n in order if not isinstance(n, _InputNode)]
+
+        # depths: 0 at the outputs, a node is one deeper than the deepest node it feeds
+        def parents(node):
+            out = []
+            for t in ([] if isinstance(node, _InputNode) else flatten((node.args, node.kwargs))):
+                if isinstance(t, KerasTensor):
+                    out.append(input_nodes[id(t)] if id(t) in input_ids else _producer(t))
+            return out
+
+        node_depth, op_depth, layer_of = {}, {}, {}
+        for node in reversed(order):
+            depth = node_depth.setdefault(id(node), 0)
+            depth = max(depth, op_depth.get(id(node.layer), 0))
+            op_depth[id(node.layer)] = depth
+            layer_of[id(node.layer)] = node.layer
+            node_depth[id(node)] = depth
+            for p in parents(node):
+                node_depth[id(p)] = max(depth + 1, node_depth.get(id(p), 0))
+        self.nodes_by_depth = {}
+        for node in order:
+            self.nodes_by_depth.setdefault(node_depth[id(node)], []).append(node)
+        ops = sorted(layer_of, key=lambda k: (-op_depth[k], op_index[k]))
+        self.all_layers = [layer_of[k] for k in ops]  # InputLayers included, in Keras's order
+        names = [l.name for l in self.all_layers if not isinstance(l, _Anonymous)]
+        for n in names:
+            if names.count(n) != 1:
+                raise ValueError(f'The name "{n}" is used {names.count(n)} times in the model. '
+                                 "All layer names should be unique.")
+        self.layers = [l for l in self.all_layers if not isinstance(l, (InputLayer, _Anonymous))]
 
     def run(self, inputs, training=None):
         values = {}
@@ -54,7 +108,9 @@ class Graph:
         for node in self.nodes:
             args = map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, node.args)
             kwargs = map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, node.kwargs)
-            if training is not None and node.layer._call_has_training:
+            # a `training=` given when the layer was called on symbolic inputs wins (Keras's
+            # "Monte-Carlo dropout" idiom: Dropout(0.5)(x, training=True) stays on in predict)
+            if training is not None and node.layer._call_has_training and kwargs.get("training") is None:
                 kwargs = {**kwargs, "training": training}
             out = node.layer(*args, **kwargs)
             for kt, v in zip(flatten(node.outputs), flatten(out)):

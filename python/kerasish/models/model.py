@@ -1,6 +1,6 @@
 """Model (functional and subclassed) and Sequential."""
 from kerasish.layers.core import InputLayer
-from kerasish.layers.layer import KerasTensor, Layer, flatten
+from kerasish.layers.layer import KerasTensor, Layer, _TensorOp, flatten
 from kerasish.models.functional import Graph
 from kerasish.models.trainer import Trainer
 from kerasish.naming import auto_name, to_snake_case
@@ -22,6 +22,7 @@ class Model(Trainer, Layer):
             if inputs is None or outputs is None:
                 raise ValueError("Model(inputs, outputs): give both the inputs and the outputs")
             self._graph = Graph(inputs, outputs)
+            self._autocast = False  # as Keras's Functional: inputs pass as given, each layer casts its own
             for layer in self._graph.layers:
                 self._tracked.append(layer)
             self.built = True
@@ -50,9 +51,8 @@ class Model(Trainer, Layer):
 
     @property
     def layers(self):
-        if self._graph:
-            ins = [t._input_layer for t in self._graph.input_list if hasattr(t, "_input_layer")]
-            return ins + [l for l in self._graph.layers if all(l is not i for i in ins)]
+        if self._graph:  # as Keras's Functional: the graph's layers; tensor operations (x + y) are not layers
+            return [l for l in self._graph.all_layers if isinstance(l, Layer) and not isinstance(l, _TensorOp)]
         return list(self._tracked)
 
     def get_layer(self, name=None, index=None):
@@ -74,11 +74,11 @@ class Model(Trainer, Layer):
     def _summary_rows(self):
         if self._graph:
             rows = []
-            for layer in self.layers:
+            for layer in [l for l in self._graph.all_layers if isinstance(l, Layer)]:  # operations too
                 if isinstance(layer, InputLayer):
                     rows.append((layer, layer.batch_shape))
                     continue
-                node = layer._inbound_nodes[0] if layer._inbound_nodes else None
+                node = layer._inbound_nodes[-1] if layer._inbound_nodes else None
                 out = None
                 if node is not None:
                     o = flatten(node.outputs)
@@ -103,6 +103,7 @@ class Sequential(Model):
     def __init__(self, layers=None, trainable=True, name=None):
         Model.__init__(self, name=name or auto_name("sequential"), trainable=trainable)
         self._stack = []
+        self._autocast = False  # Keras's Sequential is a Functional: its layers cast their own inputs
         self._input_layer = None
         self._output_shapes = None
         for layer in layers or []:
@@ -185,13 +186,15 @@ class Sequential(Model):
         return self._output_shapes[-1]
 
     def call(self, inputs, training=None):
-        x = inputs
+        x = inputs[0] if isinstance(inputs, (list, tuple)) and len(inputs) == 1 else inputs
         for layer in self._stack:
             x = layer(x, training=training)
         return x
 
     def _maybe_build(self, inputs):
         if not self.built:
+            if isinstance(inputs, (list, tuple)) and len(inputs) == 1:
+                inputs = inputs[0]
             shape = (None,) + tuple(inputs.shape[1:])
             self.build(shape)
 

@@ -2,7 +2,9 @@
 input/output side); every forward, loss, gradient and update runs in the engine."""
 from __future__ import annotations
 
+import itertools
 import math
+import warnings
 
 import numpy as np
 
@@ -78,24 +80,42 @@ class _ArrayData:
         self.n = sizes.pop() if sizes else 0
         self.batch_size = batch_size
         self.shuffle = shuffle
-        self.steps = steps if steps is not None else math.ceil(self.n / batch_size) if self.n else 0
+        self.num_batches = math.ceil(self.n / batch_size) if self.n else 0
+        self._steps_given = steps is not None
+        self.steps = steps if steps is not None else self.num_batches
+        self._iterator = None
+        self._seen = 0
 
     def __len__(self):
         return self.steps
 
-    def batches(self):
-        if self.shuffle == "batch":
-            order = None
-        elif self.shuffle:
-            order = np.random.permutation(self.n)
-        else:
-            order = None
-        for step in range(self.steps):
-            lo = (step * self.batch_size) % max(self.n, 1)
+    def _one_pass(self):
+        order = np.random.permutation(self.n) if self.shuffle and self.shuffle != "batch" else None
+        for step in range(self.num_batches):
+            lo = step * self.batch_size
             hi = min(lo + self.batch_size, self.n)
             idx = slice(lo, hi) if order is None else order[lo:hi]
             yield (_take(self.x, idx), None if self.y is None else _take(self.y, idx),
                    None if self.sw is None else _take(self.sw, idx))
+
+    def batches(self):
+        if not self._steps_given:
+            yield from self._one_pass()
+            return
+        # Keras 3's EpochIterator: with `steps` the pass over the data carries on into the next
+        # epoch, and an epoch ends early (with a warning) when the data runs out
+        if self._iterator is None:
+            self._iterator, self._seen = self._one_pass(), 0
+        for _ in range(self.steps):
+            if self._seen >= self.num_batches:
+                warnings.warn(
+                    "Your input ran out of data; interrupting training. Make sure that your dataset or "
+                    "generator can generate at least `steps_per_epoch * epochs` batches.", stacklevel=4)
+                break
+            self._seen += 1
+            yield next(self._iterator)
+        if self._seen >= self.num_batches:
+            self._iterator, self._seen = None, 0
 
 
 class _GeneratorData:
@@ -116,9 +136,11 @@ class _GeneratorData:
             it = (src[i] for i in range(len(src)))
         else:
             it = iter(src)
-        for step, batch in enumerate(it):
-            if self.steps is not None and step >= self.steps:
-                break
+        if self.steps is not None:
+            # islice stops before drawing a batch past `steps`: a generator shared between epochs
+            # must not lose one at each epoch's end
+            it = itertools.islice(it, self.steps)
+        for batch in it:
             x, y, sw = _unpack(batch)
             yield _as_array(x), _as_array(y), _as_array(sw)
         if hasattr(src, "on_epoch_end"):
@@ -152,9 +174,16 @@ class Trainer:
         self._loss_fns = None
         self._loss_weights = loss_weights
         self._metric_specs = metrics
+        # metric objects are made at the first batch, when shapes are known; names are checked now,
+        # so a typo fails at compile() rather than part-way into fit()
+        specs = metrics.values() if isinstance(metrics, dict) else [metrics]
+        for spec in flatten(list(specs)) + flatten(weighted_metrics or []):
+            if isinstance(spec, str):
+                metrics_mod.resolve(spec, (1, 1), (1, 1), loss=loss)
         self._weighted_metric_specs = weighted_metrics
         self._metrics = None  # resolved at the first batch, when shapes are known
         self._loss_tracker = metrics_mod.Mean(name="loss")
+        self._output_loss_trackers = []  # per-output losses, made with the losses at the first batch
         self.compiled = True
         self.run_eagerly = run_eagerly
 
@@ -165,86 +194,158 @@ class Trainer:
     @property
     def metrics(self):
         out = [self._loss_tracker] if self._loss_tracker is not None else []
-        return out + [m for _, m in (self._metrics or [])]
+        out += [m for _, m, _ in (self._metrics or [])]
+        return out + list(getattr(self, "_output_loss_trackers", None) or [])
 
     @property
     def metrics_names(self):
         return [m.name for m in self.metrics]
 
     def _output_names(self):
-        outs = getattr(self, "_graph", None)
-        if outs is not None and len(outs.output_list) > 1:
-            return [t.name for t in outs.output_list]
-        return None
+        """Names of a functional model's outputs (the dict keys, or the output layers' names)."""
+        graph = getattr(self, "_graph", None)
+        if graph is None:
+            return None
+        if isinstance(graph.outputs, dict):
+            return sorted(graph.outputs)
+        return [t.name for t in graph.output_list]
+
+    def _flat_y(self, y, n_outputs):
+        """Targets (or sample weights) in output order; a dict is matched by output name."""
+        if isinstance(y, dict):
+            names = self._output_names()
+            if names and set(y) <= set(names) and len(names) == n_outputs:
+                return [y.get(n) for n in names]
+            return [y[k] for k in sorted(y)]
+        return flatten(y)
 
     def _resolve_metrics(self, y, y_pred):
+        """Keras 3's CompileMetrics: `metrics` ignore sample weights, `weighted_metrics` use them;
+        with several outputs a list gives one entry (a metric or a list) per output, a dict is keyed
+        by output name, and each metric is logged as '<output>_<metric>'."""
         from kerasish import metrics as metrics_mod
 
         if self._metrics is not None:
             return
-        resolved = []
-        specs = self._metric_specs or []
-        ys, ps = flatten(y), flatten(y_pred)
-        names = self._output_names()
-        if names and isinstance(specs, dict):
-            for i, n in enumerate(names):
-                for s in flatten(specs.get(n, [])):
-                    m = metrics_mod.resolve(s, tuple(ys[i].shape), tuple(ps[i].shape), loss=self.loss)
-                    m.name = f"{n}_{m.name}"
-                    resolved.append((i, m))
-        elif names and specs and isinstance(specs[0], (list, tuple)):
-            for i, sub in enumerate(specs):
-                for s in sub:
-                    m = metrics_mod.resolve(s, tuple(ys[i].shape), tuple(ps[i].shape), loss=self.loss)
-                    m.name = f"{names[i]}_{m.name}"
-                    resolved.append((i, m))
-        else:
-            for s in flatten(specs):
-                resolved.append((0, metrics_mod.resolve(s, tuple(ys[0].shape), tuple(ps[0].shape), loss=self.loss)))
+        ps = flatten(y_pred)
+        ys = self._flat_y(y, len(ps))
+        multi = self._multi_output = len(ps) > 1
+        names = self._output_names() if multi else None
+        entries = []  # (output index, metric, weighted, output name)
+        for specs, weighted in ((self._metric_specs, False), (self._weighted_metric_specs, True)):
+            arg = "weighted_metrics" if weighted else "metrics"
+            if not specs:
+                continue
+            per_output = []
+            if not multi:
+                per_output = [(0, flatten(specs) if isinstance(specs, dict) else
+                               (list(specs) if isinstance(specs, (list, tuple)) else [specs]))]
+            elif isinstance(specs, dict):
+                if names is None:
+                    raise ValueError(f"Argument `{arg}` can only be a dict when the model's outputs have names")
+                unknown = [k for k in specs if k not in names]
+                if unknown:
+                    raise ValueError(f"In the dict argument `{arg}`, key {unknown[0]!r} does not correspond to any "
+                                     f"model output. Received:\n{arg}={specs}")
+                for i, n in enumerate(names):
+                    if n in specs:
+                        v = specs[n]
+                        per_output.append((i, list(v) if isinstance(v, (list, tuple)) else [v]))
+            else:
+                specs = list(specs) if isinstance(specs, (list, tuple)) else [specs]
+                if len(specs) != len(ps):
+                    raise ValueError(
+                        f"For a model with multiple outputs, when providing the `{arg}` argument as a list, it "
+                        f"should have as many entries as the model has outputs. Received:\n{arg}={specs}\nof "
+                        f"length {len(specs)} whereas the model has {len(ps)} outputs.")
+                for i, v in enumerate(specs):
+                    per_output.append((i, list(v) if isinstance(v, (list, tuple)) else [v]))
+            for i, group in per_output:
+                for spec in group:
+                    if spec is None:
+                        continue
+                    m = metrics_mod.resolve(spec, tuple(ys[i].shape), tuple(ps[i].shape), loss=self.loss)
+                    entries.append((i, m, weighted, names[i] if names else None))
+        # log names as Keras makes them: '<output>_' prefix; repeats get '_1', '_2' (or 'weighted_')
+        resolved, counts = [], {}
+        for i, m, weighted, out_name in entries:
+            base = f"{out_name}_{m.name}" if out_name else m.name
+            name = base
+            if base in counts:
+                if weighted:
+                    name = f"{out_name}_weighted_{m.name}" if out_name else f"weighted_{m.name}"
+                    if name in counts:
+                        counts[name] += 1
+                        name = f"{name}_{counts[name] - 1}"
+                else:
+                    counts[base] += 1
+                    name = f"{base}_{counts[base] - 1}"
+            counts.setdefault(name, 1)
+            m.name = name
+            resolved.append((i, m, weighted))
         self._metrics = resolved
 
     def _resolve_losses(self, y, y_pred):
+        """Keras 3's CompileLoss: one loss for every output, or a list / a dict by output name, with
+        loss_weights to match; with more than one loss each is also logged as '<output>_loss'."""
         from kerasish import losses as losses_mod
+        from kerasish import metrics as metrics_mod
 
         if self._loss_fns is not None or self.loss is None:
             return
-        loss, ys, ps = self.loss, flatten(y), flatten(y_pred)
-
-        def res(v, i):
-            return None if v is None else losses_mod.resolve(v, tuple(ys[i].shape), tuple(ps[i].shape))
-
+        loss, weights = self.loss, self._loss_weights
+        ps = flatten(y_pred)
+        ys = self._flat_y(y, len(ps))
+        names = self._output_names() or [None] * len(ps)
+        n = len(ps)
         if isinstance(loss, dict):
-            names = self._output_names() or sorted(loss)
-            self._loss_fns = {n: res(loss.get(n), i) for i, n in enumerate(names)}
+            unknown = [k for k in loss if k not in names]
+            if unknown:
+                raise ValueError(f"Expected keys {names} in loss dict, but found loss.keys()={list(loss)}")
+            per = [loss.get(name) for name in names]
         elif isinstance(loss, (list, tuple)):
-            self._loss_fns = [res(v, i) for i, v in enumerate(loss)]
+            if len(loss) != n:
+                raise ValueError(f"The model has {n} output(s) but `loss` is a list of {len(loss)} losses")
+            per = list(loss)
         else:
-            self._loss_fns = res(loss, 0)
+            per = [loss] * n
+        if weights is None:
+            w = [None] * n
+        elif isinstance(weights, dict):
+            w = [weights.get(name, 1.0) for name in names]
+        elif isinstance(weights, (list, tuple)):
+            if len(weights) != len(per):
+                raise ValueError(f"`loss_weights` must match the number of losses, got {len(per)} losses "
+                                 f"and {len(weights)} weights.")
+            w = list(weights)
+        else:
+            w = [float(weights)] * n
+        entries = []
+        for i, v in enumerate(per):
+            if v is None:
+                continue
+            fn = losses_mod.resolve(v, tuple(ys[i].shape), tuple(ps[i].shape))
+            entries.append((i, fn, w[i], names[i] or fn.name))
+        self._loss_fns = entries
+        self._output_loss_trackers = ([metrics_mod.Mean(name=f"{e[3]}_loss") for e in entries]
+                                      if len(entries) > 1 else [])
 
     # the loss
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         self._resolve_losses(y, y_pred)
-        if self._loss_fns is None:
-            total = None
-        elif isinstance(self._loss_fns, (dict, list)):
-            ys, ps = flatten(y), flatten(y_pred)
-            fns = self._loss_fns
-            if isinstance(fns, dict):
-                names = self._output_names() or sorted(fns)
-                fns = [fns.get(n) for n in names]
-            weights = self._loss_weights
-            if isinstance(weights, dict):
-                weights = [weights.get(n, 1.0) for n in (self._output_names() or sorted(weights))]
-            total = None
-            for i, fn in enumerate(fns):
-                if fn is None:
-                    continue
-                li = fn(ys[i], ps[i], sample_weight=sample_weight)
-                if weights is not None:
-                    li = li * float(weights[i])
+        total = None
+        self._last_output_losses = []
+        if self._loss_fns:
+            ps = flatten(y_pred)
+            ys = self._flat_y(y, len(ps))
+            nested_sw = isinstance(sample_weight, (list, tuple, dict))
+            sws = self._flat_y(sample_weight, len(ps)) if nested_sw else None
+            for i, fn, weight, _ in self._loss_fns:
+                li = fn(ys[i], ps[i], sample_weight=sws[i] if nested_sw else sample_weight)
+                self._last_output_losses.append(li)
+                if weight is not None:
+                    li = li * float(weight)
                 total = li if total is None else total + li
-        else:
-            total = self._loss_fns(y, y_pred, sample_weight=sample_weight)
         for reg in self.losses:
             total = reg if total is None else total + reg
         if total is None:
@@ -254,9 +355,18 @@ class Trainer:
     def _update_metrics(self, loss, y, y_pred, sample_weight, batch_n):
         with no_grad():
             self._loss_tracker.update_state(loss, sample_weight=batch_n)
-            ys, ps = flatten(y), flatten(y_pred)
-            for i, m in self._metrics or []:
-                m.update_state(ys[i], ps[i], sample_weight=sample_weight)
+            for tracker, value in zip(getattr(self, "_output_loss_trackers", None) or [],
+                                      getattr(self, "_last_output_losses", [])):
+                tracker.update_state(value, sample_weight=batch_n)
+            ps = flatten(y_pred)
+            ys = self._flat_y(y, len(ps))
+            nested_sw = isinstance(sample_weight, (list, tuple, dict))
+            sws = self._flat_y(sample_weight, len(ps)) if nested_sw else None
+            for i, m, weighted in self._metrics or []:
+                if weighted:
+                    m.update_state(ys[i], ps[i], sample_weight=sws[i] if nested_sw else sample_weight)
+                else:
+                    m.update_state(ys[i], ps[i])
 
     def _logs(self):
         logs = {}
@@ -285,6 +395,11 @@ class Trainer:
         for v in trainable:
             v.grad = None
         y_pred = self(x, training=True)
+        if not self._trainable_cache_built:
+            # the model was built by this very call (data from a generator): its new weights
+            # took part in the forward pass and are trained from this first step on
+            trainable = self._trainable_cache = self._sync_trainable()
+            self._trainable_cache_built = self.built
         self._resolve_metrics(y, y_pred)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
         loss.backward()
@@ -353,7 +468,7 @@ class Trainer:
             if sample_weight is not None:
                 raise ValueError("Give either `class_weight` or `sample_weight`, not both")
             labels = y if y.ndim == 1 or y.shape[-1] == 1 else np.argmax(y, axis=-1)
-            labels = labels.reshape(-1).astype(np.int64)
+            labels = np.round(labels.reshape(-1)).astype(np.int64)  # Keras rounds (binary float labels)
             table = np.ones(int(max(labels.max(initial=0), max(class_weight)) + 1), np.float32)
             for k, v in class_weight.items():
                 table[int(k)] = v
@@ -400,9 +515,10 @@ class Trainer:
             vx, vy, vsw = _unpack(validation_data) if isinstance(validation_data, (list, tuple)) else (validation_data, None, None)
             val = self._make_data(vx, vy, vsw, validation_batch_size or batch_size, False, validation_steps)
         cbs = callbacks_mod.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-                                         verbose=verbose, epochs=epochs, steps=len(data) if len(data) else None)
+                                         verbose=verbose, epochs=epochs, steps=data.steps or None)
         self.stop_training = False
         self._trainable_cache = self._sync_trainable()
+        self._trainable_cache_built = self.built
         cbs.on_train_begin()
         initial_epoch = max(initial_epoch, getattr(self, "_initial_epoch", 0) or 0)
         logs = {}
@@ -448,8 +564,12 @@ class Trainer:
     def _result(self, logs, return_dict):
         if return_dict:
             return logs
-        names = [m.name for m in self.metrics]
-        values = [logs[n] for n in names if n in logs]
+        # Keras's order: loss, the compile metrics (only a single output's: prefixed names are not
+        # found there), the per-output losses, then the other keys sorted
+        multi = getattr(self, "_multi_output", False)
+        names = ([self._loss_tracker.name] + [m.name for _, m, _ in (self._metrics or []) if not multi]
+                 + [m.name for m in getattr(self, "_output_loss_trackers", None) or []])
+        values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
@@ -462,7 +582,7 @@ class Trainer:
         if isinstance(data, _ArrayData):
             self._prepare(data.x if isinstance(data.x, np.ndarray) else None)
         cbs = callbacks_mod.CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
-                                         epochs=1, steps=len(data) if len(data) else None)
+                                         epochs=1, steps=data.steps or None)
         logs = self._run_evaluate(data, cbs)
         return self._result(logs, return_dict)
 
@@ -474,7 +594,7 @@ class Trainer:
         if isinstance(data, _ArrayData):
             self._prepare(data.x if isinstance(data.x, np.ndarray) else None)
         cbs = callbacks_mod.CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
-                                         epochs=1, steps=len(data) if len(data) else None)
+                                         epochs=1, steps=data.steps or None)
         cbs.on_predict_begin()
         outs = []
         for step, (xb, _, _) in enumerate(data.batches()):
@@ -498,6 +618,7 @@ class Trainer:
         data = self._make_data(x, y, sample_weight, 1 << 62, False, None, class_weight)
         self._prepare(data.x if isinstance(data, _ArrayData) and isinstance(data.x, np.ndarray) else None)
         self._trainable_cache = self._sync_trainable()
+        self._trainable_cache_built = self.built
         self.reset_metrics()
         for xb, yb, swb in data.batches():
             self.train_step(_to_tensor(xb), None if yb is None else _to_tensor(yb),
