@@ -239,3 +239,44 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     ps = _pair("pool_size", pool_size)
     st = ps if strides is None else _pair("strides", strides)
     return _core.average_pool(inputs, ps, st, _padding("average_pool", padding))
+
+
+# Symbolic use in functional models: `keras.ops.relu(keras.Input((3,)))` records the op as a
+# node of the graph (a weightless layer), as Keras 3 does.
+_KT = None
+
+
+def _symbolic_aware(fn):
+    import functools
+
+    name = "".join(p.capitalize() for p in fn.__name__.split("_"))
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        global _KT
+        if _KT is None:
+            from kerasish.layers.layer import KerasTensor
+
+            _KT = KerasTensor
+        kt = _KT
+        symbolic = False
+        for a in args:
+            if type(a) is kt or (type(a) in (list, tuple) and any(type(x) is kt for x in a)):
+                symbolic = True
+                break
+        if not symbolic and kwargs:
+            symbolic = any(type(v) is kt for v in kwargs.values())
+        if not symbolic:
+            return fn(*args, **kwargs)
+        from kerasish.layers.layer import _apply_op
+
+        return _apply_op(name, lambda *a: fn(*a, **kwargs), *args)
+
+    return wrapper
+
+
+for _name in __all__:
+    _f = globals()[_name]
+    if callable(_f) and getattr(_f, "__module__", None) == __name__ and _name not in ("convert_to_tensor",):
+        globals()[_name] = _symbolic_aware(_f)
+del _name, _f
