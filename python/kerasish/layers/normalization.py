@@ -22,6 +22,8 @@ class BatchNormalization(Layer):
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
 
     def build(self, input_shape):
+        if len(input_shape) == 0:
+            raise ValueError(f"BatchNormalization {self.name!r}: inputs must have at least one dimension")
         ax = self.axis % len(input_shape)
         n = input_shape[ax]
         self._shape = [1] * len(input_shape)

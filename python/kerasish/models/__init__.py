@@ -1,4 +1,5 @@
 """Models, as keras.models."""
 from kerasish.models.model import Model, Sequential
+from kerasish.saving import load_model
 
-__all__ = ["Model", "Sequential"]
+__all__ = ["Model", "Sequential", "load_model"]

@@ -94,7 +94,19 @@ class Model(Trainer, Layer):
         print_summary(self, line_length, positions, print_fn)
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable}
+        if self._graph is None:
+            return {"name": self.name, "trainable": self.trainable}
+        from kerasish.saving import serialization
+
+        return serialization.functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from kerasish.saving import serialization
+
+        if "layers" in config and "input_layers" in config:
+            return serialization.functional_from_config(config, serialization.get_custom_objects(custom_objects))
+        return cls(**config)
 
 
 class Sequential(Model):
@@ -203,10 +215,14 @@ class Sequential(Model):
         return list(zip(self._stack, shapes))
 
     def get_config(self):
-        cfg = {"name": self.name, "trainable": self.trainable, "layers": []}
-        for layer in ([self._input_layer] if self._input_layer is not None else []) + self._stack:
-            cfg["layers"].append({"module": "kerasish.layers", "class_name": type(layer).__name__,
-                                  "config": layer.get_config()})
-        return cfg
+        from kerasish.saving import serialization
+
+        return serialization.sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from kerasish.saving import serialization
+
+        return serialization.sequential_from_config(config, serialization.get_custom_objects(custom_objects))
 
 

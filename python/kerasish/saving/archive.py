@@ -1,0 +1,240 @@
+"""The .keras zip archive, read and written safely.
+
+Writing is atomic: the archive goes to a temporary file in the target's directory, is fsynced,
+then renamed over the target (``os.replace``), so a failure part-way leaves any old file intact.
+
+Reading never extracts anything to disk: members are looked up by exact name and read into
+memory, after the zip directory has been checked for unsafe names (path traversal), unexpected or
+missing members, encryption, unsupported compression and zip bombs (declared sizes over the limits
+below, or a compression ratio over ``MAX_COMPRESSION_RATIO``). Every problem is a ``ValueError``.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import stat
+import tempfile
+import time
+import zipfile
+
+CONFIG_FILENAME = "config.json"
+METADATA_FILENAME = "metadata.json"
+WEIGHTS_FILENAME = "model.weights.safetensors"
+MEMBERS = (METADATA_FILENAME, CONFIG_FILENAME, WEIGHTS_FILENAME)
+
+# limits on what an archive may declare, checked from the zip directory before reading anything
+MAX_TOTAL_SIZE = 4 * 1024**3  # all members together, uncompressed
+MAX_MEMBER_SIZE = {METADATA_FILENAME: 1024**2, CONFIG_FILENAME: 64 * 1024**2, WEIGHTS_FILENAME: 4 * 1024**3}
+MAX_COMPRESSION_RATIO = 100  # uncompressed / compressed, for any member ...
+RATIO_EXEMPT_SIZE = 64 * 1024  # ... larger than this (tiny members can compress well and do no harm)
+MAX_MEMBERS = 64  # entries in the zip directory (more is rejected before looking further)
+
+
+class FileExistsValueError(FileExistsError, ValueError):
+    """``overwrite=False`` and the file exists (catchable as FileExistsError or ValueError)."""
+
+
+def _describe(source):
+    return repr(os.fspath(source)) if isinstance(source, (str, bytes, os.PathLike)) else "the given file object"
+
+
+def unsafe_member_name(name):
+    """Why ``name`` is not a safe archive member name, or None when it is."""
+    if not isinstance(name, str) or not name:
+        return "an empty name"
+    if "\x00" in name or any(ord(c) < 32 for c in name):
+        return "a control character in the name"
+    if "\\" in name:
+        return "a backslash (Windows path separator)"
+    if name.startswith("/") or (len(name) >= 2 and name[1] == ":"):
+        return "an absolute path"
+    parts = name.rstrip("/").split("/")
+    if any(p in ("..", ".") for p in parts):
+        return "path traversal ('..' or '.')"
+    if any(p == "" for p in parts):
+        return "an empty path component"
+    return None
+
+
+# ---------------------------------------------------------------------------------------- writing
+def _file_mode(path):
+    """The mode a new file would get (0o666 less the umask), or the existing file's mode."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _fsync_dir(directory):
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def check_overwrite(filepath, overwrite):
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsValueError(f"File {filepath!r} already exists and overwrite=False; pass overwrite=True to replace it.")
+
+
+def atomic_write(filepath, write, overwrite=True):
+    """Calls ``write(fileobj)`` on a temporary file next to ``filepath``, fsyncs it and renames it
+    over ``filepath``. Any failure removes the temporary file and leaves ``filepath`` as it was."""
+    filepath = os.fspath(filepath)
+    check_overwrite(filepath, overwrite)
+    directory = os.path.dirname(os.path.abspath(filepath))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"Cannot save to {filepath!r}: the directory {directory!r} does not exist.")
+    if os.path.isdir(filepath):
+        raise IsADirectoryError(f"Cannot save to {filepath!r}: it is a directory.")
+    mode = _file_mode(filepath)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(filepath) + ".", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        if overwrite:
+            os.replace(tmp, filepath)
+        else:
+            # link() fails if the target appeared meanwhile, where replace() would clobber it
+            try:
+                os.link(tmp, filepath)
+            except FileExistsError:
+                raise FileExistsValueError(
+                    f"File {filepath!r} already exists and overwrite=False; pass overwrite=True to replace it."
+                ) from None
+            except OSError:  # no hard links on this file system
+                check_overwrite(filepath, overwrite)
+                os.replace(tmp, filepath)
+            else:
+                os.unlink(tmp)
+        _fsync_dir(directory)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _write_zip(fileobj, members):
+    date_time = time.localtime(time.time())[:6]
+    with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_STORED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data)
+
+
+def write_archive(target, members, overwrite=True):
+    """Writes ``[(name, bytes)]`` as an uncompressed zip: atomically to a path, or to a file object."""
+    if hasattr(target, "write") and not isinstance(target, (str, bytes, os.PathLike)):
+        _write_zip(target, members)
+        return
+    atomic_write(target, lambda f: _write_zip(f, members), overwrite=overwrite)
+
+
+# ---------------------------------------------------------------------------------------- reading
+def _check_directory(infos, where, required):
+    if len(infos) > MAX_MEMBERS:
+        raise ValueError(f"{where} is not a valid .keras file: its zip directory lists {len(infos)} entries.")
+    names = []
+    for info in infos:
+        why = unsafe_member_name(info.filename)
+        if why is not None:
+            raise ValueError(f"{where} is not a valid .keras file: unsafe member name {info.filename!r} ({why}).")
+        names.append(info.filename)
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"{where} is not a valid .keras file: duplicate members {dupes}.")
+    extra = sorted(set(names) - set(MEMBERS))
+    if extra:
+        raise ValueError(f"{where} is not a valid .keras file: unexpected members {extra} "
+                         f"(a .keras archive holds exactly {list(MEMBERS)}).")
+    missing = [n for n in required if n not in names]
+    if missing:
+        raise ValueError(f"{where} is not a valid .keras file: missing members {missing}.")
+    total = 0
+    for info in infos:
+        name = info.filename
+        if info.flag_bits & 0x1:
+            raise ValueError(f"{where}: member {name!r} is encrypted, which .keras files never are.")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ValueError(f"{where}: member {name!r} uses an unsupported compression method ({info.compress_type}).")
+        size, csize = int(info.file_size), int(info.compress_size)
+        if size < 0 or csize < 0:
+            raise ValueError(f"{where}: member {name!r} declares a negative size.")
+        limit = MAX_MEMBER_SIZE.get(name, MAX_TOTAL_SIZE)
+        if size > limit:
+            raise ValueError(f"{where}: member {name!r} declares an uncompressed size of {size} bytes, over the "
+                             f"limit of {limit} bytes (possible zip bomb); refusing to read it.")
+        if info.compress_type == zipfile.ZIP_STORED and size != csize:
+            raise ValueError(f"{where}: member {name!r} is stored uncompressed but declares {size} bytes "
+                             f"uncompressed and {csize} bytes compressed (corrupt or hostile archive).")
+        if size > RATIO_EXEMPT_SIZE and size > MAX_COMPRESSION_RATIO * max(csize, 1):
+            raise ValueError(f"{where}: member {name!r} declares a compression ratio of {size / max(csize, 1):.0f} "
+                             f"(over {MAX_COMPRESSION_RATIO}; possible zip bomb); refusing to read it.")
+        total += size
+    if total > MAX_TOTAL_SIZE:
+        raise ValueError(f"{where}: the archive declares {total} bytes uncompressed in all, over the limit of "
+                         f"{MAX_TOTAL_SIZE} bytes (possible zip bomb); refusing to read it.")
+
+
+@contextlib.contextmanager
+def _open_source(source):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        yield io.BytesIO(bytes(source))
+    elif hasattr(source, "read") and hasattr(source, "seek"):
+        yield source
+    else:
+        path = os.fspath(source)
+        if not os.path.exists(path):
+            raise ValueError(f"File not found: filepath={path}. Please ensure the file is an accessible `.keras` zip file.")
+        if os.path.isdir(path):
+            raise ValueError(f"{path!r} is a directory, not a `.keras` zip file.")
+        with open(path, "rb") as f:
+            yield f
+
+
+def is_zip(source):
+    with _open_source(source) as f:
+        pos = f.tell()
+        head = f.read(4)
+        f.seek(pos)
+    return head in (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def read_archive(source, required=MEMBERS, only=None):
+    """``{member name: bytes}`` for the members of a .keras archive (``only`` restricts which are
+    read), after checking its zip directory."""
+    where = _describe(source)
+    with _open_source(source) as f:
+        try:
+            zf = zipfile.ZipFile(f)
+        except Exception as e:  # BadZipFile, truncated or corrupt directories (struct/EOF/OS errors)
+            raise ValueError(f"{where} is not a valid .keras file: not a readable zip archive "
+                             f"(truncated or corrupt?): {type(e).__name__}: {e}") from None
+        with zf:
+            infos = zf.infolist()
+            _check_directory(infos, where, required)
+            out = {}
+            for info in infos:
+                if only is not None and info.filename not in only:
+                    continue
+                try:
+                    with zf.open(info) as member:
+                        data = member.read(info.file_size + 1)
+                except Exception as e:  # bad local header, CRC mismatch, truncated data, zlib errors
+                    raise ValueError(f"{where}: cannot read member {info.filename!r} (truncated or corrupt "
+                                     f"archive): {type(e).__name__}: {e}") from None
+                if len(data) != info.file_size:
+                    raise ValueError(f"{where}: member {info.filename!r} holds {len(data)} bytes but its zip "
+                                     f"directory declares {info.file_size} (truncated or corrupt archive).")
+                out[info.filename] = data
+            return out
