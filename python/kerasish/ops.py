@@ -5,6 +5,8 @@ every op's kernels and gradient rule live there, in rust/src/ops/.
 """
 from __future__ import annotations
 
+import builtins as _builtins
+
 from kerasish import _core
 from kerasish._core import Tensor
 
@@ -203,7 +205,7 @@ def _pair(name, v, rank=2):
         raise ValueError(f"{name} must be an int or a tuple of {rank} ints, got {v!r}") from None
     if len(t) == 1:
         t = t * rank
-    if len(t) != rank or any(i <= 0 for i in t):
+    if len(t) != rank or _builtins.any(i <= 0 for i in t):
         raise ValueError(f"{name} must be a positive int or a tuple of {rank} positive ints, got {v!r}")
     return t
 
@@ -261,11 +263,11 @@ def _symbolic_aware(fn):
         kt = _KT
         symbolic = False
         for a in args:
-            if type(a) is kt or (type(a) in (list, tuple) and any(type(x) is kt for x in a)):
+            if type(a) is kt or (type(a) in (list, tuple) and _builtins.any(type(x) is kt for x in a)):
                 symbolic = True
                 break
         if not symbolic and kwargs:
-            symbolic = any(type(v) is kt for v in kwargs.values())
+            symbolic = _builtins.any(type(v) is kt for v in kwargs.values())
         if not symbolic:
             return fn(*args, **kwargs)
         from kerasish.layers.layer import _apply_op
@@ -280,3 +282,40 @@ for _name in __all__:
     if callable(_f) and getattr(_f, "__module__", None) == __name__ and _name not in ("convert_to_tensor",):
         globals()[_name] = _symbolic_aware(_f)
 del _name, _f
+
+
+def convert_to_numpy(x):
+    """A NumPy array of x (zero-copy for a contiguous tensor)."""
+    import numpy as np
+
+    return np.asarray(x.numpy() if isinstance(x, Tensor) else x)
+
+
+def stop_gradient(x):
+    """x cut off from the graph: no gradient flows back through it."""
+    return convert_to_tensor(x).detach()
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def shape(x):
+    return tuple(x.shape)
+
+
+def any(x, axis=None, keepdims=False):  # noqa: A001
+    return cast(max(cast(not_equal(x, 0), "int64"), axis, keepdims), "bool")
+
+
+def all(x, axis=None, keepdims=False):  # noqa: A001
+    return cast(min(cast(not_equal(x, 0), "int64"), axis, keepdims), "bool")
+
+
+def arange(start, stop=None, step=None, dtype=None):
+    from kerasish._tensor import arange as _arange
+
+    return _arange(start, stop, step, dtype)
+
+
+__all__ += ["convert_to_numpy", "stop_gradient", "is_tensor", "shape", "any", "all", "arange"]

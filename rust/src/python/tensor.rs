@@ -347,25 +347,25 @@ impl PyTensor {
         Ok(ops::reshape(&self.t, &[-1])?.into())
     }
 
-    #[pyo3(signature = (axis=None, keepdims=false))]
-    fn sum(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool) -> PyResult<PyTensor> {
-        let a = axes_arg(axis)?;
-        Ok(run(py, self.t.numel(), || ops::sum(&self.t, a.as_deref(), keepdims))?.into())
+    /// NumPy's np.sum(t) passes dtype= and out= too: dtype casts the result, out is refused.
+    #[pyo3(signature = (axis=None, keepdims=false, dtype=None, out=None))]
+    fn sum(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool, dtype: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        reduce_method(py, &self.t, axis, keepdims, dtype, out, ops::sum)
     }
-    #[pyo3(signature = (axis=None, keepdims=false))]
-    fn mean(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool) -> PyResult<PyTensor> {
-        let a = axes_arg(axis)?;
-        Ok(run(py, self.t.numel(), || ops::mean(&self.t, a.as_deref(), keepdims))?.into())
+    /// NumPy's np.mean(t) passes dtype= and out= too: dtype casts the result, out is refused.
+    #[pyo3(signature = (axis=None, keepdims=false, dtype=None, out=None))]
+    fn mean(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool, dtype: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        reduce_method(py, &self.t, axis, keepdims, dtype, out, ops::mean)
     }
-    #[pyo3(signature = (axis=None, keepdims=false))]
-    fn max(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool) -> PyResult<PyTensor> {
-        let a = axes_arg(axis)?;
-        Ok(run(py, self.t.numel(), || ops::max(&self.t, a.as_deref(), keepdims))?.into())
+    /// NumPy's np.max(t) passes dtype= and out= too: dtype casts the result, out is refused.
+    #[pyo3(signature = (axis=None, keepdims=false, dtype=None, out=None))]
+    fn max(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool, dtype: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        reduce_method(py, &self.t, axis, keepdims, dtype, out, ops::max)
     }
-    #[pyo3(signature = (axis=None, keepdims=false))]
-    fn min(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool) -> PyResult<PyTensor> {
-        let a = axes_arg(axis)?;
-        Ok(run(py, self.t.numel(), || ops::min(&self.t, a.as_deref(), keepdims))?.into())
+    /// NumPy's np.min(t) passes dtype= and out= too: dtype casts the result, out is refused.
+    #[pyo3(signature = (axis=None, keepdims=false, dtype=None, out=None))]
+    fn min(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool, dtype: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        reduce_method(py, &self.t, axis, keepdims, dtype, out, ops::min)
     }
     #[pyo3(signature = (axis=None, keepdims=false))]
     fn argmax(&self, py: Python<'_>, axis: Option<isize>, keepdims: bool) -> PyResult<PyTensor> {
@@ -466,6 +466,29 @@ impl PyTensor {
         ops::assign(t, &v)?;
         Ok(())
     }
+}
+
+type ReduceFn = fn(&Tensor, Option<&[isize]>, bool) -> crate::Result<Tensor>;
+
+fn reduce_method(
+    py: Python<'_>,
+    t: &Tensor,
+    axis: Option<&Bound<'_, PyAny>>,
+    keepdims: bool,
+    dtype: Option<&Bound<'_, PyAny>>,
+    out: Option<&Bound<'_, PyAny>>,
+    f: ReduceFn,
+) -> PyResult<PyTensor> {
+    if out.is_some_and(|o| !o.is_none()) {
+        return Err(PyTypeError::new_err("out= is not supported: tensors are not written in place by reductions"));
+    }
+    let a = axes_arg(axis)?;
+    let r = run(py, t.numel(), || f(t, a.as_deref(), keepdims))?;
+    Ok(match dtype_arg(dtype)? {
+        Some(d) => ops::cast(&r, d)?,
+        None => r,
+    }
+    .into())
 }
 
 fn check_inplace(t: &Tensor) -> PyResult<()> {
