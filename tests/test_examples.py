@@ -1,4 +1,5 @@
 """Every program in examples/ runs (in its quick mode, KERASISH_EXAMPLE_QUICK=1) and prints its key result."""
+import importlib.util
 import os
 import re
 import subprocess
@@ -48,3 +49,6 @@ def test_example_runs(name, tmp_path):
     assert proc.returncode == 0, f"{name} exited with {proc.returncode}:\n{output[-3000:]}"
     for pattern in patterns:
         assert re.search(pattern, proc.stdout), f"{name}: no line matching {pattern!r} in:\n{proc.stdout[-3000:]}"
+    if name == "overfitting" and importlib.util.find_spec("matplotlib") is not None:
+        png = tmp_path / "overfitting.png"
+        assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", "the loss curves were not plotted"
