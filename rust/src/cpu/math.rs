@@ -30,6 +30,28 @@ pub fn exp_f32(x: f32) -> f32 {
     if x.is_nan() { x } else { v }
 }
 
+/// A select done with bit masks, so the compiler cannot turn it into a branch (a branch on
+/// random data mispredicts half the time).
+pub trait BitSelect: Copy {
+    fn pick(c: bool, a: Self, b: Self) -> Self;
+}
+
+impl BitSelect for f32 {
+    #[inline(always)]
+    fn pick(c: bool, a: f32, b: f32) -> f32 {
+        let m = (c as u32).wrapping_neg();
+        f32::from_bits((a.to_bits() & m) | (b.to_bits() & !m))
+    }
+}
+
+impl BitSelect for f64 {
+    #[inline(always)]
+    fn pick(c: bool, a: f64, b: f64) -> f64 {
+        let m = (c as u64).wrapping_neg();
+        f64::from_bits((a.to_bits() & m) | (b.to_bits() & !m))
+    }
+}
+
 /// Exponential that takes the vectorisable path for f32.
 pub trait FastExp: Copy {
     fn fast_exp(self) -> Self;

@@ -77,11 +77,11 @@ crate::multiversion! {
 
 // dst += g where src equals the pooled maximum m and no earlier element of the window took it.
 crate::multiversion! {
-    fn route_grad<T>(dst: &mut [T], src: &[T], m: &[T], g: &[T], done: &mut [bool]) where {T: num_traits::Float} {
+    fn route_grad<T>(dst: &mut [T], src: &[T], m: &[T], g: &[T], done: &mut [bool]) where {T: num_traits::Float + crate::cpu::math::BitSelect} {
         for ch in 0..dst.len() {
             let (a, mx) = (src[ch], m[ch]);
             let hit = !done[ch] & ((a == mx) | (a.is_nan() & mx.is_nan()));
-            dst[ch] = dst[ch] + if hit { g[ch] } else { T::zero() };
+            dst[ch] = dst[ch] + T::pick(hit, g[ch], T::zero());
             done[ch] |= hit;
         }
     }
@@ -89,7 +89,7 @@ crate::multiversion! {
 
 /// Gradient of max pooling: each output gradient goes to the first element of its window that
 /// equals the pooled maximum.
-pub fn max_pool_backward<T: num_traits::Float + crate::storage::Elem>(x: &[T], y: &[T], dy: &[T], g: &PoolGeom) -> Vec<T> {
+pub fn max_pool_backward<T: num_traits::Float + crate::storage::Elem + crate::cpu::math::BitSelect>(x: &[T], y: &[T], dy: &[T], g: &PoolGeom) -> Vec<T> {
     let (img_in, img_out) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
     let mut dx = crate::storage::alloc_zeroed::<T>(g.n * img_in);
     if img_in == 0 || img_out == 0 {
