@@ -53,6 +53,8 @@ fn im2col<T: Copy + Default>(x: &[T], g: &Geom, cols: &mut [T]) {
                 for kx in 0..g.kw {
                     let dst = &mut row[(ky * g.kw + kx) * c..][..c];
                     match g.src(oy, ox, ky, kx) {
+                        // one channel (the first layer on grey images): a plain store, not a memcpy call
+                        Some((iy, ix)) if c == 1 => dst[0] = x[iy * g.w + ix],
                         Some((iy, ix)) => dst.copy_from_slice(&x[(iy * g.w + ix) * c..][..c]),
                         None => dst.fill(T::default()),
                     }
