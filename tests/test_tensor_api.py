@@ -474,3 +474,12 @@ def test_index_0d_and_empty_tensors():
     e = K.zeros((0, 3))
     assert e[:, 1].shape == (0,)
     assert e[K.tensor(np.zeros(0, np.int64))].shape == (0, 3)
+
+
+def test_tensor_of_a_tensor_is_always_a_copy():
+    t = K.tensor([1.0, 2.0, 3.0])
+    for u in (K.tensor(t), K.tensor(t, dtype="float32"), K.tensor(t[::-1], dtype="float32")):
+        assert not np.shares_memory(t.numpy(), u.numpy())
+    u = K.tensor(t, dtype="float32")
+    u.assign(K.zeros(3))
+    np.testing.assert_array_equal(t.numpy(), [1.0, 2.0, 3.0])

@@ -33,23 +33,21 @@ fn pair(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<(Tensor, Tensor)
 
 pub(crate) fn make_tensor(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option<DType>, requires_grad: bool) -> PyResult<Tensor> {
     let t = match data.cast::<PyTensor>() {
+        // always a copy: tensor() never shares memory with its argument
         Ok(p) => {
             let src = &p.get().t;
-            let c = src.contiguous_data();
-            let c = if c.same_storage(src) { src.convert(src.dtype()).with_layout(src.layout().clone()) } else { c };
-            c.convert(dtype.unwrap_or(src.dtype()))
+            let owned = Tensor::from_parts(
+                crate::storage::Storage::new(copy_buffer(src)),
+                crate::layout::Layout::contiguous(src.shape()),
+                src.dtype(),
+            );
+            owned.convert(dtype.unwrap_or(src.dtype()))
         }
         Err(_) => {
             let np = py.import("numpy")?;
             let typed = data.is_instance(&np.getattr("ndarray")?)? || data.is_instance(&np.getattr("generic")?)?;
             from_numpy(py, data, dtype, !typed)?
         }
-    };
-    // a fresh tensor that owns its data
-    let t = if dtype.is_none() && data.is_instance_of::<PyTensor>() {
-        Tensor::from_parts(crate::storage::Storage::new(copy_buffer(&t)), crate::layout::Layout::contiguous(t.shape()), t.dtype())
-    } else {
-        t
     };
     if requires_grad {
         if !t.dtype().is_float() {
