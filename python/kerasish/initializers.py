@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 import math
 
-from kerasish import _tensor, config, ops
+from kerasish import _config, _tensor, config, ops
 from kerasish import random as _random
 
 __all__ = [
@@ -442,38 +442,12 @@ def _valid_names():
 
 def serialize(initializer):
     """``{"module", "class_name", "config", "registered_name"}`` as Keras writes it."""
-    if initializer is None:
-        return None
-    if not hasattr(initializer, "get_config"):
-        # a plain function: Keras writes {"class_name": "function", "config": <its name>}
-        return {"module": "builtins", "class_name": "function", "config": getattr(initializer, "__name__", repr(initializer)),
-                "registered_name": "function"}
-    return {
-        "module": "keras.initializers",
-        "class_name": type(initializer).__name__,
-        "config": initializer.get_config(),
-        "registered_name": None,
-    }
+    return _config.to_config(initializer, "keras.initializers")
 
 
 def deserialize(config, custom_objects=None):
-    """An initializer from a name or a ``{"class_name": ..., "config": {...}}`` dict."""
-    if config is None:
-        return None
-    if isinstance(config, dict) and config.get("class_name") == "function":
-        fn = (custom_objects or {}).get(config.get("config"))
-        if fn is None:
-            raise ValueError(f"Unknown function {config.get('config')!r}: pass it in `custom_objects`")
-        return fn
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not interpret initializer identifier: {config!r}")
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or ALL_OBJECTS_DICT.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown initializer: {name!r}. Valid names are: {_valid_names()}")
-    return cls.from_config(config.get("config") or {})
+    """A initializer from a name or a ``{"class_name": ..., "config": {...}}`` dict."""
+    return _config.from_config(config, ALL_OBJECTS_DICT, "initializer", _valid_names(), custom_objects)
 
 
 def get(identifier):

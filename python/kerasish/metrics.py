@@ -732,74 +732,59 @@ class FalseNegatives(_ConfusionMatrixConditionCount):
     _key = "fn"
 
 
-class Precision(Metric):
+class _ThresholdRatio(Metric):
+    """``tp / (tp + other)`` over thresholds (or the top-k predictions), where ``other`` is the
+    count named by ``_other`` (false positives for precision, false negatives for recall)."""
+
+    _other = None  # (attribute name, confusion-count key)
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.init_thresholds = thresholds
+        self.top_k = top_k
+        self.class_id = class_id
+        default = _NEG_INF if top_k is not None else 0.5
+        self.thresholds = [default] if thresholds is None and top_k is not None else _parse_thresholds(thresholds, 0.5)
+        n = len(self.thresholds)
+        attr = self._other[0]
+        self.true_positives = self.add_variable(shape=(n,), initializer="zeros", dtype="float32", name="true_positives")
+        setattr(self, attr, self.add_variable(shape=(n,), initializer="zeros", dtype="float32", name=attr))
+
+    @no_grad()
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        attr, key = self._other
+        _update_confusion_matrix_variables(
+            {"tp": self.true_positives, key: getattr(self, attr)}, y_true, y_pred, self.thresholds,
+            top_k=self.top_k, class_id=self.class_id, sample_weight=sample_weight,
+        )
+
+    def result(self):
+        other = getattr(self, self._other[0])
+        r = _divide_no_nan(self.true_positives, self.true_positives + other)
+        r = ops.cast(r, self.dtype)
+        return r[0] if len(self.thresholds) == 1 else r
+
+    def get_config(self):
+        return {
+            "name": self.name, "dtype": self.dtype, "thresholds": self.init_thresholds,
+            "top_k": self.top_k, "class_id": self.class_id,
+        }
+
+
+class Precision(_ThresholdRatio):
     """``tp / (tp + fp)``: predictions ``> threshold`` (default 0.5) count as positive.
 
     With a list of thresholds the result is a vector. ``top_k`` keeps only the k largest
     predictions of each row positive; ``class_id`` looks at one class column only.
     """
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
-        super().__init__(name=name, dtype=dtype)
-        self.init_thresholds = thresholds
-        self.top_k = top_k
-        self.class_id = class_id
-        default = _NEG_INF if top_k is not None else 0.5
-        self.thresholds = [default] if thresholds is None and top_k is not None else _parse_thresholds(thresholds, 0.5)
-        n = len(self.thresholds)
-        self.true_positives = self.add_variable(shape=(n,), initializer="zeros", dtype="float32", name="true_positives")
-        self.false_positives = self.add_variable(shape=(n,), initializer="zeros", dtype="float32", name="false_positives")
-
-    @no_grad()
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        _update_confusion_matrix_variables(
-            {"tp": self.true_positives, "fp": self.false_positives}, y_true, y_pred, self.thresholds,
-            top_k=self.top_k, class_id=self.class_id, sample_weight=sample_weight,
-        )
-
-    def result(self):
-        r = _divide_no_nan(self.true_positives, self.true_positives + self.false_positives)
-        r = ops.cast(r, self.dtype)
-        return r[0] if len(self.thresholds) == 1 else r
-
-    def get_config(self):
-        return {
-            "name": self.name, "dtype": self.dtype, "thresholds": self.init_thresholds,
-            "top_k": self.top_k, "class_id": self.class_id,
-        }
+    _other = ("false_positives", "fp")
 
 
-class Recall(Metric):
+class Recall(_ThresholdRatio):
     """``tp / (tp + fn)``: predictions ``> threshold`` (default 0.5) count as positive."""
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
-        super().__init__(name=name, dtype=dtype)
-        self.init_thresholds = thresholds
-        self.top_k = top_k
-        self.class_id = class_id
-        default = _NEG_INF if top_k is not None else 0.5
-        self.thresholds = [default] if thresholds is None and top_k is not None else _parse_thresholds(thresholds, 0.5)
-        n = len(self.thresholds)
-        self.true_positives = self.add_variable(shape=(n,), initializer="zeros", dtype="float32", name="true_positives")
-        self.false_negatives = self.add_variable(shape=(n,), initializer="zeros", dtype="float32", name="false_negatives")
-
-    @no_grad()
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        _update_confusion_matrix_variables(
-            {"tp": self.true_positives, "fn": self.false_negatives}, y_true, y_pred, self.thresholds,
-            top_k=self.top_k, class_id=self.class_id, sample_weight=sample_weight,
-        )
-
-    def result(self):
-        r = _divide_no_nan(self.true_positives, self.true_positives + self.false_negatives)
-        r = ops.cast(r, self.dtype)
-        return r[0] if len(self.thresholds) == 1 else r
-
-    def get_config(self):
-        return {
-            "name": self.name, "dtype": self.dtype, "thresholds": self.init_thresholds,
-            "top_k": self.top_k, "class_id": self.class_id,
-        }
+    _other = ("false_negatives", "fn")
 
 
 class AUC(Metric):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 
-from kerasish import _tensor, ops
+from kerasish import _config, _tensor, ops
 
 __all__ = [
     "L1", "L1L2", "L2", "OrthogonalRegularizer", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2",
@@ -148,37 +148,13 @@ def _valid_names():
 
 
 def serialize(regularizer):
-    if regularizer is None:
-        return None
-    if not hasattr(regularizer, "get_config"):
-        # a plain function: Keras writes {"class_name": "function", "config": <its name>}
-        return {"module": "builtins", "class_name": "function", "config": getattr(regularizer, "__name__", repr(regularizer)),
-                "registered_name": "function"}
-    return {
-        "module": "keras.regularizers",
-        "class_name": type(regularizer).__name__,
-        "config": regularizer.get_config(),
-        "registered_name": None,
-    }
+    """``{"module", "class_name", "config", "registered_name"}`` as Keras writes it."""
+    return _config.to_config(regularizer, "keras.regularizers")
 
 
 def deserialize(config, custom_objects=None):
-    if config is None:
-        return None
-    if isinstance(config, dict) and config.get("class_name") == "function":
-        fn = (custom_objects or {}).get(config.get("config"))
-        if fn is None:
-            raise ValueError(f"Unknown function {config.get('config')!r}: pass it in `custom_objects`")
-        return fn
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not interpret regularizer identifier: {config!r}")
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or ALL_OBJECTS_DICT.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown regularizer: {name!r}. Valid names are: {_valid_names()}")
-    return cls.from_config(config.get("config") or {})
+    """A regularizer from a name or a ``{"class_name": ..., "config": {...}}`` dict."""
+    return _config.from_config(config, ALL_OBJECTS_DICT, "regularizer", _valid_names(), custom_objects)
 
 
 def get(identifier):

@@ -54,9 +54,10 @@ def _scalar(value):
     try:
         return float(value)
     except (TypeError, ValueError):
-        import numpy as np
+        # a non-scalar logged value is shown as its mean, computed by the engine
+        from kerasish import _core
 
-        return float(np.mean(np.asarray(value, dtype="float64")))
+        return _core.reduce("mean", _core.convert_to_tensor(value, "float64")).item()
 
 
 def _write(message):
