@@ -63,8 +63,8 @@ fn matmul_nd(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let offsets = |l: &Layout| -> Vec<usize> {
         let bl = Layout { shape: batch.clone(), strides: l.strides[..batch.len()].to_vec(), offset: l.offset };
         let mut v = Vec::with_capacity(nbatch);
-        crate::layout::for_each_offset(&bl, |o| v.push(o));
-        if batch.is_empty() { vec![l.offset] } else { v }
+        crate::layout::for_each_offset(&bl, |o| v.push(o)); // no batch dims: one offset
+        v
     };
     let (oa, ob) = (offsets(&la), offsets(&lb));
     let nd = batch.len();
