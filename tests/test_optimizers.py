@@ -21,6 +21,10 @@ def var(value=W0, name="w"):
     return kerasish.Variable(np.array(value, dtype="float64"), dtype="float64", name=name)
 
 
+def _f32(x):
+    return float(np.float32(x))
+
+
 def run(opt, steps=3, value=W0, grads=GRADS):
     v = var(value)
     out = []
@@ -32,6 +36,7 @@ def run(opt, steps=3, value=W0, grads=GRADS):
 
 # ------------------------------------------------------------------ reference rules (NumPy)
 def ref_sgd(lr=0.01, momentum=0.0, nesterov=False, wd=None):
+    lr = _f32(lr)  # the update reads the float32 learning-rate variable, as in Keras
     w, m, out = W0.copy(), np.zeros_like(W0), []
     for g in GRADS:
         if wd is not None:
@@ -46,6 +51,7 @@ def ref_sgd(lr=0.01, momentum=0.0, nesterov=False, wd=None):
 
 
 def ref_rmsprop(lr=0.001, rho=0.9, momentum=0.0, eps=1e-7, centered=False):
+    lr = _f32(lr)  # the update reads the float32 learning-rate variable, as in Keras
     w, v, a, mom, out = W0.copy(), np.zeros_like(W0), np.zeros_like(W0), np.zeros_like(W0), []
     for g in GRADS:
         v = rho * v + (1 - rho) * g**2
@@ -65,6 +71,7 @@ def ref_rmsprop(lr=0.001, rho=0.9, momentum=0.0, eps=1e-7, centered=False):
 
 
 def ref_adagrad(lr=0.001, init=0.1, eps=1e-7):
+    lr = _f32(lr)  # the update reads the float32 learning-rate variable, as in Keras
     w, acc, out = W0.copy(), np.full_like(W0, init), []
     for g in GRADS:
         acc = acc + g**2
@@ -74,6 +81,7 @@ def ref_adagrad(lr=0.001, init=0.1, eps=1e-7):
 
 
 def ref_adam(lr=0.001, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False, wd=None):
+    lr = _f32(lr)  # the update reads the float32 learning-rate variable, as in Keras
     w, m, v, vhat, out = W0.copy(), np.zeros_like(W0), np.zeros_like(W0), np.zeros_like(W0), []
     for t, g in enumerate(GRADS, start=1):
         if wd is not None:
@@ -91,6 +99,7 @@ def ref_adam(lr=0.001, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False, wd=None):
 
 
 def ref_nadam(lr=0.001, b1=0.9, b2=0.999, eps=1e-7):
+    lr = _f32(lr)  # the update reads the float32 learning-rate variable, as in Keras
     w, m, v, u_prod, out = W0.copy(), np.zeros_like(W0), np.zeros_like(W0), 1.0, []
     for t, g in enumerate(GRADS, start=1):
         u_prod = u_prod * b1 * (1 - 0.5 * 0.96**t)
@@ -339,7 +348,7 @@ def test_learning_rate_setter_changes_updates():
     opt.apply([kerasish.tensor(GRADS[0])], [v])
     opt.learning_rate = 1.0
     opt.apply([kerasish.tensor(GRADS[1])], [v])
-    np.testing.assert_allclose(v.numpy(), W0 - 0.1 * GRADS[0] - 1.0 * GRADS[1], rtol=1e-12)
+    np.testing.assert_allclose(v.numpy(), W0 - _f32(0.1) * GRADS[0] - 1.0 * GRADS[1], rtol=1e-12)
 
 
 def test_schedule_evaluated_at_iterations():
@@ -351,7 +360,7 @@ def test_schedule_evaluated_at_iterations():
     expected = W0.copy()
     for lr, g in zip([0.1, 0.1, 0.01], GRADS):
         opt.apply([kerasish.tensor(g)], [v])
-        expected = expected - lr * g
+        expected = expected - _f32(lr) * g
     np.testing.assert_allclose(v.numpy(), expected, rtol=1e-12)
     assert opt.learning_rate == 0.01
     with pytest.raises(TypeError, match="not settable"):
@@ -377,7 +386,7 @@ def test_ema_tracks_average_and_finalizes():
     w, avg = W0.copy(), None
     for g in GRADS:
         opt.apply([kerasish.tensor(g)], [v])
-        w = w - 0.1 * g
+        w = w - _f32(0.1) * g
         avg = w.copy() if avg is None else 0.5 * avg + 0.5 * w
     np.testing.assert_allclose(v.numpy(), w, rtol=1e-12)
     opt.finalize_variable_values([v])
@@ -390,7 +399,7 @@ def test_gradient_accumulation():
     opt.apply([kerasish.tensor(GRADS[0])], [v])
     np.testing.assert_array_equal(v.numpy(), W0)
     opt.apply([kerasish.tensor(GRADS[1])], [v])
-    np.testing.assert_allclose(v.numpy(), W0 - 0.1 * (GRADS[0] + GRADS[1]) / 2, rtol=1e-12)
+    np.testing.assert_allclose(v.numpy(), W0 - _f32(0.1) * (GRADS[0] + GRADS[1]) / 2, rtol=1e-12)
     assert int(opt.iterations) == 1 and int(opt._iterations) == 2
 
 
@@ -398,7 +407,7 @@ def test_loss_scale_factor():
     opt = optimizers.SGD(0.1, loss_scale_factor=4.0)
     v = var()
     opt.apply([kerasish.tensor(GRADS[0] * 4.0)], [v])
-    np.testing.assert_allclose(v.numpy(), W0 - 0.1 * GRADS[0], rtol=1e-12)
+    np.testing.assert_allclose(v.numpy(), W0 - _f32(0.1) * GRADS[0], rtol=1e-12)
     assert float(opt.scale_loss(kerasish.tensor(2.0))) == 8.0
 
 

@@ -7,6 +7,7 @@ pub mod io;
 pub mod error;
 pub mod layout;
 pub mod ops;
+pub mod plan;
 pub mod python;
 pub mod random;
 pub mod storage;

@@ -118,7 +118,36 @@ mod pool {
 
 impl Drop for Buffer {
     fn drop(&mut self) {
+        stats::sub(self.capacity_bytes());
         pool::give(self);
+    }
+}
+
+/// Bytes held by tensors now and at most since the last reset (the pool's idle buffers are not
+/// counted), for the memory report of `fit`.
+pub mod stats {
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    static LIVE: AtomicI64 = AtomicI64::new(0);
+    static PEAK: AtomicI64 = AtomicI64::new(0);
+
+    pub(super) fn add(bytes: usize) {
+        let now = LIVE.fetch_add(bytes as i64, Ordering::Relaxed) + bytes as i64;
+        PEAK.fetch_max(now, Ordering::Relaxed);
+    }
+
+    pub(super) fn sub(bytes: usize) {
+        LIVE.fetch_sub(bytes as i64, Ordering::Relaxed);
+    }
+
+    /// (live bytes, peak bytes)
+    pub fn get() -> (i64, i64) {
+        (LIVE.load(Ordering::Relaxed).max(0), PEAK.load(Ordering::Relaxed).max(0))
+    }
+
+    /// Starts a new peak from what is live now.
+    pub fn reset_peak() {
+        PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
     }
 }
 
@@ -159,6 +188,7 @@ pub struct Storage(pub Arc<RwLock<Buffer>>);
 
 impl Storage {
     pub fn new(b: Buffer) -> Storage {
+        stats::add(b.capacity_bytes());
         Storage(Arc::new(RwLock::new(b)))
     }
     pub fn read(&self) -> RwLockReadGuard<'_, Buffer> {

@@ -130,20 +130,6 @@ class Permute(Layer):
         return {**super().get_config(), "dims": self.dims}
 
 
-class _SeedGenerator:
-    """Deterministic stream of seeds for a layer given `seed=`; None uses the global generator."""
-
-    def __init__(self, seed):
-        self.seed = seed
-        self.count = 0
-
-    def next(self):
-        if self.seed is None:
-            return None
-        self.count += 1
-        return self.seed * 1_000_003 + self.count
-
-
 class Dropout(Layer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -152,7 +138,9 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = noise_shape
         self.seed = seed
-        self._seeds = _SeedGenerator(seed)
+        # a layer given `seed=` draws from a stream of its own (in the engine, so a traced step's
+        # replay moves it on too); without one, from the global generator
+        self._seeds = krandom.SeedGenerator(seed) if seed is not None else None
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
@@ -160,7 +148,7 @@ class Dropout(Layer):
         shape = tuple(inputs.shape)
         if self.noise_shape is not None:
             shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
-        keep = krandom.uniform(shape, dtype=inputs.dtype, seed=self._seeds.next()) >= self.rate
+        keep = krandom.uniform(shape, dtype=inputs.dtype, seed=self._seeds) >= self.rate
         scale = 1.0 / (1.0 - self.rate) if self.rate < 1 else 0.0
         return inputs * ops.cast(keep, inputs.dtype) * scale
 

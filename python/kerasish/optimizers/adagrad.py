@@ -54,7 +54,7 @@ class Adagrad(Optimizer):
         ]
 
     def update_step(self, gradient, variable, learning_rate):
-        lr = float(learning_rate)
+        lr = ops.cast(learning_rate, variable.dtype)
         accumulator = self._accumulators[self._get_variable_index(variable)]
         self.assign_add(accumulator, ops.square(gradient))
         self.assign_sub(variable, gradient * lr / ops.sqrt(accumulator + self.epsilon))

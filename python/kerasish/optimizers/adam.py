@@ -1,9 +1,7 @@
 """Adam and AdamW, as ``keras.optimizers.Adam`` / ``AdamW``."""
 from __future__ import annotations
 
-import math
-
-from kerasish import ops
+from kerasish import _core
 from kerasish.optimizers.base import Optimizer, _hyper
 
 
@@ -59,21 +57,12 @@ class Adam(Optimizer):
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
     def update_step(self, gradient, variable, learning_rate):
-        lr = float(learning_rate)
-        beta_1, beta_2 = float(_hyper(self.beta_1)), float(_hyper(self.beta_2))
-        local_step = self._step_count() + 1
-        alpha = lr * math.sqrt(1 - beta_2**local_step) / (1 - beta_1**local_step)
-
+        # one engine pass per variable; the bias correction is computed from `iterations` there
         idx = self._get_variable_index(variable)
-        m = self._momentums[idx]
-        v = self._velocities[idx]
-        self.assign_add(m, (gradient - m) * (1 - beta_1))
-        self.assign_add(v, (ops.square(gradient) - v) * (1 - beta_2))
-        if self.amsgrad:
-            v_hat = self._velocity_hats[idx]
-            self.assign(v_hat, ops.maximum(v_hat, v))
-            v = v_hat
-        self.assign_sub(variable, m * alpha / (ops.sqrt(v) + float(_hyper(self.epsilon))))
+        _core.adam_update(
+            variable, gradient, self._momentums[idx], self._velocities[idx],
+            self._velocity_hats[idx] if self.amsgrad else None, learning_rate, self.iterations,
+            float(_hyper(self.beta_1)), float(_hyper(self.beta_2)), float(_hyper(self.epsilon)))
 
     def get_config(self):
         config = super().get_config()

@@ -1,8 +1,10 @@
 """The optimizer base class, as Keras 3's ``keras.optimizers.Optimizer``.
 
 Every update runs on the engine: slot variables and model variables are written in place with
-``Variable.assign`` under ``no_grad``. Scalars that depend only on the step count (Adam's bias
-correction, a schedule's learning rate) are Python floats computed once per step.
+``Variable.assign`` (or one fused engine op per variable) under ``no_grad``. ``update_step`` gets
+the learning rate as a 0-d tensor read when the update runs, and step-dependent factors (Adam's
+bias correction) are computed by the engine from ``iterations``, so a traced training step replays
+them correctly; a schedule's value is set into that tensor by ``_prepare_step`` before each step.
 """
 from __future__ import annotations
 
@@ -135,6 +137,8 @@ class Optimizer:
 
         self._iterations = self._make_variable(_core.full((), 0.0, "int64"), "iteration", "int64")
         self._lr_value = None
+        self._scheduled_lr = None
+        self._prepared = False
         if isinstance(learning_rate, _schedules.LearningRateSchedule) or (
             callable(learning_rate) and not isinstance(learning_rate, Tensor)
         ):
@@ -269,6 +273,26 @@ class Optimizer:
             return float(value.item() if isinstance(value, Tensor) else value)
         return float(lr)
 
+    def _lr_tensor(self):
+        """The learning rate as a 0-d tensor that the update reads when it runs: the learning-rate
+        variable, or (with a schedule or a callable) a variable ``_prepare_step`` sets each step."""
+        if isinstance(self._learning_rate, Variable):
+            return self._learning_rate
+        if self._scheduled_lr is None:
+            self._scheduled_lr = Variable(_core.full((), 0.0, config.floatx()), trainable=False, name="scheduled_learning_rate")
+        return self._scheduled_lr
+
+    def _needs_host_step(self):
+        """Whether Python must run before each step (a schedule or callable learning rate)."""
+        return not isinstance(self._learning_rate, Variable)
+
+    def _prepare_step(self):
+        """Computes, in Python, what the next update reads that the engine cannot: the scheduled
+        learning rate. ``fit`` calls it before every step (also before a traced step's replay)."""
+        if self._needs_host_step():
+            self._lr_tensor().assign(self._current_learning_rate())
+        self._prepared = True
+
     @property
     def learning_rate(self):
         return LearningRate(self._current_learning_rate(), self)
@@ -358,6 +382,9 @@ class Optimizer:
                 self.built = True
             self._check_variables_are_known(trainable_variables)
 
+        if not self._prepared:
+            self._prepare_step()
+        self._prepared = False
         with no_grad():
             grads, trainable_variables = self._filter_empty_gradients(grads, trainable_variables)
             grads = [self._as_gradient(g, v) for g, v in zip(grads, trainable_variables)]
@@ -404,7 +431,7 @@ class Optimizer:
                 grads = [(g + acc) / steps for g, acc in zip(grads, acc_grads)]
                 grads = self._clip_gradients(grads)
                 self._apply_weight_decay(trainable_variables)
-                self._backend_update_step(grads, trainable_variables, self._current_learning_rate())
+                self._backend_update_step(grads, trainable_variables, self._lr_tensor())
                 for acc in self._accumulated_gradients:
                     acc.assign(ops.zeros_like(acc))
             else:
@@ -413,7 +440,7 @@ class Optimizer:
         else:
             grads = self._clip_gradients(grads)
             self._apply_weight_decay(trainable_variables)
-            self._backend_update_step(grads, trainable_variables, self._current_learning_rate())
+            self._backend_update_step(grads, trainable_variables, self._lr_tensor())
 
         if self.use_ema:
             self._update_model_variables_moving_average(self._trainable_variables)
@@ -454,11 +481,11 @@ class Optimizer:
     def _apply_weight_decay(self, variables):
         if self.weight_decay is None:
             return
-        lr = self._current_learning_rate()
-        factor = float(self.weight_decay) * lr
+        lr = self._lr_tensor()
+        wd = float(self.weight_decay)
         for variable in variables:
             if self._use_weight_decay(variable):
-                variable.assign(variable - variable * factor)
+                variable.assign(variable - variable * wd * ops.cast(lr, variable.dtype))
 
     def _update_model_variables_moving_average(self, trainable_variables):
         momentum = self.ema_momentum if self._step_count() != 0 else 0.0
@@ -552,8 +579,12 @@ class Optimizer:
 
 
 def _hyper(value):
-    """A hyperparameter that Keras lets be a zero-argument callable."""
-    return value() if callable(value) else value
+    """A hyperparameter that Keras lets be a zero-argument callable (a traced step would freeze
+    its value, so calling one makes the step run eagerly)."""
+    if callable(value):
+        _core.trace_taint("an optimizer hyperparameter is a callable")
+        return value()
+    return value
 
 
 def global_norm(value_list):

@@ -65,7 +65,7 @@ class Nadam(Optimizer):
             self._u_product_value = None
 
     def update_step(self, gradient, variable, learning_rate):
-        lr = float(learning_rate)
+        lr = ops.cast(learning_rate, variable.dtype)
         beta_1, beta_2 = float(_hyper(self.beta_1)), float(_hyper(self.beta_2))
         local_step = self._step_count() + 1
         u_t = beta_1 * (1.0 - 0.5 * 0.96**local_step)

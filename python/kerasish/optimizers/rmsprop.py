@@ -60,7 +60,7 @@ class RMSprop(Optimizer):
             self._average_gradients = self.add_optimizer_variables(var_list, "average_gradient")
 
     def update_step(self, gradient, variable, learning_rate):
-        lr = float(learning_rate)
+        lr = ops.cast(learning_rate, variable.dtype)
         idx = self._get_variable_index(variable)
         velocity = self._velocities[idx]
         rho = float(self.rho)

@@ -1,6 +1,7 @@
 """SGD with optional (Nesterov) momentum, as ``keras.optimizers.SGD``."""
 from __future__ import annotations
 
+from kerasish import _core
 from kerasish.optimizers.base import Optimizer, _is_number
 
 
@@ -53,17 +54,9 @@ class SGD(Optimizer):
             self.momentums = self.add_optimizer_variables(variables, "momentum")
 
     def update_step(self, gradient, variable, learning_rate):
-        lr = float(learning_rate)
-        if self.momentum != 0:
-            m = self.momentums[self._get_variable_index(variable)]
-            momentum = float(self.momentum)
-            self.assign(m, m * momentum - gradient * lr)
-            if self.nesterov:
-                self.assign_add(variable, m * momentum - gradient * lr)
-            else:
-                self.assign_add(variable, m)
-        else:
-            self.assign_sub(variable, gradient * lr)
+        # one engine pass per variable: m = momentum*m - lr*g; w += m (nesterov: momentum*m - lr*g)
+        m = self.momentums[self._get_variable_index(variable)] if self.momentum != 0 else None
+        _core.sgd_update(variable, gradient, m, learning_rate, float(self.momentum), bool(self.nesterov))
 
     def get_config(self):
         config = super().get_config()

@@ -10,10 +10,12 @@
 //! | index.rs    | basic and advanced indexing, take, gather, one_hot |
 //! | linalg.rs   | matmul dot |
 //! | nn.rs       | softmax log_softmax logsumexp crossentropies conv max_pool average_pool |
+//! | optim.rs    | sgd_update adam_update (in place, one pass per parameter) |
 pub mod binary;
 pub mod index;
 pub mod linalg;
 pub mod nn;
+pub mod optim;
 pub mod reduce;
 pub mod shape;
 pub mod unary;
@@ -22,6 +24,7 @@ pub use binary::*;
 pub use index::*;
 pub use linalg::*;
 pub use nn::*;
+pub use optim::*;
 pub use reduce::*;
 pub use shape::*;
 pub use unary::*;

@@ -2,7 +2,7 @@
 //! the op table. `kerasish.ops` (Python) normalises Keras-style arguments and calls these.
 use super::convert::{as_tensor, from_numpy};
 use super::tensor::{axes_arg, dtype_arg, PyTensor};
-use super::run;
+use super::op as call_op;
 use crate::autograd;
 
 use crate::dtype::DType;
@@ -76,11 +76,10 @@ fn convert_to_tensor(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> 
     let want = dtype_arg(dtype)?;
     // Python scalars are made in the wanted dtype directly (0.1 as float64 stays exact)
     let tt = as_tensor(x, want)?;
-    Ok(match want {
-        Some(d) => ops::cast(&tt, d)?,
-        None => tt,
+    match want {
+        Some(d) if d != tt.dtype() => call_op(x.py(), "cast", vec![tt], move |i| ops::cast(&i[0], d)),
+        _ => Ok(tt.into()),
     }
-    .into())
 }
 
 fn shape_arg(shape: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
@@ -146,38 +145,63 @@ fn eye(n: usize, m: Option<usize>, k: isize, dtype: Option<&Bound<'_, PyAny>>) -
     Ok(Tensor::from_vec(v, &[n, m], DType::F64).convert(dtype_arg(dtype)?.unwrap_or(DType::F32)).into())
 }
 
-fn seed_arg(seed: Option<i64>) -> PyResult<Option<u64>> {
-    Ok(seed.map(|s| s as u64))
+/// `seed=`: None (the global generator), an int, or a SeedGenerator.
+fn seed_arg(seed: Option<&Bound<'_, PyAny>>) -> PyResult<random::Seed> {
+    let Some(s) = seed.filter(|s| !s.is_none()) else { return Ok(random::Seed::Global) };
+    if let Ok(g) = s.cast::<SeedGenerator>() {
+        return Ok(g.get().0.clone());
+    }
+    match s.extract::<i64>() {
+        Ok(v) => Ok(random::Seed::Fixed(v as u64)),
+        Err(_) => Err(PyTypeError::new_err(format!("seed must be None, an int or a SeedGenerator, got {s}"))),
+    }
+}
+
+/// keras.random.SeedGenerator: a random stream of its own; every draw moves it on (also when a
+/// traced step replays the draw).
+#[pyclass(frozen, module = "kerasish._core")]
+pub struct SeedGenerator(random::Seed);
+
+#[pymethods]
+impl SeedGenerator {
+    #[new]
+    #[pyo3(signature = (seed=None))]
+    fn new(seed: Option<i64>) -> Self {
+        SeedGenerator(random::Seed::stream(seed.map(|s| s as u64)))
+    }
 }
 
 #[pyfunction]
 #[pyo3(signature = (shape, mean=0.0, stddev=1.0, dtype=None, seed=None))]
-fn random_normal(shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<i64>) -> T {
+fn random_normal(py: Python<'_>, shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> T {
     let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
     if !dt.is_float() {
         bail_py(format!("normal: dtype must be a float dtype, got {}", dt.name()))?;
     }
-    Ok(random::normal(&new_shape("normal", shape, DType::F64)?, mean, stddev, dt, seed_arg(seed)?).into())
+    let (s, sd) = (new_shape("normal", shape, DType::F64)?, seed_arg(seed)?);
+    call_op(py, "random_normal", vec![], move |_| Ok(random::normal(&s, mean, stddev, dt, &sd)))
 }
 
 #[pyfunction]
 #[pyo3(signature = (shape, minval=0.0, maxval=1.0, dtype=None, seed=None))]
-fn random_uniform(shape: &Bound<'_, PyAny>, minval: f64, maxval: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<i64>) -> T {
+fn random_uniform(py: Python<'_>, shape: &Bound<'_, PyAny>, minval: f64, maxval: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> T {
     let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
     if !dt.is_float() {
         bail_py(format!("uniform: dtype must be a float dtype, got {}", dt.name()))?;
     }
-    Ok(random::uniform(&new_shape("uniform", shape, DType::F64)?, minval, maxval, dt, seed_arg(seed)?).into())
+    let (s, sd) = (new_shape("uniform", shape, DType::F64)?, seed_arg(seed)?);
+    call_op(py, "random_uniform", vec![], move |_| Ok(random::uniform(&s, minval, maxval, dt, &sd)))
 }
 
 #[pyfunction]
 #[pyo3(signature = (shape, minval, maxval, dtype=None, seed=None))]
-fn random_randint(shape: &Bound<'_, PyAny>, minval: i64, maxval: i64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<i64>) -> T {
+fn random_randint(py: Python<'_>, shape: &Bound<'_, PyAny>, minval: i64, maxval: i64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> T {
     if maxval <= minval {
         bail_py(format!("randint: maxval ({maxval}) must be greater than minval ({minval})"))?;
     }
     let dt = dtype_arg(dtype)?.unwrap_or(DType::I64);
-    Ok(random::randint(&new_shape("randint", shape, DType::I64)?, minval, maxval, seed_arg(seed)?).convert(dt).into())
+    let (s, sd) = (new_shape("randint", shape, DType::I64)?, seed_arg(seed)?);
+    call_op(py, "random_randint", vec![], move |_| Ok(random::randint(&s, minval, maxval, &sd).convert(dt)))
 }
 
 fn bail_py(msg: String) -> PyResult<()> {
@@ -210,8 +234,7 @@ fn unary(py: Python<'_>, op: &str, x: &Bound<'_, PyAny>, param: f64) -> T {
         "silu" => Unary::Silu,
         _ => return Err(crate::Error::Value(format!("unknown unary op '{op}'")).into()),
     };
-    let x = t(x)?;
-    Ok(run(py, x.numel(), || ops::unary(u, &x, param))?.into())
+    call_op(py, "unary", vec![t(x)?], move |i| ops::unary(u, &i[0], param))
 }
 
 #[pyfunction]
@@ -223,111 +246,110 @@ fn binary(py: Python<'_>, op: &str, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) 
         _ => return Err(crate::Error::Value(format!("unknown binary op '{op}'")).into()),
     };
     let (x, y) = pair(a, b)?;
-    Ok(run(py, x.numel().max(y.numel()), || ops::binary(o, &x, &y))?.into())
+    call_op(py, "binary", vec![x, y], move |i| ops::binary(o, &i[0], &i[1]))
 }
 
 #[pyfunction]
-fn compare(op: &str, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> T {
+fn compare(py: Python<'_>, op: &str, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> T {
     let c = match op {
         "equal" => Compare::Eq, "not_equal" => Compare::Ne, "less" => Compare::Lt,
         "less_equal" => Compare::Le, "greater" => Compare::Gt, "greater_equal" => Compare::Ge,
         _ => return Err(crate::Error::Value(format!("unknown comparison '{op}'")).into()),
     };
     let (x, y) = pair(a, b)?;
-    Ok(ops::compare(c, &x, &y)?.into())
+    call_op(py, "compare", vec![x, y], move |i| ops::compare(c, &i[0], &i[1]))
 }
 
 #[pyfunction]
 #[pyo3(name = "where")]
-fn where_(cond: &Bound<'_, PyAny>, x1: &Bound<'_, PyAny>, x2: &Bound<'_, PyAny>) -> T {
+fn where_(py: Python<'_>, cond: &Bound<'_, PyAny>, x1: &Bound<'_, PyAny>, x2: &Bound<'_, PyAny>) -> T {
     let c = t(cond)?;
     let (a, b) = pair(x1, x2)?;
-    Ok(ops::where_(&c, &a, &b)?.into())
+    call_op(py, "where", vec![c, a, b], |i| ops::where_(&i[0], &i[1], &i[2]))
 }
 
 #[pyfunction]
-fn clip(x: &Bound<'_, PyAny>, x_min: &Bound<'_, PyAny>, x_max: &Bound<'_, PyAny>) -> T {
+fn clip(py: Python<'_>, x: &Bound<'_, PyAny>, x_min: &Bound<'_, PyAny>, x_max: &Bound<'_, PyAny>) -> T {
     let xt = t(x)?;
     let lo = as_tensor(x_min, Some(xt.dtype()))?;
     let hi = as_tensor(x_max, Some(xt.dtype()))?;
-    Ok(ops::clip(&xt, &lo, &hi)?.into())
+    call_op(py, "clip", vec![xt, lo, hi], |i| ops::clip(&i[0], &i[1], &i[2]))
 }
 
 #[pyfunction]
 #[pyo3(signature = (op, x, axis=None, keepdims=false))]
 fn reduce(py: Python<'_>, op: &str, x: &Bound<'_, PyAny>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool) -> T {
-    let x = t(x)?;
+    type R = fn(&Tensor, Option<&[isize]>, bool) -> crate::Result<Tensor>;
+    let f: R = match op {
+        "sum" => ops::sum,
+        "mean" => ops::mean,
+        "max" => ops::max,
+        "min" => ops::min,
+        "var" => ops::var,
+        "std" => ops::std,
+        "logsumexp" => ops::logsumexp,
+        _ => return Err(crate::Error::Value(format!("unknown reduction '{op}'")).into()),
+    };
     let a = axes_arg(axis)?;
-    let a = a.as_deref();
-    Ok(run(py, x.numel(), || match op {
-        "sum" => ops::sum(&x, a, keepdims),
-        "mean" => ops::mean(&x, a, keepdims),
-        "max" => ops::max(&x, a, keepdims),
-        "min" => ops::min(&x, a, keepdims),
-        "var" => ops::var(&x, a, keepdims),
-        "std" => ops::std(&x, a, keepdims),
-        "logsumexp" => ops::logsumexp(&x, a, keepdims),
-        _ => Err(crate::Error::Value(format!("unknown reduction '{op}'"))),
-    })?
-    .into())
+    call_op(py, "reduce", vec![t(x)?], move |i| f(&i[0], a.as_deref(), keepdims))
 }
 
 #[pyfunction]
 #[pyo3(signature = (x, axis=None, keepdims=false))]
-fn argmax(x: &Bound<'_, PyAny>, axis: Option<isize>, keepdims: bool) -> T {
-    Ok(ops::argmax(&t(x)?, axis, keepdims)?.into())
+fn argmax(py: Python<'_>, x: &Bound<'_, PyAny>, axis: Option<isize>, keepdims: bool) -> T {
+    call_op(py, "argmax", vec![t(x)?], move |i| ops::argmax(&i[0], axis, keepdims))
 }
 
 #[pyfunction]
 #[pyo3(signature = (x, axis=None, keepdims=false))]
-fn argmin(x: &Bound<'_, PyAny>, axis: Option<isize>, keepdims: bool) -> T {
-    Ok(ops::argmin(&t(x)?, axis, keepdims)?.into())
+fn argmin(py: Python<'_>, x: &Bound<'_, PyAny>, axis: Option<isize>, keepdims: bool) -> T {
+    call_op(py, "argmin", vec![t(x)?], move |i| ops::argmin(&i[0], axis, keepdims))
 }
 
 #[pyfunction]
 fn matmul(py: Python<'_>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> T {
     let (x, y) = pair(a, b)?;
-    Ok(run(py, x.numel().max(y.numel()), || ops::matmul(&x, &y))?.into())
+    call_op(py, "matmul", vec![x, y], |i| ops::matmul(&i[0], &i[1]))
 }
 
 #[pyfunction]
 fn dot(py: Python<'_>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> T {
     let (x, y) = pair(a, b)?;
-    Ok(run(py, x.numel().max(y.numel()), || ops::dot(&x, &y))?.into())
+    call_op(py, "dot", vec![x, y], |i| ops::dot(&i[0], &i[1]))
 }
 
 #[pyfunction]
 #[pyo3(signature = (x, axes=None))]
-fn transpose(x: &Bound<'_, PyAny>, axes: Option<Vec<isize>>) -> T {
-    Ok(ops::transpose(&t(x)?, axes.as_deref())?.into())
+fn transpose(py: Python<'_>, x: &Bound<'_, PyAny>, axes: Option<Vec<isize>>) -> T {
+    call_op(py, "transpose", vec![t(x)?], move |i| ops::transpose(&i[0], axes.as_deref()))
 }
 
 #[pyfunction]
-fn reshape(x: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> T {
+fn reshape(py: Python<'_>, x: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> T {
     let s: Vec<isize> = match shape.extract::<isize>() {
         Ok(n) => vec![n],
         Err(_) => shape.extract().map_err(|_| PyTypeError::new_err(format!("reshape: new shape must be an int or a tuple of ints, got {shape}")))?,
     };
-    Ok(ops::reshape(&t(x)?, &s)?.into())
+    call_op(py, "reshape", vec![t(x)?], move |i| ops::reshape(&i[0], &s))
 }
 
 #[pyfunction]
-fn expand_dims(x: &Bound<'_, PyAny>, axis: isize) -> T {
-    Ok(ops::expand_dims(&t(x)?, axis)?.into())
+fn expand_dims(py: Python<'_>, x: &Bound<'_, PyAny>, axis: isize) -> T {
+    call_op(py, "expand_dims", vec![t(x)?], move |i| ops::expand_dims(&i[0], axis))
 }
 
 #[pyfunction]
 #[pyo3(signature = (x, axis=None))]
-fn squeeze(x: &Bound<'_, PyAny>, axis: Option<&Bound<'_, PyAny>>) -> T {
+fn squeeze(py: Python<'_>, x: &Bound<'_, PyAny>, axis: Option<&Bound<'_, PyAny>>) -> T {
     let a = axes_arg(axis)?;
-    Ok(ops::squeeze(&t(x)?, a.as_deref())?.into())
+    call_op(py, "squeeze", vec![t(x)?], move |i| ops::squeeze(&i[0], a.as_deref()))
 }
 
 #[pyfunction]
-fn broadcast_to(x: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> T {
+fn broadcast_to(py: Python<'_>, x: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> T {
     let s = shape_arg(shape)?;
     crate::storage::check_size("broadcast_to", &s, DType::Bool)?;
-    Ok(ops::broadcast_to(&t(x)?, &s)?.into())
+    call_op(py, "broadcast_to", vec![t(x)?], move |i| ops::broadcast_to(&i[0], &s))
 }
 
 fn tensor_list(xs: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
@@ -341,98 +363,141 @@ fn tensor_list(xs: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
 #[pyfunction]
 #[pyo3(signature = (xs, axis=0))]
 fn concatenate(py: Python<'_>, xs: &Bound<'_, PyAny>, axis: isize) -> T {
-    let v = tensor_list(xs)?;
-    let n: usize = v.iter().map(|x| x.numel()).sum();
-    Ok(run(py, n, || ops::concatenate(&v, axis))?.into())
+    call_op(py, "concatenate", tensor_list(xs)?, move |i| ops::concatenate(i, axis))
 }
 
 #[pyfunction]
 #[pyo3(signature = (xs, axis=0))]
-fn stack(xs: &Bound<'_, PyAny>, axis: isize) -> T {
-    Ok(ops::stack(&tensor_list(xs)?, axis)?.into())
+fn stack(py: Python<'_>, xs: &Bound<'_, PyAny>, axis: isize) -> T {
+    call_op(py, "stack", tensor_list(xs)?, move |i| ops::stack(i, axis))
 }
 
 #[pyfunction]
 #[pyo3(signature = (x, indices_or_sections, axis=0))]
 fn split(x: &Bound<'_, PyAny>, indices_or_sections: &Bound<'_, PyAny>, axis: isize) -> PyResult<Vec<PyTensor>> {
     let xt = t(x)?;
-    let parts = match indices_or_sections.extract::<usize>() {
-        Ok(k) => ops::split(&xt, Some(k), None, axis)?,
-        Err(_) => {
-            let p: Vec<usize> = indices_or_sections.extract().map_err(|_| {
-                PyTypeError::new_err("split: indices_or_sections must be an int or a list of non-negative ints")
-            })?;
-            ops::split(&xt, None, Some(&p), axis)?
-        }
+    let (k, p): (Option<usize>, Option<Vec<usize>>) = match indices_or_sections.extract::<usize>() {
+        Ok(k) => (Some(k), None),
+        Err(_) => (None, Some(indices_or_sections.extract().map_err(|_| {
+            PyTypeError::new_err("split: indices_or_sections must be an int or a list of non-negative ints")
+        })?)),
     };
+    let parts = crate::plan::call("split", vec![xt], std::sync::Arc::new(move |i: &[Tensor]| ops::split(&i[0], k, p.as_deref(), axis)))?;
     Ok(parts.into_iter().map(PyTensor::from).collect())
 }
 
 #[pyfunction]
 #[pyo3(signature = (x, num_classes, dtype=None))]
-fn one_hot(x: &Bound<'_, PyAny>, num_classes: usize, dtype: Option<&Bound<'_, PyAny>>) -> T {
-    Ok(ops::one_hot(&t(x)?, num_classes, dtype_arg(dtype)?.unwrap_or(DType::F32))?.into())
+fn one_hot(py: Python<'_>, x: &Bound<'_, PyAny>, num_classes: usize, dtype: Option<&Bound<'_, PyAny>>) -> T {
+    let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
+    call_op(py, "one_hot", vec![t(x)?], move |i| ops::one_hot(&i[0], num_classes, dt))
 }
 
 #[pyfunction]
 #[pyo3(signature = (x, indices, axis=None))]
-fn take(x: &Bound<'_, PyAny>, indices: &Bound<'_, PyAny>, axis: Option<isize>) -> T {
-    Ok(ops::take(&t(x)?, &t(indices)?, axis)?.into())
+fn take(py: Python<'_>, x: &Bound<'_, PyAny>, indices: &Bound<'_, PyAny>, axis: Option<isize>) -> T {
+    call_op(py, "take", vec![t(x)?, t(indices)?], move |i| ops::take(&i[0], &i[1], axis))
 }
 
 #[pyfunction]
-fn take_along_axis(x: &Bound<'_, PyAny>, indices: &Bound<'_, PyAny>, axis: isize) -> T {
-    Ok(ops::take_along_axis(&t(x)?, &t(indices)?, axis)?.into())
+fn take_along_axis(py: Python<'_>, x: &Bound<'_, PyAny>, indices: &Bound<'_, PyAny>, axis: isize) -> T {
+    call_op(py, "take_along_axis", vec![t(x)?, t(indices)?], move |i| ops::take_along_axis(&i[0], &i[1], axis))
 }
 
 #[pyfunction]
 #[pyo3(signature = (x, axis=-1))]
 fn softmax(py: Python<'_>, x: &Bound<'_, PyAny>, axis: isize) -> T {
-    let x = t(x)?;
-    Ok(run(py, x.numel(), || ops::softmax(&x, axis))?.into())
+    call_op(py, "softmax", vec![t(x)?], move |i| ops::softmax(&i[0], axis))
 }
 
 #[pyfunction]
 #[pyo3(signature = (x, axis=-1))]
 fn log_softmax(py: Python<'_>, x: &Bound<'_, PyAny>, axis: isize) -> T {
-    let x = t(x)?;
-    Ok(run(py, x.numel(), || ops::log_softmax(&x, axis))?.into())
+    call_op(py, "log_softmax", vec![t(x)?], move |i| ops::log_softmax(&i[0], axis))
 }
 
 #[pyfunction]
 #[pyo3(signature = (target, output, from_logits=false))]
-fn binary_crossentropy(target: &Bound<'_, PyAny>, output: &Bound<'_, PyAny>, from_logits: bool) -> T {
-    Ok(ops::binary_crossentropy(&t(target)?, &t(output)?, from_logits)?.into())
+fn binary_crossentropy(py: Python<'_>, target: &Bound<'_, PyAny>, output: &Bound<'_, PyAny>, from_logits: bool) -> T {
+    call_op(py, "binary_crossentropy", vec![t(target)?, t(output)?], move |i| ops::binary_crossentropy(&i[0], &i[1], from_logits))
 }
 
 #[pyfunction]
 #[pyo3(signature = (target, output, from_logits=false, axis=-1))]
-fn categorical_crossentropy(target: &Bound<'_, PyAny>, output: &Bound<'_, PyAny>, from_logits: bool, axis: isize) -> T {
-    Ok(ops::categorical_crossentropy(&t(target)?, &t(output)?, from_logits, axis)?.into())
+fn categorical_crossentropy(py: Python<'_>, target: &Bound<'_, PyAny>, output: &Bound<'_, PyAny>, from_logits: bool, axis: isize) -> T {
+    call_op(py, "categorical_crossentropy", vec![t(target)?, t(output)?], move |i| ops::categorical_crossentropy(&i[0], &i[1], from_logits, axis))
 }
 
 #[pyfunction]
 #[pyo3(signature = (target, output, from_logits=false, axis=-1))]
-fn sparse_categorical_crossentropy(target: &Bound<'_, PyAny>, output: &Bound<'_, PyAny>, from_logits: bool, axis: isize) -> T {
-    Ok(ops::sparse_categorical_crossentropy(&t(target)?, &t(output)?, from_logits, axis)?.into())
+fn sparse_categorical_crossentropy(py: Python<'_>, target: &Bound<'_, PyAny>, output: &Bound<'_, PyAny>, from_logits: bool, axis: isize) -> T {
+    call_op(py, "sparse_categorical_crossentropy", vec![t(target)?, t(output)?], move |i| {
+        ops::sparse_categorical_crossentropy(&i[0], &i[1], from_logits, axis)
+    })
 }
 
 #[pyfunction]
 fn conv(py: Python<'_>, inputs: &Bound<'_, PyAny>, kernel: &Bound<'_, PyAny>, strides: [usize; 2], padding: &str, dilation_rate: [usize; 2]) -> T {
-    let (x, k) = (t(inputs)?, t(kernel)?);
-    Ok(run(py, x.numel(), || ops::conv(&x, &k, strides, padding, dilation_rate))?.into())
+    let padding = padding.to_string();
+    call_op(py, "conv", vec![t(inputs)?, t(kernel)?], move |i| ops::conv(&i[0], &i[1], strides, &padding, dilation_rate))
 }
 
 #[pyfunction]
 fn max_pool(py: Python<'_>, inputs: &Bound<'_, PyAny>, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> T {
-    let x = t(inputs)?;
-    Ok(run(py, x.numel(), || ops::max_pool(&x, pool_size, strides, padding))?.into())
+    let padding = padding.to_string();
+    call_op(py, "max_pool", vec![t(inputs)?], move |i| ops::max_pool(&i[0], pool_size, strides, &padding))
 }
 
 #[pyfunction]
 fn average_pool(py: Python<'_>, inputs: &Bound<'_, PyAny>, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> T {
-    let x = t(inputs)?;
-    Ok(run(py, x.numel(), || ops::average_pool(&x, pool_size, strides, padding))?.into())
+    let padding = padding.to_string();
+    call_op(py, "average_pool", vec![t(inputs)?], move |i| ops::average_pool(&i[0], pool_size, strides, &padding))
+}
+
+/// SGD's update of a variable in place (see ops::sgd_update); `lr` is a 0-d tensor.
+#[pyfunction]
+#[pyo3(signature = (variable, gradient, momentum, learning_rate, momentum_factor=0.0, nesterov=false))]
+fn sgd_update(
+    py: Python<'_>,
+    variable: PyRef<'_, PyTensor>,
+    gradient: PyRef<'_, PyTensor>,
+    momentum: Option<PyRef<'_, PyTensor>>,
+    learning_rate: PyRef<'_, PyTensor>,
+    momentum_factor: f64,
+    nesterov: bool,
+) -> PyResult<()> {
+    let mut inputs = vec![variable.t.clone(), gradient.t.clone(), learning_rate.t.clone()];
+    inputs.extend(momentum.map(|m| m.t.clone()));
+    super::op_inplace(py, "sgd_update", inputs, move |i| {
+        ops::sgd_update(&i[0], &i[1], i.get(3), &i[2], momentum_factor, nesterov)
+    })
+}
+
+/// Adam's update of a variable and its slots in place (see ops::adam_update).
+#[pyfunction]
+#[pyo3(signature = (variable, gradient, momentum, velocity, velocity_hat, learning_rate, iterations, beta_1, beta_2, epsilon))]
+#[allow(clippy::too_many_arguments)]
+fn adam_update(
+    py: Python<'_>,
+    variable: PyRef<'_, PyTensor>,
+    gradient: PyRef<'_, PyTensor>,
+    momentum: PyRef<'_, PyTensor>,
+    velocity: PyRef<'_, PyTensor>,
+    velocity_hat: Option<PyRef<'_, PyTensor>>,
+    learning_rate: PyRef<'_, PyTensor>,
+    iterations: PyRef<'_, PyTensor>,
+    beta_1: f64,
+    beta_2: f64,
+    epsilon: f64,
+) -> PyResult<()> {
+    let mut inputs = vec![
+        variable.t.clone(), gradient.t.clone(), momentum.t.clone(), velocity.t.clone(),
+        learning_rate.t.clone(), iterations.t.clone(),
+    ];
+    inputs.extend(velocity_hat.map(|m| m.t.clone()));
+    super::op_inplace(py, "adam_update", inputs, move |i| {
+        ops::adam_update(&i[0], &i[1], &i[2], &i[3], i.get(6), &i[4], &i[5], beta_1, beta_2, epsilon)
+    })
 }
 
 /// Serialises {name: tensor} (and {str: str} metadata) to safetensors bytes.
@@ -470,7 +535,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
          dot, transpose, reshape, expand_dims, squeeze, broadcast_to, concatenate, stack, split, one_hot, take,
          take_along_axis, softmax, log_softmax, binary_crossentropy, categorical_crossentropy,
          sparse_categorical_crossentropy, conv, max_pool, average_pool, num_threads, safetensors_dumps,
-         safetensors_loads);
+         safetensors_loads, sgd_update, adam_update);
+    m.add_class::<SeedGenerator>()?;
     Ok(())
 }
 

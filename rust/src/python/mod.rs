@@ -1,6 +1,7 @@
 //! The pyo3 bindings: argument conversion, error mapping and GIL release; no numeric logic.
 mod convert;
 mod functions;
+mod plan;
 mod tensor;
 
 pub use convert::{as_tensor, from_numpy};
@@ -30,10 +31,34 @@ pub(crate) fn run<R: Send>(py: Python<'_>, work: usize, f: impl FnOnce() -> crat
     r.map_err(PyErr::from)
 }
 
+/// Runs one op for Python through the tracer (recorded when a trace is open), releasing the GIL
+/// when the inputs are large. `f` gets the input tensors and computes the output.
+pub(crate) fn op(
+    py: Python<'_>,
+    name: &'static str,
+    inputs: Vec<crate::Tensor>,
+    f: impl Fn(&[crate::Tensor]) -> crate::Result<crate::Tensor> + Send + Sync + 'static,
+) -> PyResult<PyTensor> {
+    let work = inputs.iter().map(|t| t.numel()).max().unwrap_or(0);
+    Ok(run(py, work, move || crate::plan::call1(name, inputs, f))?.into())
+}
+
+/// An op that writes its first input in place (through the tracer like `op`).
+pub(crate) fn op_inplace(
+    py: Python<'_>,
+    name: &'static str,
+    inputs: Vec<crate::Tensor>,
+    f: impl Fn(&[crate::Tensor]) -> crate::Result<()> + Send + Sync + 'static,
+) -> PyResult<()> {
+    let work = inputs.iter().map(|t| t.numel()).max().unwrap_or(0);
+    run(py, work, move || crate::plan::call0(name, inputs, f))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTensor>()?;
     functions::register(m)?;
+    plan::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

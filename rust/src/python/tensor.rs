@@ -1,6 +1,5 @@
 //! The Python `kerasish.Tensor` class.
 use super::convert::{as_tensor, from_numpy};
-use super::run;
 use crate::autograd;
 use crate::dtype::DType;
 use crate::ops::{self, Binary, Compare, Index};
@@ -138,8 +137,7 @@ fn parse_index(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Vec<Index>> {
 fn binop(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, op: Binary, reflected: bool) -> PyResult<PyTensor> {
     let b = as_tensor(other, Some(a.dtype()))?;
     let (x, y) = if reflected { (b, a.clone()) } else { (a.clone(), b) };
-    let work = x.numel().max(y.numel());
-    Ok(run(py, work, || ops::binary(op, &x, &y))?.into())
+    super::op(py, "binary", vec![x, y], move |i| ops::binary(op, &i[0], &i[1]))
 }
 
 #[pymethods]
@@ -198,14 +196,20 @@ impl PyTensor {
         self.t.is_leaf()
     }
     #[getter]
-    fn grad(&self) -> Option<PyTensor> {
-        self.t.grad().map(PyTensor::from)
+    fn grad(&self, py: Python<'_>) -> PyResult<Option<PyTensor>> {
+        if self.t.grad().is_none() {
+            return Ok(None);
+        }
+        super::op(py, "grad", vec![self.t.clone()], |i| {
+            i[0].grad().ok_or_else(|| crate::Error::Value("the traced step read a gradient that this step did not compute".into()))
+        })
+        .map(Some)
     }
     #[setter]
-    fn set_grad(&self, g: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn set_grad(&self, py: Python<'_>, g: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         match g {
-            None => self.t.set_grad(None),
-            Some(g) if g.is_none() => self.t.set_grad(None),
+            None => super::op_inplace(py, "clear_grad", vec![self.t.clone()], |i| Ok(i[0].set_grad(None)))?,
+            Some(g) if g.is_none() => super::op_inplace(py, "clear_grad", vec![self.t.clone()], |i| Ok(i[0].set_grad(None)))?,
             Some(g) => {
                 let gt = as_tensor(g, Some(self.t.dtype()))?;
                 if gt.shape() != self.t.shape() {
@@ -214,22 +218,25 @@ impl PyTensor {
                         crate::error::fmt_shape(gt.shape()), crate::error::fmt_shape(self.t.shape())
                     )));
                 }
+                crate::plan::taint("a gradient was set from Python");
                 self.t.set_grad(Some(gt.convert(self.t.dtype())));
             }
         }
         Ok(())
     }
     #[getter(T)]
-    fn t_prop(&self) -> PyResult<PyTensor> {
-        Ok(ops::transpose(&self.t, None)?.into())
+    fn t_prop(&self, py: Python<'_>) -> PyResult<PyTensor> {
+        super::op(py, "transpose", vec![self.t.clone()], |i| ops::transpose(&i[0], None))
     }
 
     fn numpy<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        crate::plan::taint("a tensor was converted to NumPy");
         to_numpy(slf)
     }
 
     #[pyo3(signature = (dtype=None, copy=None))]
     fn __array__<'py>(slf: &Bound<'py, Self>, dtype: Option<&Bound<'py, PyAny>>, copy: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+        crate::plan::taint("a tensor was converted to NumPy");
         let a = to_numpy(slf)?;
         let a = match dtype {
             Some(d) if !d.is_none() => a.call_method1("astype", (d,))?,
@@ -239,6 +246,7 @@ impl PyTensor {
     }
 
     fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::plan::taint("a tensor's value was read with item()");
         let v = self.t.item_f64()?;
         Ok(match self.t.dtype() {
             DType::F32 | DType::F64 => v.into_pyobject(py)?.into_any(),
@@ -252,6 +260,7 @@ impl PyTensor {
     }
 
     fn tolist<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        crate::plan::taint("a tensor was converted to a list");
         to_numpy(slf)?.call_method0("tolist")
     }
 
@@ -279,6 +288,7 @@ impl PyTensor {
     }
 
     fn __bool__(&self) -> PyResult<bool> {
+        crate::plan::taint("a tensor's value was used as a Python bool (`if tensor:`)");
         if self.t.numel() != 1 {
             return Err(PyValueError::new_err(format!(
                 "the truth value of a tensor with {} elements is ambiguous; use .any() or .all()", self.t.numel()
@@ -287,9 +297,11 @@ impl PyTensor {
         Ok(self.t.item_f64()? != 0.0)
     }
     fn __float__(&self) -> PyResult<f64> {
+        crate::plan::taint("a tensor's value was read with float()");
         Ok(self.t.item_f64()?)
     }
     fn __int__(&self) -> PyResult<i64> {
+        crate::plan::taint("a tensor's value was read with int()");
         Ok(self.t.convert(DType::I64).item_f64()? as i64)
     }
     fn __index__(&self) -> PyResult<i64> {
@@ -304,7 +316,7 @@ impl PyTensor {
 
     fn astype(&self, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
         let dt = dtype_arg(Some(dtype))?.unwrap_or(self.t.dtype());
-        Ok(ops::cast(&self.t, dt)?.into())
+        super::op(dtype.py(), "cast", vec![self.t.clone()], move |i| ops::cast(&i[0], dt))
     }
 
     /// A tensor on the given device; "cpu" is the only device in this build.
@@ -316,17 +328,17 @@ impl PyTensor {
     }
 
     #[pyo3(signature = (*shape))]
-    fn reshape(&self, shape: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
+    fn reshape(&self, py: Python<'_>, shape: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
         let s: Vec<isize> = if shape.len() == 1 && shape.get_item(0)?.extract::<isize>().is_err() {
             shape.get_item(0)?.extract()?
         } else {
             shape.extract()?
         };
-        Ok(ops::reshape(&self.t, &s)?.into())
+        super::op(py, "reshape", vec![self.t.clone()], move |i| ops::reshape(&i[0], &s))
     }
 
     #[pyo3(signature = (*axes))]
-    fn transpose(&self, axes: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
+    fn transpose(&self, py: Python<'_>, axes: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
         let a: Option<Vec<isize>> = if axes.is_empty() {
             None
         } else if axes.len() == 1 && axes.get_item(0)?.extract::<isize>().is_err() {
@@ -334,11 +346,11 @@ impl PyTensor {
         } else {
             Some(axes.extract()?)
         };
-        Ok(ops::transpose(&self.t, a.as_deref())?.into())
+        super::op(py, "transpose", vec![self.t.clone()], move |i| ops::transpose(&i[0], a.as_deref()))
     }
 
-    fn flatten(&self) -> PyResult<PyTensor> {
-        Ok(ops::reshape(&self.t, &[-1])?.into())
+    fn flatten(&self, py: Python<'_>) -> PyResult<PyTensor> {
+        super::op(py, "reshape", vec![self.t.clone()], |i| ops::reshape(&i[0], &[-1]))
     }
 
     /// NumPy's np.sum(t) passes dtype= and out= too: dtype casts the result, out is refused.
@@ -363,11 +375,11 @@ impl PyTensor {
     }
     #[pyo3(signature = (axis=None, keepdims=false))]
     fn argmax(&self, py: Python<'_>, axis: Option<isize>, keepdims: bool) -> PyResult<PyTensor> {
-        Ok(run(py, self.t.numel(), || ops::argmax(&self.t, axis, keepdims))?.into())
+        super::op(py, "argmax", vec![self.t.clone()], move |i| ops::argmax(&i[0], axis, keepdims))
     }
     #[pyo3(signature = (axis=None, keepdims=false))]
     fn argmin(&self, py: Python<'_>, axis: Option<isize>, keepdims: bool) -> PyResult<PyTensor> {
-        Ok(run(py, self.t.numel(), || ops::argmin(&self.t, axis, keepdims))?.into())
+        super::op(py, "argmin", vec![self.t.clone()], move |i| ops::argmin(&i[0], axis, keepdims))
     }
 
     #[pyo3(signature = (gradient=None, retain_graph=false))]
@@ -376,18 +388,27 @@ impl PyTensor {
             Some(g) if !g.is_none() => Some(as_tensor(g, Some(self.t.dtype()))?),
             _ => None,
         };
-        let t = self.t.clone();
-        py.detach(move || autograd::backward(&t, g.as_ref(), retain_graph)).map_err(PyErr::from)
+        let mut inputs = vec![self.t.clone()];
+        inputs.extend(g);
+        let work = usize::MAX; // always without the GIL
+        super::run(py, work, move || {
+            crate::plan::call0("backward", inputs, move |i| autograd::backward(&i[0], i.get(1), retain_graph))
+        })
     }
 
     /// The same data, cut off from the graph.
-    fn detach(&self) -> PyTensor {
-        self.t.with_layout(self.t.layout().clone()).into()
+    fn detach(&self, py: Python<'_>) -> PyResult<PyTensor> {
+        super::op(py, "detach", vec![self.t.clone()], |i| Ok(i[0].with_layout(i[0].layout().clone())))
     }
 
     fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
         let items = parse_index(py, key)?;
-        Ok(ops::index(&self.t, &items)?.into())
+        if items.iter().any(|it| matches!(it, crate::ops::Index::Array(_))) {
+            // the index array is data the trace would freeze, and a boolean mask's result shape
+            // depends on values
+            crate::plan::taint("a tensor was indexed with an array (use ops.take / take_along_axis)");
+        }
+        super::op(py, "index", vec![self.t.clone()], move |i| ops::index(&i[0], &items))
     }
 
     fn __add__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Add, false) }
@@ -414,22 +435,20 @@ impl PyTensor {
     }
     fn __matmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
         let b = as_tensor(o, Some(self.t.dtype()))?;
-        let w = self.t.numel().max(b.numel());
-        Ok(run(py, w, || ops::matmul(&self.t, &b))?.into())
+        super::op(py, "matmul", vec![self.t.clone(), b], |i| ops::matmul(&i[0], &i[1]))
     }
     fn __rmatmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
         let a = as_tensor(o, Some(self.t.dtype()))?;
-        let w = self.t.numel().max(a.numel());
-        Ok(run(py, w, || ops::matmul(&a, &self.t))?.into())
+        super::op(py, "matmul", vec![a, self.t.clone()], |i| ops::matmul(&i[0], &i[1]))
     }
-    fn __neg__(&self) -> PyResult<PyTensor> {
-        Ok(ops::neg(&self.t)?.into())
+    fn __neg__(&self, py: Python<'_>) -> PyResult<PyTensor> {
+        super::op(py, "negative", vec![self.t.clone()], |i| ops::neg(&i[0]))
     }
     fn __pos__(&self) -> PyTensor {
         self.t.clone().into()
     }
-    fn __abs__(&self) -> PyResult<PyTensor> {
-        Ok(ops::abs(&self.t)?.into())
+    fn __abs__(&self, py: Python<'_>) -> PyResult<PyTensor> {
+        super::op(py, "abs", vec![self.t.clone()], |i| ops::abs(&i[0]))
     }
 
     fn __richcmp__(&self, other: &Bound<'_, PyAny>, op: pyo3::basic::CompareOp) -> PyResult<PyTensor> {
@@ -442,7 +461,7 @@ impl PyTensor {
             pyo3::basic::CompareOp::Gt => Compare::Gt,
             pyo3::basic::CompareOp::Ge => Compare::Ge,
         };
-        Ok(ops::compare(c, &self.t, &b)?.into())
+        super::op(other.py(), "compare", vec![self.t.clone(), b], move |i| ops::compare(c, &i[0], &i[1]))
     }
 
     // In-place updates write into the storage (every view sees them), as in the course's
@@ -457,8 +476,7 @@ impl PyTensor {
         let t = &self.t;
         check_inplace(t)?;
         let v = as_tensor(value, Some(t.dtype()))?;
-        ops::assign(t, &v)?;
-        Ok(())
+        super::op_inplace(value.py(), "assign", vec![t.clone(), v], |i| ops::assign(&i[0], &i[1]))
     }
 }
 
@@ -477,12 +495,11 @@ fn reduce_method(
         return Err(PyTypeError::new_err("out= is not supported: tensors are not written in place by reductions"));
     }
     let a = axes_arg(axis)?;
-    let r = run(py, t.numel(), || f(t, a.as_deref(), keepdims))?;
-    Ok(match dtype_arg(dtype)? {
-        Some(d) => ops::cast(&r, d)?,
-        None => r,
+    let r = super::op(py, "reduce", vec![t.clone()], move |i| f(&i[0], a.as_deref(), keepdims))?;
+    match dtype_arg(dtype)? {
+        Some(d) => super::op(py, "cast", vec![r.t], move |i| ops::cast(&i[0], d)),
+        None => Ok(r),
     }
-    .into())
 }
 
 fn check_inplace(t: &Tensor) -> PyResult<()> {
@@ -498,7 +515,7 @@ fn check_inplace(t: &Tensor) -> PyResult<()> {
 fn inplace(t: &Tensor, o: &Bound<'_, PyAny>, op: Binary) -> PyResult<()> {
     check_inplace(t)?;
     let b = as_tensor(o, Some(t.dtype()))?;
-    let r = autograd::no_grad(|| ops::binary(op, t, &b))?;
+    let r = autograd::no_grad(|| super::op(o.py(), "binary", vec![t.clone(), b], move |i| ops::binary(op, &i[0], &i[1])))?.t;
     if r.shape() != t.shape() {
         return Err(PyValueError::new_err(format!(
             "in-place {}: result of shape {} does not fit the tensor's shape {}",
@@ -508,7 +525,6 @@ fn inplace(t: &Tensor, o: &Bound<'_, PyAny>, op: Binary) -> PyResult<()> {
     if !t.dtype().is_float() && r.dtype().is_float() {
         return Err(PyTypeError::new_err(format!("in-place {}: cannot store a {} result in a {} tensor", op.name(), r.dtype().name(), t.dtype().name())));
     }
-    ops::assign(t, &r)?;
-    Ok(())
+    super::op_inplace(o.py(), "assign", vec![t.clone(), r], |i| ops::assign(&i[0], &i[1]))
 }
 

@@ -1,0 +1,166 @@
+//! Optimizer updates that write the variable and its slots in place, one pass over each
+//! parameter (Keras 3's update rules). Step-dependent factors are read from the `iterations` and
+//! learning-rate tensors when the update runs, so a traced step replays them correctly.
+use crate::bail;
+use crate::error::{fmt_shape, Result};
+use crate::ops::FloatElem;
+use crate::storage::Elem;
+use crate::tensor::Tensor;
+use rayon::prelude::*;
+
+/// Elements per parallel piece.
+const PIECE: usize = 1 << 14;
+
+fn check(op: &str, var: &Tensor, others: &[(&str, &Tensor)]) -> Result<()> {
+    if !var.dtype().is_float() {
+        bail!(DType, "{op}: the variable must be float32 or float64, got {}", var.dtype().name());
+    }
+    for (name, t) in std::iter::once(&("variable", var)).chain(others) {
+        if t.shape() != var.shape() || t.dtype() != var.dtype() {
+            bail!(
+                Value,
+                "{op}: {name} has shape {} and dtype {}, the variable {} and {}",
+                fmt_shape(t.shape()),
+                t.dtype().name(),
+                fmt_shape(var.shape()),
+                var.dtype().name()
+            );
+        }
+        if *name != "gradient" && t.layout().contiguous_range() != Some((0, t.numel())) {
+            bail!(Value, "{op}: {name} must own contiguous storage (a variable, not a view)");
+        }
+    }
+    let mut seen: Vec<&Tensor> = Vec::new();
+    for (name, t) in others.iter().filter(|(n, _)| *n != "gradient") {
+        if t.same_storage(var) || seen.iter().any(|s| s.same_storage(t)) {
+            bail!(Value, "{op}: {name} shares memory with another state tensor");
+        }
+        seen.push(t);
+    }
+    Ok(())
+}
+
+fn scalar(op: &str, name: &str, t: &Tensor) -> Result<f64> {
+    if t.numel() != 1 {
+        bail!(Value, "{op}: {name} must be a scalar tensor, got shape {}", fmt_shape(t.shape()));
+    }
+    t.item_f64()
+}
+
+/// `f(i, [state...], g)` over matching pieces of the state slices (written) and the gradient.
+fn for_pieces<T: Elem>(state: &mut [&mut [T]], g: &[T], f: impl Fn(&mut [&mut [T]], &[T]) + Sync) {
+    let n = g.len();
+    let pieces = n.div_ceil(PIECE).max(1);
+    let ptrs: Vec<usize> = state.iter_mut().map(|s| s.as_mut_ptr() as usize).collect();
+    let run = |p: usize| {
+        let (lo, hi) = (p * PIECE, ((p + 1) * PIECE).min(n));
+        // SAFETY: every state slice has n elements (checked by the caller), the slices are
+        // distinct buffers (checked), and pieces do not overlap, so each element is written by
+        // exactly one piece.
+        let mut parts: Vec<&mut [T]> =
+            ptrs.iter().map(|&ptr| unsafe { std::slice::from_raw_parts_mut((ptr as *mut T).add(lo), hi - lo) }).collect();
+        f(&mut parts, &g[lo..hi]);
+    };
+    if n < 2 * PIECE {
+        (0..pieces).for_each(run);
+    } else {
+        (0..pieces).into_par_iter().for_each(run);
+    }
+}
+
+/// Runs `f` with the state tensors' elements (written) and the gradient's.
+fn with_state<T: FloatElem>(state: &[&Tensor], grad: &Tensor, f: impl FnOnce(&mut [&mut [T]], &[T])) {
+    let g = grad.contiguous_data();
+    let gg = g.storage().read();
+    let gs = T::slice(&gg);
+    let mut guards: Vec<_> = state.iter().map(|t| t.storage().write()).collect();
+    let mut slices: Vec<&mut [T]> = guards.iter_mut().map(|b| T::slice_mut(b)).collect();
+    f(&mut slices, gs);
+}
+
+/// SGD: `m = momentum*m - lr*g; w += m` (nesterov: `w += momentum*m - lr*g`), or `w -= lr*g`.
+pub fn sgd_update(var: &Tensor, grad: &Tensor, m: Option<&Tensor>, lr: &Tensor, momentum: f64, nesterov: bool) -> Result<()> {
+    let op = "sgd_update";
+    let mut others = vec![("gradient", grad)];
+    if let Some(m) = m {
+        others.push(("momentum", m));
+    }
+    check(op, var, &others)?;
+    let lr = scalar(op, "learning_rate", lr)?;
+    let mut state = vec![var];
+    state.extend(m);
+    crate::with_float!(var.dtype(), T => {
+        let (lr, mu): (T, T) = (crate::ops::c(lr), crate::ops::c(momentum));
+        with_state::<T>(&state, grad, |s, g| for_pieces(s, g, |p, g| match p {
+            [w, m] => {
+                for i in 0..g.len() {
+                    let mi = m[i] * mu - g[i] * lr;
+                    m[i] = mi;
+                    w[i] = if nesterov { w[i] + (mi * mu - g[i] * lr) } else { w[i] + mi };
+                }
+            }
+            [w] => {
+                for i in 0..g.len() {
+                    w[i] = w[i] - g[i] * lr;
+                }
+            }
+            _ => unreachable!(),
+        }));
+    });
+    Ok(())
+}
+
+/// Adam: `m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= m * alpha / (sqrt(v) + eps)` with
+/// `alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)`, t = iterations + 1 (amsgrad: v_hat = max(v_hat, v)).
+#[allow(clippy::too_many_arguments)]
+pub fn adam_update(
+    var: &Tensor,
+    grad: &Tensor,
+    m: &Tensor,
+    v: &Tensor,
+    v_hat: Option<&Tensor>,
+    lr: &Tensor,
+    iterations: &Tensor,
+    beta_1: f64,
+    beta_2: f64,
+    epsilon: f64,
+) -> Result<()> {
+    let op = "adam_update";
+    let mut others = vec![("gradient", grad), ("momentum", m), ("velocity", v)];
+    if let Some(h) = v_hat {
+        others.push(("velocity_hat", h));
+    }
+    check(op, var, &others)?;
+    let lr = scalar(op, "learning_rate", lr)?;
+    let t = scalar(op, "iterations", iterations)? + 1.0;
+    let alpha = lr * (1.0 - beta_2.powf(t)).sqrt() / (1.0 - beta_1.powf(t));
+    let mut state = vec![var, m, v];
+    state.extend(v_hat);
+    crate::with_float!(var.dtype(), T => {
+        let (a, b1, b2, eps): (T, T, T, T) = (crate::ops::c(alpha), crate::ops::c(1.0 - beta_1), crate::ops::c(1.0 - beta_2), crate::ops::c(epsilon));
+        with_state::<T>(&state, grad, |s, g| for_pieces(s, g, |p, g| match p {
+            [w, m, v] => {
+                for i in 0..g.len() {
+                    let mi = m[i] + (g[i] - m[i]) * b1;
+                    let vi = v[i] + (g[i] * g[i] - v[i]) * b2;
+                    m[i] = mi;
+                    v[i] = vi;
+                    w[i] = w[i] - mi * a / (vi.sqrt() + eps);
+                }
+            }
+            [w, m, v, h] => {
+                for i in 0..g.len() {
+                    let mi = m[i] + (g[i] - m[i]) * b1;
+                    let vi = v[i] + (g[i] * g[i] - v[i]) * b2;
+                    let hi = if h[i] > vi { h[i] } else { vi };
+                    m[i] = mi;
+                    v[i] = vi;
+                    h[i] = hi;
+                    w[i] = w[i] - mi * a / (hi.sqrt() + eps);
+                }
+            }
+            _ => unreachable!(),
+        }));
+    });
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! Traced steps for Python: open/close a trace, and `Plan`, which replays a step and runs the
+//! batch loop of fit/evaluate/predict in Rust with the GIL released.
+use super::tensor::PyTensor;
+use crate::dtype::DType;
+use crate::plan::{self, Plan};
+use crate::storage::Elem;
+use crate::tensor::Tensor;
+use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+/// Opens a trace: the ops run from now on are recorded; `inputs` are the batch tensors.
+#[pyfunction]
+fn trace_begin(inputs: Vec<PyRef<'_, PyTensor>>) -> PyResult<()> {
+    let ts: Vec<Tensor> = inputs.iter().map(|p| p.t.clone()).collect();
+    Ok(plan::begin(&ts)?)
+}
+
+/// Closes the trace and returns its Plan (ValueError, naming why, if the step cannot be replayed).
+#[pyfunction]
+fn trace_end(outputs: Vec<PyRef<'_, PyTensor>>) -> PyResult<PyPlan> {
+    let ts: Vec<Tensor> = outputs.iter().map(|p| p.t.clone()).collect();
+    Ok(PyPlan(plan::end(&ts)?))
+}
+
+#[pyfunction]
+fn trace_abort() {
+    plan::abort()
+}
+
+#[pyfunction]
+fn is_tracing() -> bool {
+    plan::is_tracing()
+}
+
+/// Marks an open trace as not replayable, saying why (Python code that cannot be traced).
+#[pyfunction]
+fn trace_taint(why: &str) {
+    plan::taint(why)
+}
+
+/// (bytes held by tensors now, the most held since the last reset_peak_memory)
+#[pyfunction]
+fn memory_stats() -> (i64, i64) {
+    crate::storage::stats::get()
+}
+
+#[pyfunction]
+fn reset_peak_memory() {
+    crate::storage::stats::reset_peak()
+}
+
+/// A NumPy array's elements, checked against the dtype a plan wants.
+struct ArrayRef {
+    ptr: usize,
+    shape: Vec<usize>,
+}
+
+fn array_ref(a: &Bound<'_, PyAny>, want: DType, what: &str) -> PyResult<ArrayRef> {
+    macro_rules! try_as {
+        ($t:ty) => {
+            match a.cast::<PyArrayDyn<$t>>() {
+                Ok(arr) => {
+                    if !arr.is_c_contiguous() {
+                        return Err(PyValueError::new_err(format!("{what}: the array must be C-contiguous")));
+                    }
+                    return Ok(ArrayRef { ptr: arr.data() as usize, shape: arr.shape().to_vec() });
+                }
+                Err(_) => {
+                    return Err(PyTypeError::new_err(format!(
+                        "{what}: expected a NumPy array of dtype {}, got {}",
+                        want.name(),
+                        a.getattr("dtype").map(|d| d.to_string()).unwrap_or_else(|_| a.get_type().to_string())
+                    )))
+                }
+            }
+        };
+    }
+    match want {
+        DType::F32 => try_as!(f32),
+        DType::F64 => try_as!(f64),
+        DType::I64 => try_as!(i64),
+        DType::U8 => try_as!(u8),
+        DType::Bool => try_as!(bool),
+    }
+}
+
+/// Copies rows `rows` of `src` (row-major, `row` elements per row) into `dst`, in order.
+fn gather_rows(dst: &Tensor, src: &ArrayRef, rows: &[usize]) {
+    let row: usize = src.shape[1..].iter().product();
+    let total = src.shape[0] * row;
+    crate::with_dtype!(dst.dtype(), T => {
+        // SAFETY: the caller holds the array (alive, C-contiguous, of this dtype and `total`
+        // elements) for the whole call; it is only read.
+        let s: &[T] = unsafe { std::slice::from_raw_parts(src.ptr as *const T, total) };
+        let mut g = dst.storage().write();
+        let d = T::slice_mut(&mut g);
+        for (j, &r) in rows.iter().enumerate() {
+            d[j * row..(j + 1) * row].copy_from_slice(&s[r * row..(r + 1) * row]);
+        }
+    });
+}
+
+/// Copies a contiguous tensor into rows [lo, lo + n) of an output array.
+fn scatter_rows(src: &Tensor, dst: &ArrayRef, lo: usize) {
+    let row: usize = dst.shape[1..].iter().product();
+    let total = dst.shape[0] * row;
+    crate::with_dtype!(src.dtype(), T => {
+        let v = src.to_vec::<T>();
+        // SAFETY: the caller holds the output array (alive, C-contiguous, writeable, this dtype)
+        // and nothing else writes it during the call; rows are within its bounds (checked).
+        let d: &mut [T] = unsafe { std::slice::from_raw_parts_mut(dst.ptr as *mut T, total) };
+        d[lo * row..lo * row + v.len()].copy_from_slice(&v);
+    });
+}
+
+#[pyclass(frozen, name = "Plan", module = "kerasish._core")]
+pub struct PyPlan(Plan);
+
+#[pymethods]
+impl PyPlan {
+    /// Replays the step once on these inputs; returns the traced outputs.
+    fn __call__(&self, py: Python<'_>, inputs: Vec<PyRef<'_, PyTensor>>) -> PyResult<Vec<PyTensor>> {
+        let ts: Vec<Tensor> = inputs.iter().map(|p| p.t.clone()).collect();
+        let outs = py.detach(|| self.0.run(&ts))?;
+        Ok(outs.into_iter().map(PyTensor::from).collect())
+    }
+
+    fn __len__(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The recorded ops' names, in order.
+    fn op_names(&self) -> Vec<&'static str> {
+        self.0.op_names()
+    }
+
+    /// Runs the step on batches `first .. first + count` of the arrays: batch b takes rows
+    /// `order[b*batch_size ..][..batch_size]` (or the rows themselves without `order`), copied
+    /// straight from the arrays into the plan's input tensors. `outputs` (arrays, one per plan
+    /// output) receive each batch's outputs in the batch's rows. After each batch `on_batch(b)` is
+    /// called if given (a true result stops the loop) and Ctrl-C is checked; the loop stops at a
+    /// batch boundary. Returns how many batches ran.
+    #[pyo3(signature = (arrays, order, first, count, batch_size, outputs=None, on_batch=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn run_batches(
+        &self,
+        py: Python<'_>,
+        arrays: Vec<Bound<'_, PyAny>>,
+        order: Option<Bound<'_, PyAny>>,
+        first: usize,
+        count: usize,
+        batch_size: usize,
+        outputs: Option<Vec<Bound<'_, PyAny>>>,
+        on_batch: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        let sig = self.0.input_signature();
+        if arrays.len() != sig.len() {
+            return Err(PyValueError::new_err(format!("run_batches: the plan takes {} arrays, got {}", sig.len(), arrays.len())));
+        }
+        let mut srcs = Vec::new();
+        let mut n_rows = None;
+        for (i, (a, (shape, dt))) in arrays.iter().zip(sig).enumerate() {
+            let r = array_ref(a, *dt, &format!("run_batches: array {i}"))?;
+            if shape.first() != Some(&batch_size) || r.shape.len() != shape.len() || r.shape[1..] != shape[1..] {
+                return Err(PyValueError::new_err(format!(
+                    "run_batches: array {i} has shape {:?}; the plan was traced for batches of shape {:?}",
+                    r.shape, shape
+                )));
+            }
+            if *n_rows.get_or_insert(r.shape[0]) != r.shape[0] {
+                return Err(PyValueError::new_err("run_batches: the arrays have different numbers of rows"));
+            }
+            srcs.push(r);
+        }
+        let n_rows = n_rows.unwrap_or(0);
+        let order: Option<Vec<usize>> = match order.filter(|o| !o.is_none()) {
+            Some(o) => {
+                let v: Vec<i64> = o.extract()?;
+                if v.len() != n_rows || v.iter().any(|&r| r < 0 || r as usize >= n_rows) {
+                    return Err(PyValueError::new_err("run_batches: `order` must be a permutation of the rows"));
+                }
+                Some(v.into_iter().map(|r| r as usize).collect())
+            }
+            None => None,
+        };
+        if (first + count) * batch_size > n_rows {
+            return Err(PyValueError::new_err(format!(
+                "run_batches: batches {first}..{} of {batch_size} rows need {} rows, the arrays have {n_rows}",
+                first + count,
+                (first + count) * batch_size
+            )));
+        }
+        let outs: Vec<ArrayRef> = match &outputs {
+            Some(os) => {
+                let mut v = Vec::new();
+                for (i, o) in os.iter().enumerate() {
+                    let dt = super::tensor::dtype_arg(Some(&o.getattr("dtype")?))?.unwrap_or(DType::F32);
+                    let r = array_ref(o, dt, &format!("run_batches: output {i}"))?;
+                    if r.shape.first().copied().unwrap_or(0) < (first + count) * batch_size {
+                        return Err(PyValueError::new_err(format!("run_batches: output {i} has too few rows")));
+                    }
+                    v.push(r);
+                }
+                v
+            }
+            None => Vec::new(),
+        };
+        let inputs: Vec<Tensor> = sig.iter().map(|(s, dt)| Tensor::full(s, 0.0, *dt)).collect();
+        let mut done = 0;
+        for b in first..first + count {
+            let rows: Vec<usize> = match &order {
+                Some(o) => o[b * batch_size..(b + 1) * batch_size].to_vec(),
+                None => (b * batch_size..(b + 1) * batch_size).collect(),
+            };
+            let result = py.detach(|| -> crate::Result<Vec<Tensor>> {
+                for (t, s) in inputs.iter().zip(&srcs) {
+                    gather_rows(t, s, &rows);
+                }
+                self.0.run(&inputs)
+            })?;
+            for (i, (t, o)) in result.iter().zip(&outs).enumerate() {
+                let row: usize = o.shape[1..].iter().product();
+                if t.numel() != batch_size * row || super::tensor::dtype_arg(Some(&outputs.as_ref().unwrap()[i].getattr("dtype")?))?.unwrap_or(DType::F32) != t.dtype() {
+                    return Err(PyValueError::new_err(format!("run_batches: output {i} does not match the plan's output")));
+                }
+                scatter_rows(t, o, b * batch_size);
+            }
+            done += 1;
+            py.check_signals()?;
+            if let Some(f) = &on_batch {
+                if f.call1((b,))?.is_truthy()? {
+                    break;
+                }
+            }
+        }
+        Ok(done)
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyPlan>()?;
+    m.add_function(wrap_pyfunction!(trace_begin, m)?)?;
+    m.add_function(wrap_pyfunction!(trace_end, m)?)?;
+    m.add_function(wrap_pyfunction!(trace_abort, m)?)?;
+    m.add_function(wrap_pyfunction!(trace_taint, m)?)?;
+    m.add_function(wrap_pyfunction!(is_tracing, m)?)?;
+    m.add_function(wrap_pyfunction!(memory_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(reset_peak_memory, m)?)?;
+    Ok(())
+}
