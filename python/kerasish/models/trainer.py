@@ -1,5 +1,11 @@
 """compile / fit / evaluate / predict. Batches are sliced from the input arrays (NumPy is the
-input/output side); every forward, loss, gradient and update runs in the engine."""
+input/output side); every forward, loss, gradient and update runs in the engine.
+
+With in-memory arrays the steps are compiled: the first batch of each size runs eagerly while the
+engine records its ops (a trace), and the other batches replay that plan in the engine's batch
+loop, which takes the rows straight from the arrays and calls back into Python only when a
+callback, the progress bar or a learning-rate schedule needs it. A step that cannot be traced
+(Python read a tensor's value inside it) runs eagerly, with a one-time warning."""
 from __future__ import annotations
 
 import itertools
@@ -12,6 +18,9 @@ from kerasish import _core
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
 from kerasish.layers.layer import flatten, map_structure
+
+
+_PLAN_DTYPES = tuple(np.dtype(d) for d in ("float32", "float64", "int64", "uint8", "bool"))
 
 
 def _as_array(x):
@@ -186,6 +195,8 @@ class Trainer:
         self._output_loss_trackers = []  # per-output losses, made with the losses at the first batch
         self.compiled = True
         self.run_eagerly = run_eagerly
+        self._plans = {}
+        self._untraceable = {}
 
     def _assert_compiled(self, method):
         if not self.compiled:
@@ -416,6 +427,127 @@ class Trainer:
         self._update_metrics(loss, y, y_pred, sample_weight, self._batch_len(x))
         return loss
 
+    # compiled steps
+    def _can_compile(self, data, kind):
+        if not hasattr(self, "_plans"):
+            self._plans, self._untraceable = {}, {}
+        if getattr(self, "run_eagerly", False) or not isinstance(data, _ArrayData) or data._steps_given or kind in self._untraceable:
+            return False
+        own = {"train": "train_step", "test": "test_step", "predict": "predict_step"}[kind]
+        if getattr(type(self), own, None) is not getattr(Trainer, own, None):
+            return False  # a user's own step: run as written
+        arrays = [a for v in (data.x, data.y, data.sw) if v is not None for a in flatten(v)]
+        return bool(arrays) and all(isinstance(a, np.ndarray) and a.ndim >= 1 and a.flags.c_contiguous
+                                    and a.dtype in _PLAN_DTYPES for a in arrays)
+
+    def _trace(self, kind, inputs, step):
+        """Runs `step()` (one real batch) while recording it; the plan, or None if it cannot be
+        replayed (then `kind` runs eagerly from now on, after a one-time warning)."""
+        _core.trace_begin(inputs)
+        try:
+            outputs = step()
+        except BaseException:
+            _core.trace_abort()
+            raise
+        try:
+            return _core.trace_end(outputs or [])
+        except ValueError as e:
+            self._untraceable[kind] = str(e)
+            warnings.warn(f"The {kind} step of model {self.name!r} runs eagerly, op by op from Python, because {e}. "
+                          "Results are the same; only slower.", stacklevel=4)
+            return None
+
+    def _run_compiled(self, kind, data, order, step_fn, cbs, first_step=0, outputs=None):
+        """One pass over `data` with compiled steps. `step_fn(x, y, sw)` is the eager step (its
+        return value: the plan's outputs); `cbs` gets the batch callbacks of `kind` when it wants
+        them. `outputs` (arrays) receive each batch's outputs. Returns the number of steps run."""
+        n, bs = data.n, data.batch_size
+        arrays = [a for v in (data.x, data.y, data.sw) if v is not None for a in flatten(v)]
+        per_batch = cbs is not None and cbs._needs_batch_calls(kind)
+        host = kind == "train" and self.optimizer._needs_host_step()
+        begin = getattr(cbs, f"on_{kind}_batch_begin", None)
+        end = getattr(cbs, f"on_{kind}_batch_end", None)
+        full, rem = divmod(n, bs)
+        step = first_step
+        pos = 0
+        for size, count in ((bs, full), (rem, 1 if rem else 0)):
+            while count:
+                key = (kind, size)
+                plan = self._plans.get(key)
+                if plan is None or kind in self._untraceable:
+                    # an eager step (traced when it can be): rows straight from the arrays
+                    idx = slice(pos, pos + size) if order is None else order[pos:pos + size]
+                    xb, yb, swb = (None if v is None else _to_tensor(_take(v, idx)) for v in (data.x, data.y, data.sw))
+                    if cbs is not None:
+                        begin(step)
+                    if host:
+                        self.optimizer._prepare_step()
+                    if self.built and kind not in self._untraceable:
+                        flat = [t for v in (xb, yb, swb) if v is not None for t in flatten(v)]
+                        self._plans[key] = self._trace(kind, flat, lambda: step_fn(xb, yb, swb))
+                        outs = self._last_outputs
+                    else:
+                        outs = step_fn(xb, yb, swb)
+                    for o, t in zip(outputs or [], outs or []):
+                        o[pos:pos + size] = t.numpy()
+                    if cbs is not None:
+                        end(step, self._batch_logs(kind, outputs, pos, pos + size))
+                    pos, step, count = pos + size, step + 1, count - 1
+                    if self.stop_training and kind == "train":
+                        return step
+                    continue
+                if per_batch:
+                    begin(step)
+                if host:
+                    self.optimizer._prepare_step()
+                first = step
+
+                def hook(j, first=first, count=count, pos=pos, size=size):
+                    s = first + j
+                    end(s, self._batch_logs(kind, outputs, pos + j * size, pos + (j + 1) * size))
+                    if kind == "train" and self.stop_training:
+                        return True
+                    if j + 1 < count:
+                        if per_batch:
+                            begin(s + 1)
+                        if host:
+                            self.optimizer._prepare_step()
+                    return False
+
+                def host_hook(j, count=count):
+                    if j + 1 < count:
+                        self.optimizer._prepare_step()
+                    return False
+
+                ran = plan.run_batches(arrays, order, pos, count, size, outputs,
+                                       hook if per_batch else (host_hook if host else None))
+                pos, step, count = pos + ran * size, step + ran, count - ran
+                if self.stop_training and kind == "train":
+                    return step
+        return step
+
+    def _batch_logs(self, kind, outputs, lo, hi):
+        if kind != "predict":
+            return self._logs()
+        outs = [o[lo:hi] for o in outputs or []]
+        return {"outputs": outs[0] if len(outs) == 1 else outs}
+
+    def _traced_train_step(self, x, y, sw):
+        self.train_step(x, y, sw)
+        self._last_outputs = []
+        return []
+
+    def _traced_test_step(self, x, y, sw):
+        self.test_step(x, y, sw)
+        self._last_outputs = []
+        return []
+
+    def _traced_predict_step(self, x, y, sw):
+        with no_grad():
+            out = self(x, training=False)
+        self._last_outputs = flatten(out)
+        return self._last_outputs
+
     # input checks, before any work
     def _check_inputs(self, x):
         expected = getattr(self, "_expected_input_shapes", lambda: None)()
@@ -522,17 +654,23 @@ class Trainer:
         cbs.on_train_begin()
         initial_epoch = max(initial_epoch, getattr(self, "_initial_epoch", 0) or 0)
         logs = {}
+        self._plans = {}  # traced afresh by every fit: the layers may have changed since
+        compiled = self._can_compile(data, "train")
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            for step, (xb, yb, swb) in enumerate(data.batches()):
-                cbs.on_train_batch_begin(step)
-                self.train_step(_to_tensor(xb), None if yb is None else _to_tensor(yb),
-                                None if swb is None else _to_tensor(swb))
-                logs = self._logs()
-                cbs.on_train_batch_end(step, logs)
-                if self.stop_training:
-                    break
+            if compiled and "train" not in self._untraceable:
+                order = np.random.permutation(data.n) if data.shuffle and data.shuffle != "batch" else None
+                self._run_compiled("train", data, order, self._traced_train_step, cbs)
+            else:
+                for step, (xb, yb, swb) in enumerate(data.batches()):
+                    cbs.on_train_batch_begin(step)
+                    self.train_step(_to_tensor(xb), None if yb is None else _to_tensor(yb),
+                                    None if swb is None else _to_tensor(swb))
+                    logs = self._logs()
+                    cbs.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
             logs = self._logs()
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._run_evaluate(val, callbacks=None)
@@ -549,6 +687,12 @@ class Trainer:
         self.reset_metrics()
         if callbacks is not None:
             callbacks.on_test_begin()
+        if self._can_compile(data, "test"):
+            self._run_compiled("test", data, None, self._traced_test_step, callbacks)
+            logs = self._logs()
+            if callbacks is not None:
+                callbacks.on_test_end(logs)
+            return logs
         for step, (xb, yb, swb) in enumerate(data.batches()):
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
@@ -583,6 +727,7 @@ class Trainer:
             self._prepare(data.x if isinstance(data.x, np.ndarray) else None)
         cbs = callbacks_mod.CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                                          epochs=1, steps=data.steps or None)
+        self._forget_plans("test")
         logs = self._run_evaluate(data, cbs)
         return self._result(logs, return_dict)
 
@@ -596,6 +741,11 @@ class Trainer:
         cbs = callbacks_mod.CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                                          epochs=1, steps=data.steps or None)
         cbs.on_predict_begin()
+        self._forget_plans("predict")
+        if self._can_compile(data, "predict") and data.n:
+            out = self._predict_compiled(data, cbs)
+            cbs.on_predict_end()
+            return out
         outs = []
         for step, (xb, _, _) in enumerate(data.batches()):
             cbs.on_predict_batch_begin(step)
@@ -612,6 +762,23 @@ class Trainer:
         if isinstance(first, dict):
             return {k: np.concatenate([o[k] for o in outs]) for k in first}
         return np.concatenate(outs)
+
+    def _forget_plans(self, kind):
+        """Plans are traced afresh by each fit/evaluate/predict call (layers may have changed)."""
+        plans = getattr(self, "_plans", None) or {}
+        for key in [k for k in plans if k[0] == kind]:
+            del plans[key]
+
+    def _predict_compiled(self, data, cbs):
+        """predict with the forward pass traced once per batch size; outputs go straight into
+        arrays allocated here (the model's output structure)."""
+        with no_grad():
+            spec = self(_to_tensor(_take(data.x, slice(0, 1))), training=False)
+        leaves = flatten(spec)
+        outputs = [np.empty((data.n,) + tuple(t.shape[1:]), dtype=t.dtype) for t in leaves]
+        self._run_compiled("predict", data, None, self._traced_predict_step, cbs, outputs=outputs)
+        it = iter(outputs)
+        return map_structure(lambda _: next(it), spec)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled("train_on_batch")

@@ -135,20 +135,20 @@ impl PyPlan {
         self.0.op_names()
     }
 
-    /// Runs the step on batches `first .. first + count` of the arrays: batch b takes rows
-    /// `order[b*batch_size ..][..batch_size]` (or the rows themselves without `order`), copied
-    /// straight from the arrays into the plan's input tensors. `outputs` (arrays, one per plan
-    /// output) receive each batch's outputs in the batch's rows. After each batch `on_batch(b)` is
-    /// called if given (a true result stops the loop) and Ctrl-C is checked; the loop stops at a
-    /// batch boundary. Returns how many batches ran.
-    #[pyo3(signature = (arrays, order, first, count, batch_size, outputs=None, on_batch=None))]
+    /// Runs the step on `count` batches of `batch_size` rows from position `start`: batch j takes
+    /// rows `order[start + j*batch_size ..][..batch_size]` (positions themselves without `order`),
+    /// copied straight from the arrays into the plan's input tensors. `outputs` (arrays, one per
+    /// plan output) receive each batch's outputs at the batch's positions. After each batch
+    /// `on_batch(j)` is called if given (a true result stops the loop) and Ctrl-C is checked, so
+    /// the loop stops at a batch boundary. Returns how many batches ran.
+    #[pyo3(signature = (arrays, order, start, count, batch_size, outputs=None, on_batch=None))]
     #[allow(clippy::too_many_arguments)]
     fn run_batches(
         &self,
         py: Python<'_>,
         arrays: Vec<Bound<'_, PyAny>>,
         order: Option<Bound<'_, PyAny>>,
-        first: usize,
+        start: usize,
         count: usize,
         batch_size: usize,
         outputs: Option<Vec<Bound<'_, PyAny>>>,
@@ -176,7 +176,8 @@ impl PyPlan {
         let n_rows = n_rows.unwrap_or(0);
         let order: Option<Vec<usize>> = match order.filter(|o| !o.is_none()) {
             Some(o) => {
-                let v: Vec<i64> = o.extract()?;
+                let arr = o.cast::<numpy::PyArray1<i64>>().map_err(|_| PyTypeError::new_err("run_batches: `order` must be a 1-d int64 NumPy array"))?;
+                let v: Vec<i64> = arr.readonly().as_slice()?.to_vec();
                 if v.len() != n_rows || v.iter().any(|&r| r < 0 || r as usize >= n_rows) {
                     return Err(PyValueError::new_err("run_batches: `order` must be a permutation of the rows"));
                 }
@@ -184,11 +185,10 @@ impl PyPlan {
             }
             None => None,
         };
-        if (first + count) * batch_size > n_rows {
+        let end = start + count * batch_size;
+        if end > n_rows {
             return Err(PyValueError::new_err(format!(
-                "run_batches: batches {first}..{} of {batch_size} rows need {} rows, the arrays have {n_rows}",
-                first + count,
-                (first + count) * batch_size
+                "run_batches: {count} batches of {batch_size} rows from row {start} need {end} rows, the arrays have {n_rows}"
             )));
         }
         let outs: Vec<ArrayRef> = match &outputs {
@@ -197,7 +197,7 @@ impl PyPlan {
                 for (i, o) in os.iter().enumerate() {
                     let dt = super::tensor::dtype_arg(Some(&o.getattr("dtype")?))?.unwrap_or(DType::F32);
                     let r = array_ref(o, dt, &format!("run_batches: output {i}"))?;
-                    if r.shape.first().copied().unwrap_or(0) < (first + count) * batch_size {
+                    if r.shape.first().copied().unwrap_or(0) < end {
                         return Err(PyValueError::new_err(format!("run_batches: output {i} has too few rows")));
                     }
                     v.push(r);
@@ -208,10 +208,11 @@ impl PyPlan {
         };
         let inputs: Vec<Tensor> = sig.iter().map(|(s, dt)| Tensor::full(s, 0.0, *dt)).collect();
         let mut done = 0;
-        for b in first..first + count {
+        for j in 0..count {
+            let lo = start + j * batch_size;
             let rows: Vec<usize> = match &order {
-                Some(o) => o[b * batch_size..(b + 1) * batch_size].to_vec(),
-                None => (b * batch_size..(b + 1) * batch_size).collect(),
+                Some(o) => o[lo..lo + batch_size].to_vec(),
+                None => (lo..lo + batch_size).collect(),
             };
             let result = py.detach(|| -> crate::Result<Vec<Tensor>> {
                 for (t, s) in inputs.iter().zip(&srcs) {
@@ -224,12 +225,12 @@ impl PyPlan {
                 if t.numel() != batch_size * row || super::tensor::dtype_arg(Some(&outputs.as_ref().unwrap()[i].getattr("dtype")?))?.unwrap_or(DType::F32) != t.dtype() {
                     return Err(PyValueError::new_err(format!("run_batches: output {i} does not match the plan's output")));
                 }
-                scatter_rows(t, o, b * batch_size);
+                scatter_rows(t, o, lo);
             }
             done += 1;
             py.check_signals()?;
             if let Some(f) = &on_batch {
-                if f.call1((b,))?.is_truthy()? {
+                if f.call1((j,))?.is_truthy()? {
                     break;
                 }
             }
