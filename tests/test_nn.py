@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 import kerasish as K
 from kerasish import ops
 
-from conftest import assert_close, to_np
+from conftest import assert_close, check_grad, to_np
 
 seeds = st.integers(0, 2**32 - 1)
 EPS = 1e-7
@@ -340,3 +340,37 @@ def test_sparse_categorical_crossentropy_label_shapes():
     # probabilities
     p = np_softmax(o, -1)
     assert_close(ops.sparse_categorical_crossentropy(K.tensor(labels), K.tensor(p)), np_scce(labels, p, False), rtol=1e-10)
+
+
+# ---------------------------------------------------------------- bias + activation (layer epilogue)
+_ACTS = {"linear": lambda z: z, "relu": lambda z: np.maximum(z, 0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+         "tanh": np.tanh}
+
+
+@pytest.mark.parametrize("act", sorted(_ACTS))
+@pytest.mark.parametrize("shape", [(5, 3), (2, 4, 4, 6), (7,)])
+def test_bias_act_forward(act, shape):
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=shape).astype(np.float32)
+    b = rng.normal(size=shape[-1:]).astype(np.float32)
+    got = K._core.bias_act(K.tensor(z), K.tensor(b), act).numpy()
+    np.testing.assert_allclose(got, _ACTS[act](z + b), rtol=1e-5, atol=1e-6)
+    got = K._core.bias_act(K.tensor(z), None, act).numpy()
+    np.testing.assert_allclose(got, _ACTS[act](z), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("act", sorted(_ACTS))
+def test_bias_act_grad(act):
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(3, 2, 4))
+    z[np.abs(z) < 0.05] = 0.3  # keep relu's kink away from the finite-difference step
+    b = rng.normal(size=(4,)) * 0.01
+    check_grad(lambda z, b: K._core.bias_act(z, b, act), [z, b])
+
+
+def test_bias_act_checks_arguments():
+    z = K.tensor(np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError, match=r"bias of shape \(2,\).*last dim 3"):
+        K._core.bias_act(z, K.tensor(np.ones(2, np.float32)), "relu")
+    with pytest.raises(ValueError, match="unknown activation 'gelu'; valid: linear, relu, sigmoid, tanh"):
+        K._core.bias_act(z, None, "gelu")

@@ -6,7 +6,7 @@ built from engine ops, so it is differentiable through the engine's autograd.
 from __future__ import annotations
 
 
-from kerasish import ops
+from kerasish import _core, ops
 
 __all__ = [
     "celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink", "hard_sigmoid",
@@ -250,3 +250,20 @@ def get(identifier):
         f"Could not interpret activation function identifier: {identifier!r}. "
         f"Valid names are: {', '.join(sorted(ALL_OBJECTS_DICT))}"
     )
+
+
+def _bias_activation(y, bias, activation):
+    """``activation(y + bias)`` as layers end: one engine pass (bias_act) when the activation is
+    linear, relu, sigmoid or tanh with Keras's defaults, else the two steps."""
+    name = _FUSED.get(activation)
+    if bias is None and name == "linear":
+        return y
+    if name is not None and isinstance(y, _core.Tensor) and y.dtype in ("float32", "float64") and (
+            bias is None or bias.dtype == y.dtype):
+        return _core.bias_act(y, bias, name)
+    if bias is not None:
+        y = y + bias
+    return activation(y)
+
+
+_FUSED = {linear: "linear", relu: "relu", sigmoid: "sigmoid", tanh: "tanh"}

@@ -64,9 +64,7 @@ class _Conv(Layer):
                 f"(batch, {', '.join(['...'] * self.rank)}, {self.kernel.shape[-2]}), got {tuple(inputs.shape)}"
             )
         y = ops.conv(inputs, self.kernel, self.strides, self.padding, dilation_rate=self.dilation_rate)
-        if self.bias is not None:
-            y = y + self.bias
-        return self.activation(y)
+        return activations._bias_activation(y, self.bias, self.activation)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

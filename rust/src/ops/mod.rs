@@ -10,8 +10,10 @@
 //! | index.rs    | basic and advanced indexing, take, gather, one_hot |
 //! | linalg.rs   | matmul dot |
 //! | nn.rs       | softmax log_softmax logsumexp crossentropies conv max_pool average_pool |
+//! | fused.rs    | bias_act (bias + activation in one pass, as Dense and Conv end) |
 //! | optim.rs    | sgd_update adam_update (in place, one pass per parameter) |
 pub mod binary;
+pub mod fused;
 pub mod index;
 pub mod linalg;
 pub mod nn;
@@ -21,6 +23,7 @@ pub mod shape;
 pub mod unary;
 
 pub use binary::*;
+pub use fused::*;
 pub use index::*;
 pub use linalg::*;
 pub use nn::*;

@@ -29,7 +29,7 @@ fn gelu_erf<T: FloatElem>(x: T) -> (T, T) {
 }
 
 #[inline(always)]
-fn sig<T: FloatElem>(x: T) -> T {
+pub(crate) fn sig<T: FloatElem>(x: T) -> T {
     if x >= T::zero() {
         T::one() / (T::one() + (-x).fast_exp())
     } else {

@@ -454,6 +454,18 @@ fn average_pool(py: Python<'_>, inputs: &Bound<'_, PyAny>, pool_size: [usize; 2]
     call_op(py, "average_pool", vec![t(inputs)?], move |i| ops::average_pool(&i[0], pool_size, strides, &padding))
 }
 
+/// act(z + bias) in one pass (bias along the last axis; act: linear, relu, sigmoid, tanh).
+#[pyfunction]
+#[pyo3(signature = (z, bias, activation))]
+fn bias_act(py: Python<'_>, z: &Bound<'_, PyAny>, bias: Option<&Bound<'_, PyAny>>, activation: &str) -> T {
+    let act = ops::Act::parse(activation)?;
+    let mut inputs = vec![t(z)?];
+    if let Some(b) = bias.filter(|b| !b.is_none()) {
+        inputs.push(t(b)?);
+    }
+    call_op(py, "bias_act", inputs, move |i| ops::bias_act(&i[0], i.get(1), act))
+}
+
 /// SGD's update of a variable in place (see ops::sgd_update); `lr` is a 0-d tensor.
 #[pyfunction]
 #[pyo3(signature = (variable, gradient, momentum, learning_rate, momentum_factor=0.0, nesterov=false))]
@@ -535,7 +547,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
          dot, transpose, reshape, expand_dims, squeeze, broadcast_to, concatenate, stack, split, one_hot, take,
          take_along_axis, softmax, log_softmax, binary_crossentropy, categorical_crossentropy,
          sparse_categorical_crossentropy, conv, max_pool, average_pool, num_threads, safetensors_dumps,
-         safetensors_loads, sgd_update, adam_update);
+         safetensors_loads, sgd_update, adam_update, bias_act);
     m.add_class::<SeedGenerator>()?;
     Ok(())
 }
