@@ -236,3 +236,21 @@ def test_sgd_update_matches_numpy_and_checks_arguments():
         _core.sgd_update(w, keras.tensor(g), w, keras.tensor(0.1), 0.9)
     with pytest.raises(ValueError, match="contiguous"):
         _core.sgd_update(w[::2], keras.tensor(g[::2]), None, keras.tensor(0.1))
+
+
+def test_quiet_fit_runs_whole_epochs_in_the_engine(monkeypatch):
+    calls = []
+    real = _core.run_epochs
+    monkeypatch.setattr(_core, "run_epochs", lambda *a: calls.append(a[-1]) or real(*a))
+    hists = []
+    for eager in (True, False):
+        keras.utils.set_random_seed(3)
+        stack, opt = _mlp(keras.optimizers.Adam(1e-2))
+        m = keras.Sequential(stack)
+        m.compile(optimizer=opt, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"], run_eagerly=eager)
+        x, y = _data()
+        hists.append((m.fit(x, y, batch_size=16, epochs=6, verbose=0).history, [w.tolist() for w in m.get_weights()]))
+    assert calls == [5]  # the first epoch traced the plans, the other five ran in one call
+    assert hists[0] == hists[1]
+    assert len(hists[1][0]["loss"]) == 6

@@ -7,6 +7,7 @@ use crate::ops;
 use crate::tensor::Tensor;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 /// grad_rule(output gradient, inputs, output) -> one gradient (or None) per input.
@@ -76,6 +77,27 @@ pub fn record(
     out
 }
 
+/// Keys are tensor addresses: a multiply spreads them well enough, and SipHash's cost showed in
+/// small models' backward passes.
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64 >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type AddrBuild = BuildHasherDefault<AddrHasher>;
+
 fn key(t: &Tensor) -> usize {
     Arc::as_ptr(&t.0) as usize
 }
@@ -114,7 +136,7 @@ pub fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) ->
     };
     // Topological order by iterative depth-first search (deep graphs must not overflow the stack).
     let mut order: Vec<Tensor> = Vec::new();
-    let mut seen: HashSet<usize> = HashSet::new();
+    let mut seen: HashSet<usize, AddrBuild> = HashSet::default();
     let mut stack: Vec<(Tensor, bool)> = vec![(root.clone(), false)];
     while let Some((t, expanded)) = stack.pop() {
         if expanded {
@@ -145,7 +167,7 @@ pub fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) ->
 }
 
 fn sweep(order: Vec<Tensor>, root: &Tensor, seed: Tensor, retain_graph: bool) -> Result<()> {
-    let mut grads: HashMap<usize, Tensor> = HashMap::new();
+    let mut grads: HashMap<usize, Tensor, AddrBuild> = HashMap::default();
     grads.insert(key(root), seed);
     for t in order.iter().rev() {
         let Some(g) = grads.remove(&key(t)) else { continue };

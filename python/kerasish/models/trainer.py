@@ -99,7 +99,7 @@ class _ArrayData:
         return self.steps
 
     def _one_pass(self):
-        order = np.random.permutation(self.n) if self.shuffle and self.shuffle != "batch" else None
+        order = _core.permutation(self.n) if self.shuffle and self.shuffle != "batch" else None
         for step in range(self.num_batches):
             lo = step * self.batch_size
             hi = min(lo + self.batch_size, self.n)
@@ -526,6 +526,32 @@ class Trainer:
                     return step
         return step
 
+    def _run_quiet_epochs(self, data, n_epochs):
+        """Runs `n_epochs` whole epochs in the engine (metrics reset, shuffle, every batch, metric
+        results); returns each epoch's logs, or None when some part cannot be traced."""
+        full, rem = divmod(data.n, data.batch_size)
+        segments = [(self._plans.get(("train", size)), size, count)
+                    for size, count in ((data.batch_size, full), (rem, 1 if rem else 0)) if count]
+        if "train" in self._untraceable or self.optimizer._needs_host_step() or any(p is None for p, _, _ in segments):
+            return None
+        names = [m.name for m in self.metrics]
+        try:
+            _core.trace_begin([])
+            self.reset_metrics()
+            reset = _core.trace_end([])
+            _core.trace_begin([])
+            results = [m.result() for m in self.metrics]
+            if not all(isinstance(r, Tensor) and r.size == 1 for r in results):
+                _core.trace_abort()
+                return None
+            results = _core.trace_end(results)
+        except ValueError:
+            return None
+        arrays = [a for v in (data.x, data.y, data.sw) if v is not None for a in flatten(v)]
+        shuffle = bool(data.shuffle) and data.shuffle != "batch"
+        values = _core.run_epochs(segments, reset, results, arrays, shuffle, n_epochs)
+        return [dict(sorted(zip(names, v))) for v in values]
+
     def _batch_logs(self, kind, outputs, lo, hi):
         if kind != "predict":
             return self._logs()
@@ -657,10 +683,19 @@ class Trainer:
         self._plans = {}  # traced afresh by every fit: the layers may have changed since
         compiled = self._can_compile(data, "train")
         for epoch in range(initial_epoch, epochs):
+            if compiled and epoch > initial_epoch and val is None and all(
+                    isinstance(cb, callbacks_mod.History) for cb in cbs.callbacks):
+                # nothing needs Python between epochs: the engine runs the rest of them
+                epoch_logs = self._run_quiet_epochs(data, epochs - epoch)
+                if epoch_logs is not None:
+                    for e, logs in enumerate(epoch_logs, start=epoch):
+                        cbs.on_epoch_begin(e)
+                        cbs.on_epoch_end(e, logs)
+                    break
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             if compiled and "train" not in self._untraceable:
-                order = np.random.permutation(data.n) if data.shuffle and data.shuffle != "batch" else None
+                order = _core.permutation(data.n) if data.shuffle and data.shuffle != "batch" else None
                 self._run_compiled("train", data, order, self._traced_train_step, cbs)
             else:
                 for step, (xb, yb, swb) in enumerate(data.batches()):

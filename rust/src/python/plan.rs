@@ -114,6 +114,106 @@ fn scatter_rows(src: &Tensor, dst: &ArrayRef, lo: usize) {
     });
 }
 
+/// Checks the arrays against a plan's inputs (dtype, row shape); returns them and their row count.
+fn sources(plan: &Plan, arrays: &[Bound<'_, PyAny>], batch_size: usize) -> PyResult<(Vec<ArrayRef>, usize)> {
+    let sig = plan.input_signature();
+    if arrays.len() != sig.len() {
+        return Err(PyValueError::new_err(format!("the plan takes {} arrays, got {}", sig.len(), arrays.len())));
+    }
+    let mut srcs = Vec::new();
+    let mut n_rows = None;
+    for (i, (a, (shape, dt))) in arrays.iter().zip(sig).enumerate() {
+        let r = array_ref(a, *dt, &format!("array {i}"))?;
+        if shape.first() != Some(&batch_size) || r.shape.len() != shape.len() || r.shape[1..] != shape[1..] {
+            return Err(PyValueError::new_err(format!(
+                "array {i} has shape {:?}; the plan was traced for batches of shape {:?}",
+                r.shape, shape
+            )));
+        }
+        if *n_rows.get_or_insert(r.shape[0]) != r.shape[0] {
+            return Err(PyValueError::new_err("the arrays have different numbers of rows"));
+        }
+        srcs.push(r);
+    }
+    Ok((srcs, n_rows.unwrap_or(0)))
+}
+
+/// The tensors a plan's batches are copied into (allocated once per loop).
+fn input_tensors(plan: &Plan) -> Vec<Tensor> {
+    plan.input_signature().iter().map(|(s, dt)| Tensor::full(s, 0.0, *dt)).collect()
+}
+
+/// One step: copies `rows` of each array into the input tensors and runs the plan.
+fn run_rows(plan: &Plan, inputs: &[Tensor], srcs: &[ArrayRef], rows: &[usize]) -> crate::Result<Vec<Tensor>> {
+    for (t, s) in inputs.iter().zip(srcs) {
+        gather_rows(t, s, rows);
+    }
+    plan.run(inputs)
+}
+
+/// A random permutation of 0..n from the global generator (the order fit shuffles rows in).
+#[pyfunction]
+fn permutation<'py>(py: Python<'py>, n: usize) -> Bound<'py, numpy::PyArray1<i64>> {
+    numpy::PyArray1::from_vec(py, perm(n))
+}
+
+fn perm(n: usize) -> Vec<i64> {
+    let mut v: Vec<i64> = (0..n as i64).collect();
+    crate::random::with_rng(&crate::random::Seed::Global, |rng| {
+        use rand::Rng;
+        for i in (1..n).rev() {
+            let j = ((rng.next_u64() as u128 * (i as u128 + 1)) >> 64) as usize; // uniform in 0..=i
+            v.swap(i, j);
+        }
+    });
+    v
+}
+
+/// Whole epochs without Python: per epoch `reset` (no inputs), the rows shuffled when asked,
+/// each segment's plan on its batches (`(plan, batch_size, count)`, in order), then `results`,
+/// whose scalar outputs are returned, one list per epoch. Ctrl-C is checked between epochs.
+#[pyfunction]
+fn run_epochs(
+    py: Python<'_>,
+    segments: Vec<(PyRef<'_, PyPlan>, usize, usize)>,
+    reset: PyRef<'_, PyPlan>,
+    results: PyRef<'_, PyPlan>,
+    arrays: Vec<Bound<'_, PyAny>>,
+    shuffle: bool,
+    epochs: usize,
+) -> PyResult<Vec<Vec<f64>>> {
+    let mut segs = Vec::new();
+    let mut n_total = 0;
+    for (plan, bs, count) in &segments {
+        let (srcs, n) = sources(&plan.0, &arrays, *bs)?;
+        n_total += bs * count;
+        if n_total > n {
+            return Err(PyValueError::new_err(format!("run_epochs: the segments need {n_total} rows, the arrays have {n}")));
+        }
+        segs.push((&plan.0, input_tensors(&plan.0), srcs, *bs, *count));
+    }
+    let n_rows = segs.first().map(|s| s.2.first().map_or(0, |a| a.shape[0])).unwrap_or(0);
+    let (reset, results) = (&reset.0, &results.0);
+    let mut out = Vec::with_capacity(epochs);
+    for _ in 0..epochs {
+        let values = py.detach(|| -> crate::Result<Vec<f64>> {
+            reset.run(&[])?;
+            let order: Vec<usize> = if shuffle { perm(n_rows).into_iter().map(|r| r as usize).collect() } else { (0..n_rows).collect() };
+            let mut pos = 0;
+            for (plan, inputs, srcs, bs, count) in &segs {
+                for _ in 0..*count {
+                    run_rows(plan, inputs, srcs, &order[pos..pos + bs])?;
+                    pos += bs;
+                }
+            }
+            results.run(&[])?.iter().map(|t| t.item_f64()).collect()
+        })?;
+        out.push(values);
+        py.check_signals()?;
+    }
+    Ok(out)
+}
+
 #[pyclass(frozen, name = "Plan", module = "kerasish._core")]
 pub struct PyPlan(Plan);
 
@@ -154,26 +254,7 @@ impl PyPlan {
         outputs: Option<Vec<Bound<'_, PyAny>>>,
         on_batch: Option<Bound<'_, PyAny>>,
     ) -> PyResult<usize> {
-        let sig = self.0.input_signature();
-        if arrays.len() != sig.len() {
-            return Err(PyValueError::new_err(format!("run_batches: the plan takes {} arrays, got {}", sig.len(), arrays.len())));
-        }
-        let mut srcs = Vec::new();
-        let mut n_rows = None;
-        for (i, (a, (shape, dt))) in arrays.iter().zip(sig).enumerate() {
-            let r = array_ref(a, *dt, &format!("run_batches: array {i}"))?;
-            if shape.first() != Some(&batch_size) || r.shape.len() != shape.len() || r.shape[1..] != shape[1..] {
-                return Err(PyValueError::new_err(format!(
-                    "run_batches: array {i} has shape {:?}; the plan was traced for batches of shape {:?}",
-                    r.shape, shape
-                )));
-            }
-            if *n_rows.get_or_insert(r.shape[0]) != r.shape[0] {
-                return Err(PyValueError::new_err("run_batches: the arrays have different numbers of rows"));
-            }
-            srcs.push(r);
-        }
-        let n_rows = n_rows.unwrap_or(0);
+        let (srcs, n_rows) = sources(&self.0, &arrays, batch_size)?;
         let order: Option<Vec<usize>> = match order.filter(|o| !o.is_none()) {
             Some(o) => {
                 let arr = o.cast::<numpy::PyArray1<i64>>().map_err(|_| PyTypeError::new_err("run_batches: `order` must be a 1-d int64 NumPy array"))?;
@@ -206,7 +287,7 @@ impl PyPlan {
             }
             None => Vec::new(),
         };
-        let inputs: Vec<Tensor> = sig.iter().map(|(s, dt)| Tensor::full(s, 0.0, *dt)).collect();
+        let inputs = input_tensors(&self.0);
         let mut done = 0;
         for j in 0..count {
             let lo = start + j * batch_size;
@@ -214,12 +295,7 @@ impl PyPlan {
                 Some(o) => o[lo..lo + batch_size].to_vec(),
                 None => (lo..lo + batch_size).collect(),
             };
-            let result = py.detach(|| -> crate::Result<Vec<Tensor>> {
-                for (t, s) in inputs.iter().zip(&srcs) {
-                    gather_rows(t, s, &rows);
-                }
-                self.0.run(&inputs)
-            })?;
+            let result = py.detach(|| run_rows(&self.0, &inputs, &srcs, &rows))?;
             for (i, (t, o)) in result.iter().zip(&outs).enumerate() {
                 let row: usize = o.shape[1..].iter().product();
                 if t.numel() != batch_size * row || super::tensor::dtype_arg(Some(&outputs.as_ref().unwrap()[i].getattr("dtype")?))?.unwrap_or(DType::F32) != t.dtype() {
@@ -242,6 +318,8 @@ impl PyPlan {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPlan>()?;
     m.add_function(wrap_pyfunction!(trace_begin, m)?)?;
+    m.add_function(wrap_pyfunction!(run_epochs, m)?)?;
+    m.add_function(wrap_pyfunction!(permutation, m)?)?;
     m.add_function(wrap_pyfunction!(trace_end, m)?)?;
     m.add_function(wrap_pyfunction!(trace_abort, m)?)?;
     m.add_function(wrap_pyfunction!(trace_taint, m)?)?;
