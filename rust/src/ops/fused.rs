@@ -1,13 +1,11 @@
 //! Fused layer epilogues: `bias_act(z, bias, act)` = act(z + bias) in one pass over z (bias along
 //! the last axis, as Dense and Conv add it), and its backward in one pass plus the bias sum.
-use super::{reduce::sum, FloatElem};
+use super::{read1, read2, reduce::sum, FloatElem};
+use crate::cpu::elementwise::{map1, map2};
 use crate::autograd::record;
 use crate::bail;
-use crate::cpu::{GRAIN, PAR_MIN};
 use crate::error::{fmt_shape, Result};
 use crate::tensor::Tensor;
-use num_traits::{One, Zero};
-use rayon::prelude::*;
 
 /// Activations whose derivative can be written from their output alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,7 +31,7 @@ impl Act {
     fn f<T: FloatElem>(self, x: T) -> T {
         match self {
             Act::Linear => x,
-            Act::Relu => if x > T::zero() || x.is_nan() { x } else { T::zero() },
+            Act::Relu => if !(x <= T::zero()) { x } else { T::zero() }, // NaN passes, as relu's
             Act::Sigmoid => super::unary::sig(x),
             Act::Tanh => x.tanh(),
         }
@@ -51,23 +49,17 @@ impl Act {
     }
 }
 
-/// `out[i] = f(a[i], b[i % c])` over contiguous rows of length c, in parallel pieces of whole rows.
-fn rows_map<T: FloatElem>(a: &[T], b: &[T], c: usize, f: impl Fn(T, T) -> T + Sync) -> Vec<T> {
-    let mut out = crate::storage::alloc_zeroed::<T>(a.len());
-    let rows_per = (GRAIN / c.max(1)).max(1);
-    let body = |(oc, ac): (&mut [T], &[T])| {
-        for (orow, arow) in oc.chunks_mut(c).zip(ac.chunks(c)) {
-            for j in 0..c {
-                orow[j] = f(arow[j], b[j]);
-            }
+/// Runs `$body` with `$A` a constant of the activation, so each arm's loop is compiled for one
+/// activation (a match per element keeps the loop from being vectorised).
+macro_rules! per_act {
+    ($act:expr, $A:ident => $body:expr) => {
+        match $act {
+            Act::Linear => { const $A: Act = Act::Linear; $body }
+            Act::Relu => { const $A: Act = Act::Relu; $body }
+            Act::Sigmoid => { const $A: Act = Act::Sigmoid; $body }
+            Act::Tanh => { const $A: Act = Act::Tanh; $body }
         }
     };
-    if a.len() >= PAR_MIN {
-        out.par_chunks_mut(rows_per * c).zip(a.par_chunks(rows_per * c)).for_each(body);
-    } else {
-        out.chunks_mut(rows_per * c).zip(a.chunks(rows_per * c)).for_each(body);
-    }
-    out
 }
 
 /// act(z + bias): bias has shape (c,) with c = z's last dim (None: no bias).
@@ -87,24 +79,22 @@ pub fn bias_act(z: &Tensor, bias: Option<&Tensor>, act: Act) -> Result<Tensor> {
             );
         }
     }
+    // the strided walker: bias is broadcast along the rows (stride 0), runs are vectorised and
+    // large tensors split across threads
     let out = crate::with_float!(z.dtype(), T => {
-        let zc = z.contiguous_data();
-        let bv: Vec<T> = match bias { Some(b) => b.to_vec(), None => vec![T::zero(); c_dim] };
-        let v = zc.with_contiguous(|zs: &[T]| rows_map(zs, &bv, c_dim, |x, bj| act.f(x + bj)));
+        let v = match bias {
+            Some(b) => {
+                let lb = b.layout().broadcast_to("bias_act", z.shape())?;
+                read2(z, b, |zs: &[T], bs: &[T]| per_act!(act, A => map2(zs, z.layout(), bs, &lb, |x, bj| A.f(x + bj))))
+            }
+            None => read1(z, |zs: &[T]| per_act!(act, A => map1(zs, z.layout(), |x| A.f(x)))),
+        };
         Tensor::from_vec(v, z.shape(), z.dtype())
     });
     let inputs: Vec<&Tensor> = std::iter::once(z).chain(bias).collect();
     Ok(record("bias_act", out, &inputs, move |g, inp, y| {
         let dz = crate::with_float!(y.dtype(), T => {
-            let ones = vec![T::one(); c_dim];
-            let gv: Vec<T> = g.to_vec();
-            let v = y.with_contiguous(|ys: &[T]| {
-                let mut v = rows_map(ys, &ones, c_dim, |yi, _| act.df(yi));
-                for (d, gi) in v.iter_mut().zip(&gv) {
-                    *d = *d * *gi;
-                }
-                v
-            });
+            let v = read2(g, y, |gs: &[T], ys: &[T]| per_act!(act, A => map2(gs, g.layout(), ys, y.layout(), |gi, yi| gi * A.df(yi))));
             Tensor::from_vec(v, y.shape(), y.dtype())
         });
         let lead: Vec<isize> = (0..dz.ndim() as isize - 1).collect();
