@@ -128,7 +128,7 @@ pub fn batched<T: GemmElem>(
     let flops = m * n * k;
     let threads = rayon::current_num_threads();
     let one = |(i, o): (usize, &mut [T])| {
-        let t = if batch == 1 && flops >= 1 << 16 { threads } else { 1 };
+        let t = if batch == 1 && flops >= 1 << 20 { threads } else { 1 }; // smaller: waking a thread costs more
         T::gemm(m, n, k, Mat { offset: a_offs[i], ..a }, Mat { offset: b_offs[i], ..b }, o, n, false, t);
     };
     if batch > 1 && flops * batch >= 1 << 16 {
