@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import kerasish as keras
+from kerasish import _core
 from kerasish import layers
 
 SHARED = os.environ.get("KERASISH_DATASETS") or os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets")
@@ -26,7 +27,22 @@ def mnist():
 def _epoch(benchmark, model, x, y, optimizer):
     keras.utils.set_random_seed(0)
     model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    _core.reset_peak_memory()
+    before = _core.memory_stats()[0]
     benchmark.pedantic(model.fit, (x, y), {"batch_size": 100, "epochs": 1, "verbose": 0}, rounds=1, iterations=1)
+    # the memory report: the most held by tensors during the epoch (the dataset stays NumPy; its
+    # batches are copied from it into the compiled step's input tensors)
+    benchmark.extra_info["peak_tensor_MiB"] = round((_core.memory_stats()[1] - before) / 2**20, 1)
+    benchmark.extra_info["dataset_MiB"] = round(x.nbytes / 2**20, 1)
+    with keras.no_grad():
+        h, acts = keras.tensor(x[:100]), 0
+        for layer in model.layers:
+            h = layer(h)
+            acts += h.size * 4
+    benchmark.extra_info["one_batch_activations_MiB"] = round(acts / 2**20, 1)
+    print(f"\n{benchmark.group}: peak tensor memory {benchmark.extra_info['peak_tensor_MiB']} MiB "
+          f"(one batch's forward activations {benchmark.extra_info['one_batch_activations_MiB']} MiB, "
+          f"dataset {benchmark.extra_info['dataset_MiB']} MiB as NumPy)")
 
 
 def test_cnn_epoch(benchmark, mnist):

@@ -254,3 +254,18 @@ def test_quiet_fit_runs_whole_epochs_in_the_engine(monkeypatch):
     assert calls == [5]  # the first epoch traced the plans, the other five ran in one call
     assert hists[0] == hists[1]
     assert len(hists[1][0]["loss"]) == 6
+
+
+def test_trainable_change_between_fits_is_retraced():
+    keras.utils.set_random_seed(0)
+    m = keras.Sequential([keras.Input((6,)), layers.Dense(8, activation="relu"), layers.Dense(3)])
+    m.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = _data()
+    m.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    m.layers[0].trainable = False
+    frozen = [w.copy() for w in m.layers[0].get_weights()]
+    other = [w.copy() for w in m.layers[1].get_weights()]
+    m.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    for a, b in zip(frozen, m.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(other, m.layers[1].get_weights()))
