@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 
 import numpy as np
@@ -218,6 +219,9 @@ def all_cases():
 
 def _run(names):
     cases = all_cases()
+    # KERASISH_FUZZ_DEVICE=gpu: every tensor the cases make lives on the GPU (test_gpu.py)
+    if os.environ.get("KERASISH_FUZZ_DEVICE"):
+        K.config.set_device(os.environ["KERASISH_FUZZ_DEVICE"])
     for n in names:
         print("BEGIN " + json.dumps(n), flush=True)
         rec = {"case": n}

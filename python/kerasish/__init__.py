@@ -9,6 +9,7 @@ from kerasish import config, ops, random, utils
 from kerasish.variables import Variable
 from kerasish._tensor import (
     arange,
+    device,
     enable_grad,
     eye,
     full,
@@ -37,7 +38,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "Input", "KerasTensor", "Layer", "Model", "Sequential", "Tensor", "Variable", "__version__", "activations",
+    "Input", "KerasTensor", "Layer", "Model", "Sequential", "Tensor", "Variable", "__version__", "activations", "device",
     "arange", "callbacks", "config", "enable_grad", "eye", "full", "initializers", "is_grad_enabled", "layers",
     "losses", "metrics", "models", "no_grad", "ones", "ones_like", "ops", "optimizers", "random", "regularizers",
     "tensor", "utils", "zeros", "zeros_like",

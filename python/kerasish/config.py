@@ -31,3 +31,24 @@ def image_data_format():
 def set_image_data_format(value):
     if value != "channels_last":
         raise ValueError(f"Only 'channels_last' is supported, got {value!r}")
+
+
+def list_devices():
+    """The devices this build can use: ``"cpu"``, then one ``"gpu:<i> <adapter> (<backend>, <type>)"``
+    per GPU adapter wgpu finds (Vulkan, Metal or DX12; Mesa's lavapipe shows as ``llvmpipe``)."""
+    from kerasish import _core
+    return _core.list_devices()
+
+
+def set_device(name):
+    """Makes new tensors (and ops on them) use ``name``: ``"cpu"``, ``"gpu"`` (an error names what
+    is missing when there is no GPU or the build lacks the ``gpu`` feature) or ``"auto"`` (the GPU
+    when there is one, else the CPU). Returns the device chosen."""
+    from kerasish import _core
+    return _core.set_device(name)
+
+
+def get_device():
+    """The device new tensors are made on."""
+    from kerasish import _core
+    return _core.get_device()

@@ -121,7 +121,10 @@ pub fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) ->
                     fmt_shape(root.shape())
                 );
             }
-            g.convert(root.dtype())
+            if g.device() != root.device() {
+                bail!(Device, "backward: the gradient is on {} and the tensor on {}", g.device().name(), root.device().name());
+            }
+            g.try_convert(root.dtype())?
         }
         None => {
             if root.numel() != 1 {
@@ -131,7 +134,7 @@ pub fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) ->
                     fmt_shape(root.shape())
                 );
             }
-            Tensor::full(root.shape(), 1.0, root.dtype())
+            Tensor::full_on(root.shape(), 1.0, root.dtype(), root.device())?
         }
     };
     // Topological order by iterative depth-first search (deep graphs must not overflow the stack).
@@ -200,7 +203,12 @@ fn sweep(order: Vec<Tensor>, root: &Tensor, seed: Tensor, retain_graph: bool) ->
                     fmt_shape(inp.shape())
                 );
             }
-            let ig = ig.convert(inp.dtype());
+            // a 0-d cpu scalar used with gpu tensors gets its (one-element) gradient back on the cpu
+            let ig = if ig.device() != inp.device() && inp.ndim() == 0 { ig.to_device(inp.device())? } else { ig };
+            if ig.device() != inp.device() {
+                bail!(Device, "backward of {}: a gradient on {} for a tensor on {} (engine bug)", node.name, ig.device().name(), inp.device().name());
+            }
+            let ig = ig.try_convert(inp.dtype())?;
             let k = key(inp);
             let acc = match grads.remove(&k) {
                 Some(old) => ops::add(&old, &ig)?,

@@ -1,5 +1,5 @@
 //! One error type for the engine. The bindings map each kind to a Python exception
-//! (Shape/Value -> ValueError, DType -> TypeError, Index -> IndexError).
+//! (Shape/Value -> ValueError, DType -> TypeError, Index -> IndexError, Device -> RuntimeError).
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +14,8 @@ pub enum Error {
     Value(String),
     /// A result too large to allocate.
     Memory(String),
+    /// Tensors on the wrong device, or a device that is missing.
+    Device(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -21,7 +23,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Shape(m) | Error::DType(m) | Error::Index(m) | Error::Value(m) | Error::Memory(m) => f.write_str(m),
+            Error::Shape(m) | Error::DType(m) | Error::Index(m) | Error::Value(m) | Error::Memory(m) | Error::Device(m) => f.write_str(m),
         }
     }
 }

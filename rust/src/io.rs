@@ -44,10 +44,12 @@ pub fn dumps(items: &[(String, Tensor)], metadata: Option<HashMap<String, String
     let prepared: Vec<(String, Bytes)> = items
         .iter()
         .map(|(n, t)| {
-            let (dtype, data) = le_bytes(t);
-            (n.clone(), Bytes { dtype, shape: t.shape().to_vec(), data })
+            // GPU tensors are read back to be written
+            let t = t.to_device(crate::tensor::Device::Cpu)?;
+            let (dtype, data) = le_bytes(&t);
+            Ok((n.clone(), Bytes { dtype, shape: t.shape().to_vec(), data }))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     safetensors::serialize(prepared.iter().map(|(n, b)| (n.as_str(), b)), metadata)
         .map_err(|e| Error::Value(format!("safetensors: cannot serialise: {e}")))
 }

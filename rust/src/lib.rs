@@ -5,6 +5,8 @@ pub mod cpu;
 pub mod dtype;
 pub mod io;
 pub mod error;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod layout;
 pub mod ops;
 pub mod plan;

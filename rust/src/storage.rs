@@ -10,6 +10,10 @@ pub enum Buffer {
     I64(Vec<i64>),
     F32(Vec<f32>),
     F64(Vec<f64>),
+    /// A GPU buffer (feature `gpu`): CPU kernels never see one, the op table sends GPU tensors
+    /// to rust/src/gpu/.
+    #[cfg(feature = "gpu")]
+    Gpu(crate::gpu::GpuBuf),
 }
 
 impl Buffer {
@@ -19,6 +23,8 @@ impl Buffer {
             Buffer::I64(v) => v.len(),
             Buffer::F32(v) => v.len(),
             Buffer::F64(v) => v.len(),
+            #[cfg(feature = "gpu")]
+            Buffer::Gpu(b) => b.len,
         }
     }
 
@@ -28,6 +34,8 @@ impl Buffer {
             Buffer::I64(v) => v.as_ptr() as *const u8,
             Buffer::F32(v) => v.as_ptr() as *const u8,
             Buffer::F64(v) => v.as_ptr() as *const u8,
+            #[cfg(feature = "gpu")]
+            Buffer::Gpu(_) => std::ptr::null(),
         }
     }
 }
@@ -39,6 +47,9 @@ impl Buffer {
             Buffer::I64(v) => v.capacity() * 8,
             Buffer::F32(v) => v.capacity() * 4,
             Buffer::F64(v) => v.capacity() * 8,
+            // host memory only: GPU buffers are not counted (and never enter the host pool)
+            #[cfg(feature = "gpu")]
+            Buffer::Gpu(_) => 0,
         }
     }
 
@@ -49,6 +60,8 @@ impl Buffer {
             Buffer::I64(v) => drop(std::mem::take(v)),
             Buffer::F32(v) => drop(std::mem::take(v)),
             Buffer::F64(v) => drop(std::mem::take(v)),
+            #[cfg(feature = "gpu")]
+            Buffer::Gpu(_) => {}
         }
     }
 
@@ -59,6 +72,8 @@ impl Buffer {
             Buffer::I64(v) => Buffer::I64(std::mem::take(v)),
             Buffer::F32(v) => Buffer::F32(std::mem::take(v)),
             Buffer::F64(v) => Buffer::F64(std::mem::take(v)),
+            #[cfg(feature = "gpu")]
+            Buffer::Gpu(_) => Buffer::Bool(Vec::new()),
         }
     }
 }
@@ -196,6 +211,14 @@ impl Storage {
     }
     pub fn write(&self) -> RwLockWriteGuard<'_, Buffer> {
         self.0.write().unwrap_or_else(|e| e.into_inner())
+    }
+    /// The device the buffer lives on.
+    pub fn device(&self) -> crate::tensor::Device {
+        match &*self.read() {
+            #[cfg(feature = "gpu")]
+            Buffer::Gpu(_) => crate::tensor::Device::Gpu,
+            _ => crate::tensor::Device::Cpu,
+        }
     }
     pub fn same(&self, other: &Storage) -> bool {
         Arc::ptr_eq(&self.0, &other.0)

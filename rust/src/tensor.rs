@@ -9,15 +9,37 @@ use crate::with_dtype;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+static DEFAULT_GPU: AtomicBool = AtomicBool::new(false);
+
+/// The device new tensors are made on (`kerasish.config.set_device`, `with kerasish.device(...)`).
+pub fn default_device() -> Device {
+    if DEFAULT_GPU.load(Ordering::Relaxed) { Device::Gpu } else { Device::Cpu }
+}
+
+pub fn set_default_device(d: Device) {
+    DEFAULT_GPU.store(d == Device::Gpu, Ordering::Relaxed);
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Device {
     Cpu,
+    /// wgpu (feature `gpu`); without the feature no tensor is ever on it.
+    Gpu,
 }
 
 impl Device {
     pub fn name(self) -> &'static str {
         match self {
             Device::Cpu => "cpu",
+            Device::Gpu => "gpu",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Device> {
+        match name {
+            "cpu" => Ok(Device::Cpu),
+            "gpu" | "wgpu" => Ok(Device::Gpu),
+            _ => crate::bail!(Value, "unknown device '{name}'; valid devices are 'cpu' and 'gpu'"),
         }
     }
 }
@@ -60,11 +82,16 @@ pub struct Tensor(pub Arc<Inner>);
 
 impl Tensor {
     pub fn from_parts(storage: Storage, layout: Layout, dtype: DType) -> Tensor {
+        let device = storage.device();
+        Tensor::from_parts_on(storage, layout, dtype, device)
+    }
+
+    fn from_parts_on(storage: Storage, layout: Layout, dtype: DType, device: Device) -> Tensor {
         Tensor(Arc::new(Inner {
             storage,
             layout,
             dtype,
-            device: Device::Cpu,
+            device,
             requires_grad: AtomicBool::new(false),
             node: Mutex::new(None),
             from_op: false,
@@ -93,7 +120,7 @@ impl Tensor {
 
     /// A view of the same storage with another layout (no autograd; ops wrap this).
     pub fn with_layout(&self, layout: Layout) -> Tensor {
-        Tensor::from_parts(self.0.storage.clone(), layout, self.0.dtype)
+        Tensor::from_parts_on(self.0.storage.clone(), layout, self.0.dtype, self.0.device)
     }
 
     pub fn shape(&self) -> &[usize] {
@@ -209,6 +236,9 @@ impl Tensor {
                 crate::error::fmt_shape(self.shape())
             );
         }
+        if self.device() == Device::Gpu {
+            return self.to_device(Device::Cpu)?.item_f64();
+        }
         let buf = self.0.storage.read();
         let off = self.0.layout.offset;
         Ok(match &*buf {
@@ -216,6 +246,61 @@ impl Tensor {
             Buffer::F64(v) => v[off],
             Buffer::I64(v) => v[off] as f64,
             Buffer::Bool(v) | Buffer::U8(v) => v[off] as f64,
+            #[cfg(feature = "gpu")]
+            Buffer::Gpu(_) => unreachable!("GPU tensors are read back above"),
         })
     }
+
+    /// `convert` on either device (a GPU tensor converts on the GPU; float64 there is an error).
+    pub fn try_convert(&self, to: DType) -> Result<Tensor> {
+        match self.device() {
+            Device::Cpu => Ok(self.convert(to)),
+            #[cfg(feature = "gpu")]
+            Device::Gpu => crate::gpu::kernels::convert(self, to),
+            #[cfg(not(feature = "gpu"))]
+            Device::Gpu => Err(no_gpu()),
+        }
+    }
+
+    /// A tensor filled with `value` on `device`.
+    pub fn full_on(shape: &[usize], value: f64, dtype: DType, device: Device) -> Result<Tensor> {
+        match device {
+            Device::Cpu => Ok(Tensor::full(shape, value, dtype)),
+            #[cfg(feature = "gpu")]
+            Device::Gpu => crate::gpu::kernels::full(shape, value, dtype),
+            #[cfg(not(feature = "gpu"))]
+            Device::Gpu => Err(no_gpu()),
+        }
+    }
+
+    /// The same values on `device` (self when already there; no autograd). The only place data
+    /// crosses between host and device.
+    pub fn to_device(&self, device: Device) -> Result<Tensor> {
+        match (self.device(), device) {
+            (a, b) if a == b => Ok(self.clone()),
+            #[cfg(feature = "gpu")]
+            (Device::Cpu, Device::Gpu) => crate::gpu::upload(self),
+            #[cfg(feature = "gpu")]
+            (Device::Gpu, Device::Cpu) => crate::gpu::download(self),
+            _ => Err(no_gpu()),
+        }
+    }
+}
+
+/// For ops that have no GPU kernel: a clear error when any input is on the GPU.
+pub fn cpu_only(op: &str, inputs: &[&Tensor]) -> Result<()> {
+    if inputs.iter().any(|t| t.device() != Device::Cpu) {
+        crate::bail!(
+            Device,
+            "{op}: this op has no GPU kernel yet and its input is on the gpu; move the tensors with .to('cpu') (or run the model on the cpu)"
+        );
+    }
+    Ok(())
+}
+
+/// The error for a GPU request in a build without the `gpu` feature.
+pub fn no_gpu() -> crate::Error {
+    crate::Error::Device(
+        "this build of kerasish has no GPU support (it was built without the cargo feature 'gpu'; rebuild with `maturin develop --release --features gpu`)".into(),
+    )
 }

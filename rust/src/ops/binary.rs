@@ -161,6 +161,15 @@ pub fn binary(op: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = compute_dtype(op, a.dtype(), b.dtype());
     let (shape, la, lb) = broadcast_pair(op.name(), a, b)?;
     crate::storage::check_size(op.name(), &shape, dt)?;
+    #[cfg(feature = "gpu")]
+    if crate::gpu::kernels::any(op.name(), &[a, b])? {
+        let (ac, bc) = (a.try_convert(dt)?, b.try_convert(dt)?);
+        // int64 powers with negative exponents: checked on the CPU; on the GPU they give 0 or +-1
+        // (no value is read back during an op)
+        let e = if dt == DType::I64 { crate::gpu::exprs::binary_int(op) } else { crate::gpu::exprs::binary_float(op) };
+        let out = crate::gpu::kernels::map(op.name(), &[&ac, &bc], dt, &shape, &e, None)?;
+        return Ok(if dt.is_float() { record_binary(op, out, a, b) } else { out });
+    }
     let (ac, bc) = (a.convert(dt), b.convert(dt));
     if op == Binary::Pow && dt == DType::I64 && bc.to_vec::<i64>().iter().any(|&y| y < 0) {
         bail!(Value, "power: integers to negative integer powers are not allowed; cast to float first");
@@ -172,14 +181,18 @@ pub fn binary(op: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if !dt.is_float() {
         return Ok(out);
     }
-    Ok(record(op.name(), out, &[a, b], move |g, inp, out| {
+    Ok(record_binary(op, out, a, b))
+}
+
+fn record_binary(op: Binary, out: Tensor, a: &Tensor, b: &Tensor) -> Tensor {
+    record(op.name(), out, &[a, b], move |g, inp, out| {
         let (a, b) = (&inp[0], &inp[1]);
         let (ga, gb) = op.grad(g, a, b, out)?;
         Ok(vec![
             match ga { Some(t) if a.requires_grad() => Some(sum_to(&t, a.shape())?), _ => None },
             match gb { Some(t) if b.requires_grad() => Some(sum_to(&t, b.shape())?), _ => None },
         ])
-    }))
+    })
 }
 
 pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Add, a, b) }
@@ -205,6 +218,11 @@ pub fn compare(op: Compare, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = DType::promote(a.dtype(), b.dtype());
     let (shape, la, lb) = broadcast_pair("compare", a, b)?;
     crate::storage::check_size("compare", &shape, DType::Bool)?;
+    #[cfg(feature = "gpu")]
+    if crate::gpu::kernels::any("compare", &[a, b])? {
+        let (ac, bc) = (a.try_convert(dt)?, b.try_convert(dt)?);
+        return crate::gpu::kernels::map("compare", &[&ac, &bc], DType::Bool, &shape, &crate::gpu::exprs::compare(op), None);
+    }
     let (ac, bc) = (a.convert(dt), b.convert(dt));
     let v = with_dtype!(dt, T => read2(&ac, &bc, |x: &[T], y: &[T]| match op {
         Compare::Eq => map2(x, &la, y, &lb, |p, q| (p == q) as u8),
@@ -228,17 +246,26 @@ pub fn where_(cond: &Tensor, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
     })?;
     let dt = DType::promote(x1.dtype(), x2.dtype());
     crate::storage::check_size("where", &shape, dt)?;
-    let (c, a, b) = (cond.convert(DType::Bool), x1.convert(dt), x2.convert(dt));
+    let (c, a, b) = (cond.try_convert(DType::Bool)?, x1.try_convert(dt)?, x2.try_convert(dt)?);
+    #[cfg(feature = "gpu")]
+    let gpu_out = if crate::gpu::kernels::any("where", &[&c, &a, &b])? {
+        Some(crate::gpu::kernels::map("where", &[&c, &a, &b], dt, &shape, "select(c, b, a != 0u)", None)?)
+    } else {
+        None
+    };
+    #[cfg(not(feature = "gpu"))]
+    let gpu_out: Option<Tensor> = None;
+    let out = match gpu_out { Some(o) => o, None => {
     let (lc, la, lb) = (
         c.layout().broadcast_to("where", &shape)?,
         a.layout().broadcast_to("where", &shape)?,
         b.layout().broadcast_to("where", &shape)?,
     );
-    let out = with_dtype!(dt, T => {
+    with_dtype!(dt, T => {
         let gc = c.storage().read();
         let v = read2(&a, &b, |xa: &[T], xb: &[T]| map3(u8::slice(&gc), &lc, xa, &la, xb, &lb, |m, p, q| if m != 0 { p } else { q }));
         Tensor::from_vec(v, &shape, dt)
-    });
+    }) } };
     if !dt.is_float() {
         return Ok(out);
     }

@@ -79,6 +79,24 @@ pub fn bias_act(z: &Tensor, bias: Option<&Tensor>, act: Act) -> Result<Tensor> {
             );
         }
     }
+    #[cfg(feature = "gpu")]
+    if crate::gpu::kernels::any("bias_act", &[z, bias.unwrap_or(z)])? {
+        use crate::gpu::{exprs, kernels::map};
+        let out = match bias {
+            Some(b) => map("bias_act", &[z, b], z.dtype(), z.shape(), &exprs::act_fwd(act, "(a + b)"), None)?,
+            None => map("bias_act", &[z], z.dtype(), z.shape(), &exprs::act_fwd(act, "a"), None)?,
+        };
+        let inputs: Vec<&Tensor> = std::iter::once(z).chain(bias).collect();
+        return Ok(record("bias_act", out, &inputs, move |g, inp, y| {
+            let dz = map("bias_act", &[g, y], y.dtype(), y.shape(), &exprs::act_bwd(act), None)?;
+            let lead: Vec<isize> = (0..dz.ndim() as isize - 1).collect();
+            let gb = match inp.get(1) {
+                Some(b) if b.requires_grad() => Some(sum(&dz, Some(&lead), false)?),
+                _ => None,
+            };
+            Ok(vec![Some(dz), gb])
+        }));
+    }
     // the strided walker: bias is broadcast along the rows (stride 0), runs are vectorised and
     // large tensors split across threads
     let out = crate::with_float!(z.dtype(), T => {

@@ -1,6 +1,6 @@
 //! Indexing. Ints, slices, None and Ellipsis build a view; integer arrays and boolean masks
 //! then gather by flat position (gather_flat), whose gradient scatters back (scatter_add_flat).
-use super::{assign, read1, shape::*, zeros};
+use super::{assign, read1, shape::*};
 use crate::autograd::record;
 use crate::bail;
 use crate::dtype::DType;
@@ -71,6 +71,9 @@ pub fn index(x: &Tensor, items: &[Index]) -> Result<Tensor> {
     }
     // NumPy: once any array index is present, integers are advanced indices too
     if full.iter().any(|i| matches!(i, Index::Array(_))) {
+        let mut ts: Vec<&Tensor> = vec![x];
+        ts.extend(full.iter().filter_map(|i| if let Index::Array(t) = i { Some(t) } else { None }));
+        crate::tensor::cpu_only("advanced indexing", &ts)?;
         for it in full.iter_mut() {
             if let Index::Int(i) = it {
                 *it = Index::Array(Tensor::from_vec(vec![*i as i64], &[], DType::I64));
@@ -80,7 +83,7 @@ pub fn index(x: &Tensor, items: &[Index]) -> Result<Tensor> {
     let (layout, adv) = basic(x.layout(), &full)?;
     let items = std::sync::Arc::new(full);
     let base = view("index", x, layout, move |g, inp, _| {
-        let zero = zeros(inp[0].shape(), g.dtype());
+        let zero = super::zeros_on(inp[0].shape(), g.dtype(), g)?;
         let (l, _) = basic(zero.layout(), &items)?;
         assign(&zero.with_layout(l), g)?;
         Ok(vec![Some(zero)])
@@ -242,6 +245,7 @@ fn advanced(base: &Tensor, adv: &[(usize, Tensor)]) -> Result<Tensor> {
 
 /// out[i] = x.flat[idx[i]] (idx already in range); gradient scatters back with addition.
 pub fn gather_flat(x: &Tensor, idx: &Tensor) -> Result<Tensor> {
+    crate::tensor::cpu_only("advanced indexing (gather)", &[x, idx])?;
     let xc = x.contiguous_data();
     let ids: Vec<i64> = idx.to_vec();
     let out = with_dtype!(x.dtype(), T => {
@@ -256,6 +260,7 @@ pub fn gather_flat(x: &Tensor, idx: &Tensor) -> Result<Tensor> {
 
 /// zeros(shape) with g[i] added at flat position idx[i]; the gradient gathers back.
 pub fn scatter_add_flat(g: &Tensor, idx: &Tensor, shape: &[usize]) -> Result<Tensor> {
+    crate::tensor::cpu_only("scatter_add", &[g, idx])?;
     let n: usize = shape.iter().product();
     let ids: Vec<i64> = idx.to_vec();
     let out = with_dtype!(g.dtype(), T => {
@@ -292,6 +297,7 @@ pub fn take(x: &Tensor, indices: &Tensor, axis: Option<isize>) -> Result<Tensor>
 
 /// take_along_axis(x, indices, axis): out[..., i, ...] = x[..., indices[..., i, ...], ...].
 pub fn take_along_axis(x: &Tensor, indices: &Tensor, axis: isize) -> Result<Tensor> {
+    crate::tensor::cpu_only("take_along_axis", &[x, indices])?;
     let ax = norm_axis("take_along_axis", axis, x.ndim())?;
     if indices.ndim() != x.ndim() {
         bail!(Shape, "take_along_axis: indices of rank {} do not match x of rank {}", indices.ndim(), x.ndim());
@@ -314,6 +320,13 @@ pub fn take_along_axis(x: &Tensor, indices: &Tensor, axis: isize) -> Result<Tens
 pub fn one_hot(x: &Tensor, num_classes: usize, dtype: DType) -> Result<Tensor> {
     if x.dtype().is_float() {
         bail!(DType, "one_hot: labels must be integers, got {}", x.dtype().name());
+    }
+    #[cfg(feature = "gpu")]
+    if x.device() == crate::tensor::Device::Gpu {
+        // labels == 0..num_classes along a new last axis (labels out of range give zeros)
+        let l = super::expand_dims(&x.try_convert(DType::I64)?, -1)?;
+        let hit = super::compare(super::Compare::Eq, &l, &crate::gpu::kernels::iota(num_classes)?)?;
+        return super::cast(&hit, dtype);
     }
     let labels: Vec<i64> = x.convert(DType::I64).to_vec();
     let mut shape = x.shape().to_vec();

@@ -52,13 +52,21 @@ fn matmul_nd(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let mut out_shape = batch.clone();
     out_shape.extend([m, n]);
     crate::storage::check_size("matmul", &out_shape, dt)?;
-    let (ac, bc) = (a.convert(dt), b.convert(dt));
+    let (ac, bc) = (a.try_convert(dt)?, b.try_convert(dt)?);
     let full = |x: &Tensor, r: usize, c: usize| -> Result<Layout> {
         let mut s = batch.clone();
         s.extend([r, c]);
         x.layout().broadcast_to("matmul", &s)
     };
     let (la, lb) = (full(&ac, m, k)?, full(&bc, k, n)?);
+    #[cfg(feature = "gpu")]
+    if crate::gpu::kernels::any("matmul", &[a, b])? {
+        if ac.device() != bc.device() {
+            bail!(Device, "matmul: expected both operands on the same device, got {} and {}", ac.device().name(), bc.device().name());
+        }
+        let out = crate::gpu::kernels::matmul(&ac, &la, &bc, &lb, &batch, m, n, k, dt)?;
+        return Ok(if dt.is_float() { record_matmul(out, a, b) } else { out });
+    }
     let nbatch: usize = batch.iter().product();
     let offsets = |l: &Layout| -> Vec<usize> {
         let bl = Layout { shape: batch.clone(), strides: l.strides[..batch.len()].to_vec(), offset: l.offset };
@@ -88,12 +96,16 @@ fn matmul_nd(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if !dt.is_float() {
         return Ok(out);
     }
-    Ok(record("matmul", out, &[a, b], |g, inp, _| {
+    Ok(record_matmul(out, a, b))
+}
+
+fn record_matmul(out: Tensor, a: &Tensor, b: &Tensor) -> Tensor {
+    record("matmul", out, &[a, b], |g, inp, _| {
         let (a, b) = (&inp[0], &inp[1]);
         let ga = if a.requires_grad() { Some(sum_to(&matmul_nd(g, &swapaxes(b, -1, -2)?)?, a.shape())?) } else { None };
         let gb = if b.requires_grad() { Some(sum_to(&matmul_nd(&swapaxes(a, -1, -2)?, g)?, b.shape())?) } else { None };
         Ok(vec![ga, gb])
-    }))
+    })
 }
 
 /// NumPy's dot: products with scalars, inner product of vectors, matmul of matrices, and for

@@ -66,12 +66,32 @@ pub(crate) fn read1<A: Elem, R>(a: &Tensor, f: impl FnOnce(&[A]) -> R) -> R {
     f(A::slice(&g))
 }
 
-pub(crate) fn zeros(shape: &[usize], dtype: DType) -> Tensor {
-    Tensor::full(shape, 0.0, dtype)
+/// zeros on the device of `like`.
+pub(crate) fn zeros_on(shape: &[usize], dtype: DType, like: &Tensor) -> crate::error::Result<Tensor> {
+    Tensor::full_on(shape, 0.0, dtype, like.device())
+}
+
+/// A contiguous copy (x itself when contiguous) on x's device, no autograd.
+pub(crate) fn contiguous_copy(x: &Tensor) -> crate::error::Result<Tensor> {
+    #[cfg(feature = "gpu")]
+    if x.device() == crate::tensor::Device::Gpu {
+        return crate::gpu::kernels::contiguous(x);
+    }
+    Ok(x.contiguous_data())
 }
 
 /// Writes `src` (broadcast to dst's shape) into the elements `dst`'s layout addresses, in place.
 pub(crate) fn assign(dst: &Tensor, src: &Tensor) -> crate::error::Result<()> {
+    // assigning is an explicit write: a cpu value goes up into a gpu destination (loading weights)
+    #[cfg(feature = "gpu")]
+    if dst.device() == crate::tensor::Device::Gpu {
+        let src = if src.ndim() > 0 { src.to_device(crate::tensor::Device::Gpu)? } else { src.clone() };
+        return crate::gpu::kernels::assign(dst, &src);
+    }
+    #[cfg(feature = "gpu")]
+    if src.device() == crate::tensor::Device::Gpu {
+        crate::bail!(Device, "assign: cannot write a gpu tensor into a cpu tensor; move it with .to('cpu') first");
+    }
     let src = src.convert(dst.dtype());
     let ls = src.layout().broadcast_to("assign", dst.shape())?;
     crate::with_dtype!(dst.dtype(), T => {

@@ -26,6 +26,13 @@ fn softmax_impl(x: &Tensor, axis: isize, log: bool) -> Result<Tensor> {
     let xf = cast(x, x.dtype().to_float())?;
     let dt = xf.dtype();
     let n = x.shape()[last];
+    #[cfg(feature = "gpu")]
+    let out = if xf.device() == crate::tensor::Device::Gpu {
+        crate::gpu::kernels::softmax_rows(&xf, log)?
+    } else {
+        with_float!(dt, T => Tensor::from_vec(xf.with_contiguous(|s: &[T]| crate::cpu::math::softmax_rows(s, n, log)), x.shape(), dt))
+    };
+    #[cfg(not(feature = "gpu"))]
     let out = with_float!(dt, T => Tensor::from_vec(xf.with_contiguous(|s: &[T]| crate::cpu::math::softmax_rows(s, n, log)), x.shape(), dt));
     Ok(record(name, out, &[&xf], move |g, _, y| {
         let gx = no_grad(|| -> Result<Tensor> {
@@ -142,9 +149,21 @@ pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_lo
             fmt_shape(&expect)
         );
     }
-    let labels = target.convert(DType::I64);
-    let lv: Vec<i64> = labels.to_vec();
-    if let Some(bad) = lv.iter().find(|&&l| l < 0 || l as usize >= classes) {
+    let labels = target.try_convert(DType::I64)?;
+    let bad = if labels.device() == crate::tensor::Device::Cpu {
+        labels.to_vec::<i64>().into_iter().find(|&l| l < 0 || l as usize >= classes)
+    } else {
+        // on the GPU the range check reads back two numbers (the smallest and largest label)
+        let all = (labels.numel() > 0).then(|| -> Result<(i64, i64)> {
+            Ok((min(&labels, None, false)?.item_f64()? as i64, max(&labels, None, false)?.item_f64()? as i64))
+        });
+        match all.transpose()? {
+            Some((lo, _)) if lo < 0 => Some(lo),
+            Some((_, hi)) if hi as usize >= classes => Some(hi),
+            _ => None,
+        }
+    };
+    if let Some(bad) = bad {
         bail!(Value, "sparse_categorical_crossentropy: label {bad} is out of range for {classes} classes (valid: 0 to {})", classes as i64 - 1);
     }
     let x = cast(output, output.dtype().to_float())?;
@@ -174,6 +193,7 @@ pub fn pad_geometry(op: &str, padding: &str, n: usize, k: usize, s: usize, d: us
 /// 2-D convolution of NHWC inputs with a (kh, kw, in, out) kernel; 1-D inputs (N, W, C) with a
 /// (kw, in, out) kernel go through the same code with a height of 1.
 pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str, dilation: [usize; 2]) -> Result<Tensor> {
+    crate::tensor::cpu_only("conv", &[inputs, kernel])?;
     if inputs.ndim() == 3 && kernel.ndim() == 3 {
         let x = expand_dims(inputs, 1)?;
         let k = expand_dims(kernel, 0)?;
@@ -258,6 +278,7 @@ fn pool_1d(
 }
 
 pub fn max_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<Tensor> {
+    crate::tensor::cpu_only("max_pool", &[x])?;
     if x.ndim() == 3 {
         return pool_1d(x, pool_size, strides, padding, max_pool);
     }
@@ -279,6 +300,7 @@ pub fn max_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding:
 }
 
 pub fn average_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<Tensor> {
+    crate::tensor::cpu_only("average_pool", &[x])?;
     if x.ndim() == 3 {
         return pool_1d(x, pool_size, strides, padding, average_pool);
     }

@@ -78,6 +78,19 @@ fn with_state<T: FloatElem>(state: &[&Tensor], grad: &Tensor, f: impl FnOnce(&mu
     f(&mut slices, gs);
 }
 
+/// True when the variable is on the GPU; then its slots and gradient must be too.
+#[cfg(feature = "gpu")]
+fn gpu_state(op: &str, state: &[&Tensor], grad: &Tensor) -> Result<bool> {
+    let on = |t: &Tensor| t.device() == crate::tensor::Device::Gpu;
+    if !state.iter().any(|t| on(t)) && !on(grad) {
+        return Ok(false);
+    }
+    if !state.iter().all(|t| on(t)) || !on(grad) {
+        bail!(Device, "{op}: the variable, its gradient and its optimizer slots must all be on the same device");
+    }
+    Ok(true)
+}
+
 /// SGD: `m = momentum*m - lr*g; w += m` (nesterov: `w += momentum*m - lr*g`), or `w -= lr*g`.
 pub fn sgd_update(var: &Tensor, grad: &Tensor, m: Option<&Tensor>, lr: &Tensor, momentum: f64, nesterov: bool) -> Result<()> {
     let op = "sgd_update";
@@ -89,6 +102,11 @@ pub fn sgd_update(var: &Tensor, grad: &Tensor, m: Option<&Tensor>, lr: &Tensor, 
     let lr = scalar(op, "learning_rate", lr)?;
     let mut state = vec![var];
     state.extend(m);
+    #[cfg(feature = "gpu")]
+    if gpu_state(op, &state, grad)? {
+        let kind = match (m.is_some(), nesterov) { (false, _) => 0, (true, false) => 1, (true, true) => 2 };
+        return crate::gpu::kernels::optim(&state, grad, kind, &[lr as f32, momentum as f32]);
+    }
     crate::with_float!(var.dtype(), T => {
         let (lr, mu): (T, T) = (crate::ops::c(lr), crate::ops::c(momentum));
         with_state::<T>(&state, grad, |s, g| for_pieces(s, g, |p, g| match p {
@@ -136,6 +154,11 @@ pub fn adam_update(
     let alpha = lr * (1.0 - beta_2.powf(t)).sqrt() / (1.0 - beta_1.powf(t));
     let mut state = vec![var, m, v];
     state.extend(v_hat);
+    #[cfg(feature = "gpu")]
+    if gpu_state(op, &state, grad)? {
+        let kind = if v_hat.is_some() { 4 } else { 3 };
+        return crate::gpu::kernels::optim(&state, grad, kind, &[alpha as f32, (1.0 - beta_1) as f32, (1.0 - beta_2) as f32, epsilon as f32]);
+    }
     crate::with_float!(var.dtype(), T => {
         let (a, b1, b2, eps): (T, T, T, T) = (crate::ops::c(alpha), crate::ops::c(1.0 - beta_1), crate::ops::c(1.0 - beta_2), crate::ops::c(epsilon));
         with_state::<T>(&state, grad, |s, g| for_pieces(s, g, |p, g| match p {

@@ -49,6 +49,17 @@ fn reduce_raw(x: &Tensor, axes: &[usize], kind: Kind, op: &str) -> Result<Tensor
         bail!(Value, "{op}: zero-size tensor of shape {} has no {op} along the reduced axes", fmt_shape(x.shape()));
     }
     let dt = x.dtype();
+    #[cfg(feature = "gpu")]
+    if x.device() == crate::tensor::Device::Gpu {
+        use crate::gpu::kernels::{reduce, Red};
+        return match kind {
+            Kind::Sum => reduce(op, &x.try_convert(if dt.is_float() { dt } else { DType::I64 })?, axes, Red::Sum),
+            Kind::Max => reduce(op, x, axes, Red::Max),
+            Kind::Min => reduce(op, x, axes, Red::Min),
+            Kind::ArgMax => reduce(op, x, axes, Red::ArgMax),
+            Kind::ArgMin => reduce(op, x, axes, Red::ArgMin),
+        };
+    }
     Ok(match kind {
         Kind::Sum => {
             let dt = if dt.is_float() { dt } else { DType::I64 };
@@ -146,7 +157,7 @@ pub fn argextreme(x: &Tensor, axis: Option<isize>, keepdims: bool, min: bool) ->
                 bail!(Value, "{op}: attempt to get {op} of an empty tensor");
             }
             let flat = x.with_layout(crate::layout::Layout::contiguous(&[x.numel()]));
-            let flat = if x.is_contiguous() { flat } else { x.contiguous_data().with_layout(flat.layout().clone()) };
+            let flat = if x.is_contiguous() { flat } else { super::contiguous_copy(x)?.with_layout(flat.layout().clone()) };
             let out = reduce_raw(&flat, &[0], kind, op)?;
             if keepdims { reshape_to(&out, &vec![1; x.ndim()]) } else { Ok(out) }
         }

@@ -1,6 +1,6 @@
 //! Views (reshape, transpose, broadcast_to, expand_dims, squeeze, split) and the ops that
 //! move data between tensors (cast, concatenate, stack).
-use super::{assign, reduce::sum_to, zeros};
+use super::{assign, contiguous_copy, reduce::sum_to, zeros_on};
 use crate::autograd::record;
 use crate::bail;
 use crate::dtype::DType;
@@ -23,12 +23,12 @@ pub fn cast(x: &Tensor, dtype: DType) -> Result<Tensor> {
     if x.dtype() == dtype {
         return Ok(x.clone());
     }
-    let out = x.convert(dtype);
+    let out = x.try_convert(dtype)?;
     if !(dtype.is_float() && x.dtype().is_float()) {
         return Ok(out);
     }
     let from = x.dtype();
-    Ok(record("cast", out, &[x], move |g, _, _| Ok(vec![Some(g.convert(from))])))
+    Ok(record("cast", out, &[x], move |g, _, _| Ok(vec![Some(g.try_convert(from)?)])))
 }
 
 /// Resolves a requested shape with at most one -1.
@@ -71,7 +71,7 @@ pub fn reshape(x: &Tensor, shape: &[isize]) -> Result<Tensor> {
     let (src, layout) = match x.layout().reshape_view(&shape) {
         Some(l) => (x.clone(), l),
         None => {
-            let c = x.contiguous_data();
+            let c = contiguous_copy(x)?;
             let l = Layout::contiguous(&shape);
             (c, l)
         }
@@ -171,7 +171,7 @@ pub fn narrow(x: &Tensor, axis: usize, start: usize, len: usize) -> Result<Tenso
     l.offset = (l.offset as isize + start as isize * l.strides[axis]) as usize;
     l.shape[axis] = len;
     Ok(view("slice", x, l, move |g, inp, _| {
-        let full = zeros(inp[0].shape(), g.dtype());
+        let full = zeros_on(inp[0].shape(), g.dtype(), g)?;
         let dst = narrow(&full, axis, start, len)?;
         assign(&dst, g)?;
         Ok(vec![Some(full)])
@@ -203,7 +203,10 @@ pub fn concatenate(xs: &[Tensor], axis: isize) -> Result<Tensor> {
         dt = DType::promote(dt, t.dtype());
     }
     crate::storage::check_size("concatenate", &shape, dt)?;
-    let out = zeros(&shape, dt);
+    if xs.iter().any(|t| t.device() != xs[0].device()) {
+        bail!(Device, "concatenate: expected all tensors on the same device, got cpu and gpu; move them with .to() first");
+    }
+    let out = zeros_on(&shape, dt, &xs[0])?;
     let mut starts = Vec::with_capacity(xs.len());
     let mut at = 0;
     for t in xs {
@@ -261,6 +264,6 @@ pub fn contiguous(x: &Tensor) -> Result<Tensor> {
     if x.is_contiguous() {
         return Ok(x.clone());
     }
-    let out = x.contiguous_data();
+    let out = contiguous_copy(x)?;
     Ok(record("contiguous", out, &[x], |g, _, _| Ok(vec![Some(g.clone())])))
 }

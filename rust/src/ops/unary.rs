@@ -96,13 +96,27 @@ unary_table! {
 /// Applies a unary op. Integer and bool inputs compute in float32 (as Keras does), except
 /// negative / abs / square / relu, which keep integer dtypes.
 pub fn unary(op: Unary, x: &Tensor, p: f64) -> Result<Tensor> {
+    #[cfg(feature = "gpu")]
+    let gpu = x.device() == crate::tensor::Device::Gpu;
     if !x.dtype().is_float() {
         if matches!(op, Unary::Neg | Unary::Abs | Unary::Square | Unary::Relu) && x.dtype() != DType::Bool {
+            #[cfg(feature = "gpu")]
+            if gpu {
+                return crate::gpu::kernels::map(op.name(), &[x], x.dtype(), x.shape(), &crate::gpu::exprs::unary_int(op, x.dtype()), None);
+            }
             return Ok(int_unary(op, x));
         }
-        return unary(op, &x.convert(DType::F32), p);
+        return unary(op, &x.try_convert(DType::F32)?, p);
     }
     let dt = x.dtype();
+    #[cfg(feature = "gpu")]
+    if gpu {
+        let out = crate::gpu::kernels::map(op.name(), &[x], dt, x.shape(), &crate::gpu::exprs::unary_fwd(op, p), None)?;
+        return Ok(record(op.name(), out, &[x], move |g, inp, y| {
+            let e = crate::gpu::exprs::unary_bwd(op, p);
+            Ok(vec![Some(crate::gpu::kernels::map(op.name(), &[g, &inp[0], y], dt, g.shape(), &e, None)?)])
+        }));
+    }
     let out = with_float!(dt, T => {
         let v: Vec<T> = read1(x, |s: &[T]| op.forward(s, x.layout(), p));
         Tensor::from_vec(v, x.shape(), dt)

@@ -98,5 +98,5 @@ pub fn as_tensor(obj: &Bound<'_, PyAny>, like: Option<DType>) -> PyResult<Tensor
     let py = obj.py();
     let is_ndarray = obj.is_instance(&py.import("numpy")?.getattr("ndarray")?)?
         || obj.is_instance(&py.import("numpy")?.getattr("generic")?)?;
-    from_numpy(py, obj, None, !is_ndarray)
+    Ok(super::functions::on_default(from_numpy(py, obj, None, !is_ndarray)?)?)
 }

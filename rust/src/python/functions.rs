@@ -33,6 +33,12 @@ fn pair(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<(Tensor, Tensor)
 
 pub(crate) fn make_tensor(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option<DType>, requires_grad: bool) -> PyResult<Tensor> {
     let t = match data.cast::<PyTensor>() {
+        // a GPU tensor is copied on the GPU
+        #[cfg(feature = "gpu")]
+        Ok(p) if p.get().t.device() == crate::tensor::Device::Gpu => {
+            let src = &p.get().t;
+            crate::gpu::kernels::copy(src)?.try_convert(dtype.unwrap_or(src.dtype()))?
+        }
         // always a copy: tensor() never shares memory with its argument
         Ok(p) => {
             let src = &p.get().t;
@@ -46,7 +52,7 @@ pub(crate) fn make_tensor(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option
         Err(_) => {
             let np = py.import("numpy")?;
             let typed = data.is_instance(&np.getattr("ndarray")?)? || data.is_instance(&np.getattr("generic")?)?;
-            from_numpy(py, data, dtype, !typed)?
+            on_default(from_numpy(py, data, dtype, !typed)?)?
         }
     };
     if requires_grad {
@@ -56,6 +62,11 @@ pub(crate) fn make_tensor(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option
         t.set_requires_grad(true);
     }
     Ok(t)
+}
+
+/// A new tensor moved to the default device (`set_device`, `with kerasish.device(...)`).
+pub(crate) fn on_default(t: Tensor) -> crate::Result<Tensor> {
+    t.to_device(crate::tensor::default_device())
 }
 
 fn copy_buffer(t: &Tensor) -> crate::storage::Buffer {
@@ -106,7 +117,7 @@ fn new_shape(op: &str, shape: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Vec<u
 #[pyo3(signature = (shape, fill_value, dtype=None))]
 fn full(shape: &Bound<'_, PyAny>, fill_value: f64, dtype: Option<&Bound<'_, PyAny>>) -> T {
     let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
-    Ok(Tensor::full(&new_shape("full", shape, dt)?, fill_value, dt).into())
+    Ok(Tensor::full_on(&new_shape("full", shape, dt)?, fill_value, dt, crate::tensor::default_device())?.into())
 }
 
 #[pyfunction]
@@ -127,7 +138,7 @@ fn arange(start: f64, stop: Option<f64>, step: Option<f64>, dtype: Option<&Bound
     let n = span as usize;
     crate::storage::check_size("arange", &[n], DType::F64)?;
     let v: Vec<f64> = (0..n).map(|i| a + i as f64 * st).collect();
-    Ok(Tensor::from_vec(v, &[n], DType::F64).convert(dt).into())
+    Ok(on_default(Tensor::from_vec(v, &[n], DType::F64).convert(dt))?.into())
 }
 
 #[pyfunction]
@@ -142,7 +153,7 @@ fn eye(n: usize, m: Option<usize>, k: isize, dtype: Option<&Bound<'_, PyAny>>) -
             v[i * m + j as usize] = 1.0;
         }
     }
-    Ok(Tensor::from_vec(v, &[n, m], DType::F64).convert(dtype_arg(dtype)?.unwrap_or(DType::F32)).into())
+    Ok(on_default(Tensor::from_vec(v, &[n, m], DType::F64).convert(dtype_arg(dtype)?.unwrap_or(DType::F32)))?.into())
 }
 
 /// `seed=`: None (the global generator), an int, or a SeedGenerator.
@@ -179,7 +190,8 @@ fn random_normal(py: Python<'_>, shape: &Bound<'_, PyAny>, mean: f64, stddev: f6
         bail_py(format!("normal: dtype must be a float dtype, got {}", dt.name()))?;
     }
     let (s, sd) = (new_shape("normal", shape, DType::F64)?, seed_arg(seed)?);
-    call_op(py, "random_normal", vec![], move |_| Ok(random::normal(&s, mean, stddev, dt, &sd)))
+    let dev = crate::tensor::default_device();
+    call_op(py, "random_normal", vec![], move |_| random::normal(&s, mean, stddev, dt, &sd).to_device(dev))
 }
 
 #[pyfunction]
@@ -190,7 +202,8 @@ fn random_uniform(py: Python<'_>, shape: &Bound<'_, PyAny>, minval: f64, maxval:
         bail_py(format!("uniform: dtype must be a float dtype, got {}", dt.name()))?;
     }
     let (s, sd) = (new_shape("uniform", shape, DType::F64)?, seed_arg(seed)?);
-    call_op(py, "random_uniform", vec![], move |_| Ok(random::uniform(&s, minval, maxval, dt, &sd)))
+    let dev = crate::tensor::default_device();
+    call_op(py, "random_uniform", vec![], move |_| random::uniform(&s, minval, maxval, dt, &sd).to_device(dev))
 }
 
 #[pyfunction]
@@ -201,7 +214,8 @@ fn random_randint(py: Python<'_>, shape: &Bound<'_, PyAny>, minval: i64, maxval:
     }
     let dt = dtype_arg(dtype)?.unwrap_or(DType::I64);
     let (s, sd) = (new_shape("randint", shape, DType::I64)?, seed_arg(seed)?);
-    call_op(py, "random_randint", vec![], move |_| Ok(random::randint(&s, minval, maxval, &sd).convert(dt)))
+    let dev = crate::tensor::default_device();
+    call_op(py, "random_randint", vec![], move |_| random::randint(&s, minval, maxval, &sd).convert(dt).to_device(dev))
 }
 
 fn bail_py(msg: String) -> PyResult<()> {
@@ -538,6 +552,65 @@ fn num_threads() -> usize {
     rayon::current_num_threads()
 }
 
+/// The devices this build can use: "cpu", then one entry per GPU adapter wgpu finds
+/// ("gpu:<i> <adapter name> (<backend>, <device type>)").
+#[pyfunction]
+fn list_devices() -> Vec<String> {
+    #[allow(unused_mut)]
+    let mut v = vec!["cpu".to_string()];
+    #[cfg(feature = "gpu")]
+    for (i, (name, backend, kind)) in crate::gpu::adapters().into_iter().enumerate() {
+        v.push(format!("gpu:{i} {name} ({backend}, {kind})"));
+    }
+    v
+}
+
+/// Whether the build has the GPU feature, and if so the adapter the GPU device runs on (or why
+/// there is none): (built_with_gpu, adapter name or error message).
+#[pyfunction]
+fn gpu_info() -> (bool, String) {
+    #[cfg(feature = "gpu")]
+    {
+        match crate::gpu::ctx() {
+            Ok(c) => (true, format!("{} ({:?}, {:?})", c.info.name, c.info.backend, c.info.device_type)),
+            Err(e) => (true, e.to_string()),
+        }
+    }
+    #[cfg(not(feature = "gpu"))]
+    {
+        (false, crate::tensor::no_gpu().to_string())
+    }
+}
+
+/// Sets the device new tensors are made on and returns its name. "gpu" opens the GPU now (an
+/// error names what is missing); "cpu" always works; "auto" takes the GPU when there is one and
+/// falls back to the CPU otherwise.
+#[pyfunction]
+fn set_device(name: &str) -> PyResult<&'static str> {
+    if name == "auto" {
+        #[cfg(feature = "gpu")]
+        let d = if crate::gpu::ctx().is_ok() { crate::tensor::Device::Gpu } else { crate::tensor::Device::Cpu };
+        #[cfg(not(feature = "gpu"))]
+        let d = crate::tensor::Device::Cpu;
+        crate::tensor::set_default_device(d);
+        return Ok(d.name());
+    }
+    let d = crate::tensor::Device::parse(name)?;
+    if d == crate::tensor::Device::Gpu {
+        #[cfg(feature = "gpu")]
+        crate::gpu::ctx()?;
+        #[cfg(not(feature = "gpu"))]
+        return Err(crate::tensor::no_gpu().into());
+    }
+    crate::tensor::set_default_device(d);
+    Ok(d.name())
+}
+
+#[pyfunction]
+fn get_device() -> &'static str {
+    crate::tensor::default_device().name()
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     macro_rules! add {
         ($($f:ident),*) => { $(m.add_function(wrap_pyfunction!($f, m)?)?;)* };
@@ -547,7 +620,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
          dot, transpose, reshape, expand_dims, squeeze, broadcast_to, concatenate, stack, split, one_hot, take,
          take_along_axis, softmax, log_softmax, binary_crossentropy, categorical_crossentropy,
          sparse_categorical_crossentropy, conv, max_pool, average_pool, num_threads, safetensors_dumps,
-         safetensors_loads, sgd_update, adam_update, bias_act);
+         safetensors_loads, sgd_update, adam_update, bias_act, list_devices, gpu_info, set_device, get_device);
     m.add_class::<SeedGenerator>()?;
     Ok(())
 }

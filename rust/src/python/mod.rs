@@ -18,6 +18,7 @@ impl From<Error> for PyErr {
             Error::DType(m) => PyTypeError::new_err(m),
             Error::Index(m) => PyIndexError::new_err(m),
             Error::Memory(m) => pyo3::exceptions::PyMemoryError::new_err(m),
+            Error::Device(m) => pyo3::exceptions::PyRuntimeError::new_err(m),
         }
     }
 }

@@ -102,7 +102,10 @@ fn gather_rows(dst: &Tensor, src: &ArrayRef, rows: &[usize]) {
 }
 
 /// Copies a contiguous tensor into rows [lo, lo + n) of an output array.
-fn scatter_rows(src: &Tensor, dst: &ArrayRef, lo: usize) {
+fn scatter_rows(src: &Tensor, dst: &ArrayRef, lo: usize) -> crate::Result<()> {
+    // a GPU output (loss, metrics, predictions) is read back here
+    let host = src.to_device(crate::tensor::Device::Cpu)?;
+    let src = &host;
     let row: usize = dst.shape[1..].iter().product();
     let total = dst.shape[0] * row;
     crate::with_dtype!(src.dtype(), T => {
@@ -112,6 +115,7 @@ fn scatter_rows(src: &Tensor, dst: &ArrayRef, lo: usize) {
         let d: &mut [T] = unsafe { std::slice::from_raw_parts_mut(dst.ptr as *mut T, total) };
         d[lo * row..lo * row + v.len()].copy_from_slice(&v);
     });
+    Ok(())
 }
 
 /// Checks the arrays against a plan's inputs (dtype, row shape); returns them and their row count.
@@ -147,6 +151,11 @@ fn input_tensors(plan: &Plan) -> Vec<Tensor> {
 fn run_rows(plan: &Plan, inputs: &[Tensor], srcs: &[ArrayRef], rows: &[usize]) -> crate::Result<Vec<Tensor>> {
     for (t, s) in inputs.iter().zip(srcs) {
         gather_rows(t, s, rows);
+    }
+    // on the GPU device, each batch goes up once (the plan was traced on GPU inputs)
+    if crate::tensor::default_device() != crate::tensor::Device::Cpu {
+        let up = inputs.iter().map(|t| t.to_device(crate::tensor::default_device())).collect::<crate::Result<Vec<_>>>()?;
+        return plan.run(&up);
     }
     plan.run(inputs)
 }
@@ -301,7 +310,7 @@ impl PyPlan {
                 if t.numel() != batch_size * row || super::tensor::dtype_arg(Some(&outputs.as_ref().unwrap()[i].getattr("dtype")?))?.unwrap_or(DType::F32) != t.dtype() {
                     return Err(PyValueError::new_err(format!("run_batches: output {i} does not match the plan's output")));
                 }
-                scatter_rows(t, o, lo);
+                scatter_rows(t, o, lo)?;
             }
             done += 1;
             py.check_signals()?;

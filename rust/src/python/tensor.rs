@@ -57,6 +57,12 @@ pub(crate) fn dtype_arg(dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DTy
 
 /// A zero-copy NumPy view of the tensor's storage; the array's base keeps the tensor alive.
 pub(crate) fn to_numpy<'py>(slf: &Bound<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
+    if slf.get().t.device() != crate::tensor::Device::Cpu {
+        // a GPU tensor is read back into a new CPU tensor; the array is a view of that copy
+        let host = slf.get().t.to_device(crate::tensor::Device::Cpu)?;
+        let b = Bound::new(slf.py(), PyTensor::from(host))?;
+        return to_numpy(&b);
+    }
     let t = &slf.get().t;
     let l = t.layout();
     if l.ndim() > 32 {
@@ -219,7 +225,8 @@ impl PyTensor {
                     )));
                 }
                 crate::plan::taint("a gradient was set from Python");
-                self.t.set_grad(Some(gt.convert(self.t.dtype())));
+                let gt = gt.to_device(self.t.device())?;
+                self.t.set_grad(Some(gt.try_convert(self.t.dtype())?));
             }
         }
         Ok(())
@@ -252,7 +259,7 @@ impl PyTensor {
             DType::F32 | DType::F64 => v.into_pyobject(py)?.into_any(),
             DType::Bool => pyo3::types::PyBool::new(py, v != 0.0).to_owned().into_any(),
             DType::I64 => {
-                let x: Vec<i64> = self.t.to_vec();
+                let x: Vec<i64> = self.t.to_device(crate::tensor::Device::Cpu)?.to_vec();
                 x[0].into_pyobject(py)?.into_any()
             }
             DType::U8 => (v as i64).into_pyobject(py)?.into_any(),
@@ -277,6 +284,9 @@ impl PyTensor {
             .extract()?;
         let t = &slf.get().t;
         let mut extra = format!(", dtype={}", t.dtype().name());
+        if t.device() != crate::tensor::Device::Cpu {
+            extra.push_str(&format!(", device={}", t.device().name()));
+        }
         if t.requires_grad() {
             extra.push_str(", requires_grad=True");
         }
@@ -302,7 +312,7 @@ impl PyTensor {
     }
     fn __int__(&self) -> PyResult<i64> {
         crate::plan::taint("a tensor's value was read with int()");
-        Ok(self.t.convert(DType::I64).item_f64()? as i64)
+        Ok(self.t.try_convert(DType::I64)?.item_f64()? as i64)
     }
     fn __index__(&self) -> PyResult<i64> {
         if self.t.dtype() != DType::I64 && self.t.dtype() != DType::U8 {
@@ -319,12 +329,21 @@ impl PyTensor {
         super::op(dtype.py(), "cast", vec![self.t.clone()], move |i| ops::cast(&i[0], dt))
     }
 
-    /// A tensor on the given device; "cpu" is the only device in this build.
-    fn to(&self, device: &str) -> PyResult<PyTensor> {
-        match device {
-            "cpu" => Ok(self.t.clone().into()),
-            other => Err(PyValueError::new_err(format!("unknown device '{other}'; this build has: cpu"))),
+    /// The tensor on `device` ("cpu" or "gpu"): self when already there, else a copy (a new
+    /// leaf that keeps requires_grad). Data crosses between host and device only here and when
+    /// values are read (numpy, item, printing).
+    fn to(&self, py: Python<'_>, device: &str) -> PyResult<PyTensor> {
+        crate::plan::taint("a tensor was moved between devices with .to()");
+        let d = crate::tensor::Device::parse(device)?;
+        let t = self.t.clone();
+        let out = super::run(py, t.numel(), move || t.to_device(d))?;
+        if out.same_storage(&self.t) {
+            return Ok(self.t.clone().into());
         }
+        if self.t.requires_grad() {
+            out.set_requires_grad(true);
+        }
+        Ok(out.into())
     }
 
     #[pyo3(signature = (*shape))]

@@ -1,0 +1,119 @@
+// Helpers for the generated elementwise kernels (kernels.rs writes the bindings and `main`).
+// WGSL lacks log1p, expm1, erf and a tanh that is safe for large inputs; these keep float32
+// accuracy close to the CPU kernels.
+
+fn log1p_(x: f32) -> f32 {
+    let u = 1.0 + x;
+    if (u == 1.0) { return x; }
+    return log(u) * x / (u - 1.0);
+}
+
+fn expm1_(x: f32) -> f32 {
+    if (abs(x) < 1e-5) { return x + 0.5 * x * x; }
+    let u = exp(x);
+    if (u == 1.0) { return x; }
+    let um1 = u - 1.0;
+    if (um1 == -1.0) { return -1.0; }
+    return um1 * x / log(u);
+}
+
+fn tanh_(x: f32) -> f32 {
+    return tanh(clamp(x, -15.0, 15.0));
+}
+
+fn sigm(x: f32) -> f32 {
+    if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+    let e = exp(x);
+    return e / (1.0 + e);
+}
+
+// erf from Numerical Recipes' erfc (Chebyshev fit, relative error below 1.2e-7)
+fn erf_(x: f32) -> f32 {
+    let z = abs(x);
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let r = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+        t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+        t * (-0.82215223 + t * 0.17087277)))))))));
+    return select(r - 1.0, 1.0 - r, x >= 0.0);
+}
+
+fn gelu_t(x: f32) -> f32 {
+    let k = 0.7978845608028654;
+    return 0.5 * x * (1.0 + tanh_(k * (x + 0.044715 * x * x * x)));
+}
+
+fn gelu_t_d(x: f32) -> f32 {
+    let k = 0.7978845608028654;
+    let t = tanh_(k * (x + 0.044715 * x * x * x));
+    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * k * (1.0 + 3.0 * 0.044715 * x * x);
+}
+
+fn gelu_e(x: f32) -> f32 {
+    return 0.5 * x * (1.0 + erf_(x * 0.7071067811865476));
+}
+
+fn gelu_e_d(x: f32) -> f32 {
+    let cdf = 0.5 * (1.0 + erf_(x * 0.7071067811865476));
+    return cdf + x * exp(-0.5 * x * x) * 0.3989422804014327;
+}
+
+fn silu_d(x: f32) -> f32 {
+    let s = sigm(x);
+    return s + x * s * (1.0 - s);
+}
+
+// x ** y as C's powf: negative bases with integer exponents, 0 ** y
+fn pow_(x: f32, y: f32) -> f32 {
+    if (y == 0.0) { return 1.0; }
+    if (x == 0.0) { return select(bitcast<f32>(0x7f800000u), 0.0, y > 0.0); }
+    if (x > 0.0) { return exp2(y * log2(x)); }
+    if (y != round(y)) { return bitcast<f32>(0x7fc00000u); }
+    let m = exp2(y * log2(-x));
+    let odd = (abs(y) < 16777216.0) && (abs(y) % 2.0 == 1.0);
+    return select(m, -m, odd);
+}
+
+// Python's float divmod (floor division and a remainder with the divisor's sign)
+fn fdivmod(a: f32, b: f32) -> vec2<f32> {
+    if (b == 0.0) { return vec2<f32>(a / b, a - b * trunc(a / b)); }
+    var m = a - b * trunc(a / b);
+    var d = (a - m) / b;
+    if (m != 0.0) {
+        if ((b < 0.0) != (m < 0.0)) { m = m + b; d = d - 1.0; }
+    } else {
+        m = select(0.0, -0.0, b < 0.0);
+    }
+    var fd = 0.0;
+    if (d != 0.0) {
+        fd = floor(d);
+        if (d - fd > 0.5) { fd = fd + 1.0; }
+    } else {
+        fd = select(0.0, -0.0, (a < 0.0) != (b < 0.0));
+    }
+    return vec2<f32>(fd, m);
+}
+
+fn ipow(x: i32, y: i32) -> i32 {
+    var r = 1;
+    var b = x;
+    var e = u32(max(y, 0));
+    loop {
+        if (e == 0u) { break; }
+        if ((e & 1u) == 1u) { r = r * b; }
+        b = b * b;
+        e = e >> 1u;
+    }
+    return r;
+}
+
+fn ifloordiv(a: i32, b: i32) -> i32 {
+    if (b == 0) { return 0; }
+    let q = a / b;
+    return q - select(0, 1, (a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+fn imod(a: i32, b: i32) -> i32 {
+    if (b == 0) { return 0; }
+    let r = a % b;
+    return select(r, r + b, r != 0 && ((r < 0) != (b < 0)));
+}

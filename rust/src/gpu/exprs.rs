@@ -1,0 +1,136 @@
+//! The WGSL expression of each elementwise op, matched on the op table's enums (a new op without
+//! a GPU expression does not compile with the feature on). Inputs are named a, b, c; helpers
+//! (sigm, log1p_, ...) are in elementwise.wgsl.
+use super::kernels::lit;
+use crate::dtype::DType;
+use crate::ops::{Act, Binary, Compare, Unary};
+
+const SELU_ALPHA: f64 = 1.6732632423543772;
+const SELU_SCALE: f64 = 1.0507009873554805;
+
+fn f(v: f64) -> String {
+    lit(v, DType::F32)
+}
+
+/// f(a) for float32.
+pub fn unary_fwd(op: Unary, p: f64) -> String {
+    let p = f(p);
+    match op {
+        Unary::Neg => "-a".into(),
+        Unary::Abs => "abs(a)".into(),
+        Unary::Square => "a * a".into(),
+        Unary::Sqrt => "sqrt(a)".into(),
+        Unary::Exp => "exp(a)".into(),
+        Unary::Log => "log(a)".into(),
+        Unary::Log1p => "log1p_(a)".into(),
+        Unary::Tanh => "tanh_(a)".into(),
+        Unary::Sigmoid => "sigm(a)".into(),
+        Unary::Relu => "select(0.0, a, a > 0.0)".into(),
+        Unary::LeakyRelu => format!("select({p} * a, a, a > 0.0)"),
+        Unary::Elu => format!("select({p} * expm1_(a), a, a > 0.0)"),
+        Unary::Selu => format!("{} * select({} * expm1_(a), a, a > 0.0)", f(SELU_SCALE), f(SELU_ALPHA)),
+        Unary::Gelu => "gelu_t(a)".into(),
+        Unary::GeluErf => "gelu_e(a)".into(),
+        Unary::Softplus => "max(a, 0.0) + log1p_(exp(-abs(a)))".into(),
+        Unary::Silu => "a * sigm(a)".into(),
+    }
+}
+
+/// g * f'(x) from a = g, b = x, c = y (float32).
+pub fn unary_bwd(op: Unary, p: f64) -> String {
+    let p = f(p);
+    match op {
+        Unary::Neg => "-a".into(),
+        Unary::Abs => "a * sign(b)".into(),
+        Unary::Square => "a * 2.0 * b".into(),
+        Unary::Sqrt => "a * (0.5 / c)".into(),
+        Unary::Exp => "a * c".into(),
+        Unary::Log => "a * (1.0 / b)".into(),
+        Unary::Log1p => "a * (1.0 / (1.0 + b))".into(),
+        Unary::Tanh => "a * (1.0 - c * c)".into(),
+        Unary::Sigmoid => "a * (c * (1.0 - c))".into(),
+        Unary::Relu => "select(0.0, a, b > 0.0)".into(),
+        Unary::LeakyRelu => format!("a * select({p}, 1.0, b > 0.0)"),
+        Unary::Elu => format!("a * select(c + {p}, 1.0, b > 0.0)"),
+        Unary::Selu => format!("a * select(c + {}, {}, b > 0.0)", f(SELU_SCALE * SELU_ALPHA), f(SELU_SCALE)),
+        Unary::Gelu => "a * gelu_t_d(b)".into(),
+        Unary::GeluErf => "a * gelu_e_d(b)".into(),
+        Unary::Softplus => "a * sigm(b)".into(),
+        Unary::Silu => "a * silu_d(b)".into(),
+    }
+}
+
+/// negative / abs / square / relu on int64 (i32 on the GPU) and uint8 (u32 holding 0..255).
+pub fn unary_int(op: Unary, dt: DType) -> String {
+    match (dt, op) {
+        (DType::I64, Unary::Neg) => "-a".into(),
+        (DType::I64, Unary::Abs) => "abs(a)".into(),
+        (DType::I64, Unary::Square) => "a * a".into(),
+        (DType::I64, _) => "max(a, 0)".into(),
+        (_, Unary::Neg) => "(0u - a) & 255u".into(),
+        (_, Unary::Square) => "(a * a) & 255u".into(),
+        _ => "a".into(),
+    }
+}
+
+pub fn binary_float(op: Binary) -> String {
+    match op {
+        Binary::Add => "a + b",
+        Binary::Sub => "a - b",
+        Binary::Mul => "a * b",
+        Binary::Div => "a / b",
+        Binary::Pow => "pow_(a, b)",
+        Binary::Maximum => "select(b, a, a >= b)",
+        Binary::Minimum => "select(b, a, a <= b)",
+        Binary::FloorDiv => "fdivmod(a, b).x",
+        Binary::Mod => "fdivmod(a, b).y",
+    }
+    .into()
+}
+
+/// int64 ops (32-bit on the GPU: they wrap at 32 bits).
+pub fn binary_int(op: Binary) -> String {
+    match op {
+        Binary::Add => "a + b",
+        Binary::Sub => "a - b",
+        Binary::Mul => "a * b",
+        Binary::Pow => "ipow(a, b)",
+        Binary::Maximum => "max(a, b)",
+        Binary::Minimum => "min(a, b)",
+        Binary::FloorDiv | Binary::Div => "ifloordiv(a, b)",
+        Binary::Mod => "imod(a, b)",
+    }
+    .into()
+}
+
+pub fn compare(op: Compare) -> String {
+    let o = match op {
+        Compare::Eq => "==",
+        Compare::Ne => "!=",
+        Compare::Lt => "<",
+        Compare::Le => "<=",
+        Compare::Gt => ">",
+        Compare::Ge => ">=",
+    };
+    format!("select(0u, 1u, a {o} b)")
+}
+
+/// act(v) for bias_act's forward.
+pub fn act_fwd(act: Act, v: &str) -> String {
+    match act {
+        Act::Linear => v.to_string(),
+        Act::Relu => format!("max({v}, 0.0)"),
+        Act::Sigmoid => format!("sigm({v})"),
+        Act::Tanh => format!("tanh_({v})"),
+    }
+}
+
+/// g * act'(from y) with a = g, b = y.
+pub fn act_bwd(act: Act) -> String {
+    match act {
+        Act::Linear => "a".into(),
+        Act::Relu => "select(0.0, a, b > 0.0)".into(),
+        Act::Sigmoid => "a * (b * (1.0 - b))".into(),
+        Act::Tanh => "a * (1.0 - b * b)".into(),
+    }
+}

@@ -1,0 +1,368 @@
+//! Launchers: each builds a kernel's WGSL (elementwise kernels are generated from an expression),
+//! packs shapes, strides and offsets into a small i32 "meta" buffer, and dispatches. The op
+//! table (rust/src/ops/) calls these when its inputs are on the GPU.
+use super::{check_dtype, ctx, raw, wrap, Ctx};
+use crate::dtype::DType;
+use crate::error::{fmt_shape, Error, Result};
+use crate::layout::{coalesce, Layout};
+use crate::tensor::{Device, Tensor};
+
+const PRELUDE: &str = include_str!("elementwise.wgsl");
+const REDUCE: &str = include_str!("reduce.wgsl");
+const MATMUL: &str = include_str!("matmul.wgsl");
+const SOFTMAX: &str = include_str!("softmax.wgsl");
+const OPTIM: &str = include_str!("optim.wgsl");
+
+/// The WGSL element type of a dtype on the GPU.
+pub fn wty(dt: DType) -> &'static str {
+    match dt {
+        DType::F32 | DType::F64 => "f32",
+        DType::I64 => "i32",
+        DType::Bool | DType::U8 => "u32",
+    }
+}
+
+/// A WGSL expression for the constant `v` in dtype `dt`, exact (bit pattern).
+pub fn lit(v: f64, dt: DType) -> String {
+    match dt {
+        DType::F32 | DType::F64 => format!("bitcast<f32>({}u)", (v as f32).to_bits()),
+        DType::I64 => format!("i32({})", v as i32),
+        DType::Bool => format!("{}u", (v != 0.0) as u32),
+        DType::U8 => format!("{}u", v as u8),
+    }
+}
+
+/// True when any input is on the GPU; then every CPU input must be a 0-d scalar (it is uploaded).
+pub fn any(op: &str, inputs: &[&Tensor]) -> Result<bool> {
+    if !inputs.iter().any(|t| t.device() == Device::Gpu) {
+        return Ok(false);
+    }
+    if let Some(c) = inputs.iter().find(|t| t.device() == Device::Cpu && t.ndim() > 0) {
+        crate::bail!(
+            Device,
+            "{op}: expected all tensors on the same device, got gpu and cpu (a cpu tensor of shape {}); move them with .to('gpu') or .to('cpu') (only 0-d cpu scalars mix with gpu tensors)",
+            fmt_shape(c.shape())
+        );
+    }
+    Ok(true)
+}
+
+/// The tensor on the GPU: GPU tensors as they are, 0-d CPU scalars uploaded.
+fn on_gpu(op: &str, t: &Tensor) -> Result<Tensor> {
+    match t.device() {
+        Device::Gpu => Ok(t.clone()),
+        Device::Cpu if t.ndim() == 0 => {
+            check_dtype(op, t.dtype())?;
+            super::upload(t)
+        }
+        Device::Cpu => {
+            crate::bail!(Device, "{op}: a cpu tensor of shape {} cannot be used with gpu tensors; move it with .to('gpu')", fmt_shape(t.shape()))
+        }
+    }
+}
+
+fn meta(c: &Ctx, v: &[i32]) -> Result<super::GpuBuf> {
+    let words: Vec<u32> = v.iter().map(|&x| x as u32).collect();
+    c.upload_words(if words.is_empty() { &[0] } else { &words })
+}
+
+fn i32_of(op: &str, v: isize) -> Result<i32> {
+    i32::try_from(v).map_err(|_| Error::Memory(format!("{op}: tensor too large for the GPU kernels (index {v} beyond 32 bits)")))
+}
+
+/// out = expr(a, b, c) elementwise over `shape`. Inputs (GPU tensors or 0-d CPU scalars) are
+/// broadcast to `shape` and read through their strides; their dtypes are used as they are, so
+/// callers convert first. The expression names the inputs a, b, c and may use `idx` (the flat
+/// output index, u32). With `dst`, the result is written in place into dst's layout.
+pub fn map(op: &str, inputs: &[&Tensor], out_dt: DType, shape: &[usize], expr: &str, dst: Option<&Tensor>) -> Result<Tensor> {
+    check_dtype(op, out_dt)?;
+    for t in inputs {
+        check_dtype(op, t.dtype())?;
+    }
+    let c = ctx()?;
+    let ins: Vec<Tensor> = inputs.iter().map(|t| on_gpu(op, t)).collect::<Result<_>>()?;
+    let n = crate::storage::check_size(op, shape, DType::F32)?;
+    let out = match dst {
+        Some(d) => d.clone(),
+        None => wrap(c.alloc(n)?, shape, out_dt),
+    };
+    if n == 0 {
+        return Ok(out);
+    }
+    let mut layouts: Vec<Layout> = vec![out.layout().clone()];
+    for t in &ins {
+        layouts.push(t.layout().broadcast_to(op, shape)?);
+    }
+    let strides: Vec<&[isize]> = layouts.iter().map(|l| l.strides.as_slice()).collect();
+    let (cs, cst) = coalesce(shape, &strides);
+    let nd = cs.len();
+    let mut m: Vec<i32> = vec![i32_of(op, n as isize)?, nd as i32];
+    for l in &layouts {
+        m.push(i32_of(op, l.offset as isize)?);
+    }
+    for &d in &cs {
+        m.push(i32_of(op, d as isize)?);
+    }
+    for s in &cst {
+        for &x in s {
+            m.push(i32_of(op, x)?);
+        }
+    }
+    // the kernel
+    let names = ["a", "b", "c"];
+    let mut src = String::from(PRELUDE);
+    src.push_str("\n@group(0) @binding(0) var<storage, read> mt: array<i32>;\n");
+    src.push_str(&format!("@group(0) @binding(1) var<storage, read_write> o: array<{}>;\n", wty(out.dtype())));
+    for (i, t) in ins.iter().enumerate() {
+        src.push_str(&format!("@group(0) @binding({}) var<storage, read> i{i}: array<{}>;\n", i + 2, wty(t.dtype())));
+    }
+    let k = ins.len() + 1;
+    src.push_str(
+        "@compute @workgroup_size(256)\nfn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {\n\
+         let idx = gid.x + gid.y * nw.x * 256u;\n  if (idx >= u32(mt[0])) { return; }\n  let nd = mt[1];\n  var rem = idx;\n",
+    );
+    for t in 0..k {
+        src.push_str(&format!("  var p{t} = mt[{}];\n", 2 + t));
+    }
+    src.push_str("  for (var d = nd - 1; d >= 0; d = d - 1) {\n");
+    src.push_str(&format!("    let s = u32(mt[{} + d]);\n    let j = i32(rem % s);\n    rem = rem / s;\n", 2 + k));
+    for t in 0..k {
+        src.push_str(&format!("    p{t} = p{t} + j * mt[{} + {} * nd + d];\n", 2 + k, t + 1));
+    }
+    src.push_str("  }\n");
+    for i in 0..ins.len() {
+        src.push_str(&format!("  let {} = i{i}[p{}];\n", names[i], i + 1));
+    }
+    src.push_str(&format!("  o[p0] = {expr};\n}}\n"));
+    let p = c.pipeline(&src)?;
+    let mb = meta(c, &m)?;
+    let mut bufs = vec![mb.raw().clone(), raw(&out)?];
+    for t in &ins {
+        bufs.push(raw(t)?);
+    }
+    let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
+    c.dispatch(&p, &refs, c.grid(n.div_ceil(256)));
+    Ok(out)
+}
+
+/// A contiguous copy on the GPU (the tensor itself when already contiguous).
+pub fn contiguous(x: &Tensor) -> Result<Tensor> {
+    if x.is_contiguous() {
+        return Ok(x.clone());
+    }
+    map("contiguous", &[x], x.dtype(), x.shape(), "a", None)
+}
+
+/// A contiguous copy in a new buffer.
+pub fn copy(x: &Tensor) -> Result<Tensor> {
+    map("copy", &[x], x.dtype(), x.shape(), "a", None)
+}
+
+/// 0, 1, ..., n-1 as int64 on the GPU.
+pub fn iota(n: usize) -> Result<Tensor> {
+    map("arange", &[], DType::I64, &[n], "i32(idx)", None)
+}
+
+/// A new GPU tensor filled with `v`.
+pub fn full(shape: &[usize], v: f64, dt: DType) -> Result<Tensor> {
+    map("full", &[], dt, shape, &lit(v, dt), None)
+}
+
+/// Conversion between GPU dtypes (float32 truncates to int64; to uint8 saturates; to bool is != 0).
+pub fn convert(x: &Tensor, to: DType) -> Result<Tensor> {
+    if to == x.dtype() {
+        return Ok(x.clone());
+    }
+    check_dtype("cast", to)?;
+    let from = x.dtype();
+    let e = match (from, to) {
+        (_, DType::Bool) => "select(0u, 1u, a != A0)".replace("A0", &lit(0.0, from)),
+        (_, DType::F32) => "f32(a)".into(),
+        (DType::F32, DType::I64) => "i32(clamp(a, -2147483648.0, 2147483520.0))".into(),
+        (_, DType::I64) => "i32(a)".into(),
+        (DType::F32, DType::U8) => "u32(clamp(a, 0.0, 255.0))".into(),
+        (DType::I64, DType::U8) => "u32(clamp(a, 0, 255))".into(),
+        (_, DType::U8) => "a".into(),
+        (_, DType::F64) => unreachable!("checked above"),
+    };
+    map("cast", &[x], to, x.shape(), &e, None)
+}
+
+/// Writes src (broadcast) into dst's elements in place.
+pub fn assign(dst: &Tensor, src: &Tensor) -> Result<()> {
+    let s = if src.device() == Device::Gpu && src.same_storage(dst) {
+        map("assign", &[src], src.dtype(), src.shape(), "a", None)?
+    } else {
+        src.clone()
+    };
+    let s = if s.device() == Device::Gpu { convert(&s, dst.dtype())? } else { s.convert(dst.dtype()) };
+    map("assign", &[&s], dst.dtype(), dst.shape(), "a", Some(dst))?;
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Red {
+    Sum,
+    Max,
+    Min,
+    ArgMax,
+    ArgMin,
+}
+
+/// Reduces x over `axes` (sorted, unique) into a contiguous tensor of the kept dims. One
+/// workgroup per output element; each thread folds a fixed stride of the reduced elements and
+/// the workgroup merges them in a fixed tree, so results repeat exactly.
+pub fn reduce(op: &str, x: &Tensor, axes: &[usize], kind: Red) -> Result<Tensor> {
+    check_dtype(op, x.dtype())?;
+    let c = ctx()?;
+    let nd = x.ndim();
+    let kept: Vec<usize> = (0..nd).filter(|d| !axes.contains(d)).collect();
+    let out_shape: Vec<usize> = kept.iter().map(|&d| x.shape()[d]).collect();
+    let m: usize = out_shape.iter().product();
+    let k: usize = axes.iter().map(|&d| x.shape()[d]).product();
+    let out_dt = if matches!(kind, Red::ArgMax | Red::ArgMin) { DType::I64 } else { x.dtype() };
+    let out = wrap(c.alloc(m)?, &out_shape, out_dt);
+    if m == 0 {
+        return Ok(out);
+    }
+    let l = x.layout();
+    let ks: Vec<usize> = kept.iter().map(|&d| l.shape[d]).collect();
+    let kst: Vec<isize> = kept.iter().map(|&d| l.strides[d]).collect();
+    let rs: Vec<usize> = axes.iter().map(|&d| l.shape[d]).collect();
+    let rst: Vec<isize> = axes.iter().map(|&d| l.strides[d]).collect();
+    let (ks, kst) = coalesce(&ks, &[&kst]);
+    let (rs, rst) = coalesce(&rs, &[&rst]);
+    let mut mt = vec![i32_of(op, m as isize)?, i32_of(op, k as isize)?, ks.len() as i32, rs.len() as i32, i32_of(op, l.offset as isize)?];
+    for (sh, st) in [(&ks, &kst[0]), (&rs, &rst[0])] {
+        for &d in sh.iter() {
+            mt.push(i32_of(op, d as isize)?);
+        }
+        for &s in st.iter() {
+            mt.push(i32_of(op, s)?);
+        }
+    }
+    let t = wty(x.dtype());
+    let (lo, hi) = match x.dtype() {
+        DType::F32 | DType::F64 => ("bitcast<f32>(0xff800000u)", "bitcast<f32>(0x7f800000u)"),
+        DType::I64 => ("i32(-2147483648)", "i32(2147483647)"),
+        _ => ("0u", "4294967295u"),
+    };
+    let (init, better) = match kind {
+        Red::Sum => (lit(0.0, x.dtype()), ""),
+        Red::Max | Red::ArgMax => (lo.to_string(), ">"),
+        Red::Min | Red::ArgMin => (hi.to_string(), "<"),
+    };
+    let src = REDUCE
+        .replace("{T}", t)
+        .replace("{TO}", wty(out_dt))
+        .replace("{INIT}", &init)
+        .replace("{SUM}", if kind == Red::Sum { "true" } else { "false" })
+        .replace("{BETTER}", if better.is_empty() { ">" } else { better })
+        .replace("{ARG}", if matches!(kind, Red::ArgMax | Red::ArgMin) { "true" } else { "false" });
+    let p = c.pipeline(&src)?;
+    let mb = meta(c, &mt)?;
+    let bufs = [mb.raw().clone(), raw(&out)?, raw(x)?];
+    let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
+    c.dispatch(&p, &refs, c.grid(m));
+    Ok(out)
+}
+
+/// Batched matmul: a is [batch.., m, k], b is [batch.., k, n] as broadcast layouts (any strides);
+/// the result is a contiguous [batch.., m, n]. 64x64 output tiles per workgroup of 16x16 threads
+/// (4x4 each), the k loop staged through workgroup memory 16 deep.
+pub fn matmul(a: &Tensor, la: &Layout, b: &Tensor, lb: &Layout, batch: &[usize], m: usize, n: usize, k: usize, dt: DType) -> Result<Tensor> {
+    check_dtype("matmul", dt)?;
+    let c = ctx()?;
+    let nb: usize = batch.iter().product();
+    let mut shape = batch.to_vec();
+    shape.extend([m, n]);
+    let out = wrap(c.alloc(nb * m * n)?, &shape, dt);
+    if nb * m * n == 0 {
+        return Ok(out);
+    }
+    if k == 0 {
+        return map("matmul", &[], dt, &shape, &lit(0.0, dt), Some(&out));
+    }
+    let bd = batch.len();
+    let p = c.pipeline(&MATMUL.replace("{T}", wty(dt)).replace("{ZERO}", &lit(0.0, dt)))?;
+    let (ra, rb) = (raw(a)?, raw(b)?);
+    let ro = raw(&out)?;
+    let maxz = c.max_groups.max(1) as usize;
+    let mut z0 = 0;
+    while z0 < nb {
+        let nz = (nb - z0).min(maxz);
+        let mut mt = vec![
+            i32_of("matmul", m as isize)?, i32_of("matmul", n as isize)?, i32_of("matmul", k as isize)?, bd as i32,
+            i32_of("matmul", la.strides[bd])?, i32_of("matmul", la.strides[bd + 1])?,
+            i32_of("matmul", lb.strides[bd])?, i32_of("matmul", lb.strides[bd + 1])?,
+            i32_of("matmul", la.offset as isize)?, i32_of("matmul", lb.offset as isize)?, z0 as i32,
+        ];
+        for &d in batch {
+            mt.push(i32_of("matmul", d as isize)?);
+        }
+        for d in 0..bd {
+            mt.push(i32_of("matmul", la.strides[d])?);
+        }
+        for d in 0..bd {
+            mt.push(i32_of("matmul", lb.strides[d])?);
+        }
+        let mb = meta(c, &mt)?;
+        c.dispatch(&p, &[mb.raw(), &ro, &ra, &rb], (n.div_ceil(64) as u32, m.div_ceil(64) as u32, nz as u32));
+        z0 += nz;
+    }
+    Ok(out)
+}
+
+/// Softmax (or log-softmax) over the last axis of a contiguous float32 tensor; one workgroup per row.
+pub fn softmax_rows(x: &Tensor, log: bool) -> Result<Tensor> {
+    check_dtype("softmax", x.dtype())?;
+    let c = ctx()?;
+    let x = contiguous(x)?;
+    let n = *x.shape().last().unwrap_or(&1);
+    let rows = if n == 0 { 0 } else { x.numel() / n };
+    let out = wrap(c.alloc(x.numel())?, x.shape(), x.dtype());
+    if rows == 0 {
+        return Ok(out);
+    }
+    let p = c.pipeline(&SOFTMAX.replace("{LOG}", if log { "true" } else { "false" }))?;
+    let mb = meta(c, &[i32_of("softmax", rows as isize)?, i32_of("softmax", n as isize)?, i32_of("softmax", x.layout().offset as isize)?])?;
+    let bufs = [mb.raw().clone(), raw(&out)?, raw(&x)?];
+    let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
+    c.dispatch(&p, &refs, c.grid(rows));
+    Ok(out)
+}
+
+/// In-place optimizer updates over contiguous float32 state (variable first) and a gradient.
+/// `kind`: 0 SGD, 1 SGD with momentum, 2 Nesterov, 3 Adam, 4 AMSGrad; `params` its scalars.
+pub fn optim(state: &[&Tensor], grad: &Tensor, kind: u32, params: &[f32]) -> Result<()> {
+    let c = ctx()?;
+    let g = contiguous(grad)?;
+    let n = g.numel();
+    if n == 0 {
+        return Ok(());
+    }
+    let mut mt = vec![i32_of("optimizer update", n as isize)?, i32_of("optimizer update", g.layout().offset as isize)?, kind as i32];
+    mt.extend(params.iter().map(|p| p.to_bits() as i32));
+    let nstate = state.len();
+    let mut src = String::new();
+    src.push_str("@group(0) @binding(0) var<storage, read> mt: array<i32>;\n");
+    src.push_str("@group(0) @binding(1) var<storage, read> g: array<f32>;\n");
+    for i in 0..4 {
+        if i < nstate {
+            src.push_str(&format!("@group(0) @binding({}) var<storage, read_write> s{i}: array<f32>;\n", i + 2));
+        } else {
+            // unused slots alias local variables so the shared body compiles for every kind
+            src.push_str(&format!("var<private> s{i}: array<f32, 1>;\n"));
+        }
+    }
+    src.push_str(OPTIM);
+    let p = c.pipeline(&src)?;
+    let mb = meta(c, &mt)?;
+    let mut bufs = vec![mb.raw().clone(), raw(&g)?];
+    for t in state {
+        bufs.push(raw(t)?);
+    }
+    let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
+    c.dispatch(&p, &refs, c.grid(n.div_ceil(256)));
+    Ok(())
+}

@@ -1,0 +1,37 @@
+// In-place optimizer updates (Keras 3's rules, as rust/src/ops/optim.rs). Bindings s0..s3 are the
+// variable and its slots; mt: [n, gradient offset, kind, params as f32 bits].
+// kind 0: w -= lr*g; 1/2: SGD momentum (2 = Nesterov), params lr, momentum;
+// 3/4: Adam (4 = AMSGrad), params alpha, 1-b1, 1-b2, eps.
+fn par(i: i32) -> f32 { return bitcast<f32>(mt[3 + i]); }
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+    let i = gid.x + gid.y * nw.x * 256u;
+    if (i >= u32(mt[0])) { return; }
+    let gi = g[u32(mt[1]) + i];
+    let kind = mt[2];
+    if (kind == 0) {
+        s0[i] = s0[i] - gi * par(0);
+    } else if (kind == 1 || kind == 2) {
+        let lr = par(0);
+        let mu = par(1);
+        let mi = s1[i] * mu - gi * lr;
+        s1[i] = mi;
+        if (kind == 2) { s0[i] = s0[i] + (mi * mu - gi * lr); } else { s0[i] = s0[i] + mi; }
+    } else {
+        let a = par(0);
+        let b1 = par(1);
+        let b2 = par(2);
+        let eps = par(3);
+        let mi = s1[i] + (gi - s1[i]) * b1;
+        let vi = s2[i] + (gi * gi - s2[i]) * b2;
+        s1[i] = mi;
+        s2[i] = vi;
+        var h = vi;
+        if (kind == 4) {
+            h = select(vi, s3[i], s3[i] > vi);
+            s3[i] = h;
+        }
+        s0[i] = s0[i] - mi * a / (sqrt(h) + eps);
+    }
+}
