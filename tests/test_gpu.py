@@ -129,13 +129,12 @@ def test_mixing_devices_names_both():
 
 
 def test_op_without_gpu_kernel_names_op_and_device():
-    x = gpu(np.ones((1, 4, 4, 2), np.float32))
-    with pytest.raises(RuntimeError, match="conv.*gpu"):
-        ops.conv(x, gpu(np.ones((2, 2, 2, 1), np.float32)))
-    with pytest.raises(RuntimeError, match="max_pool.*gpu"):
-        ops.max_pool(x, 2)
     with pytest.raises(RuntimeError, match="advanced indexing.*gpu"):
         gpu([1.0, 2.0, 3.0])[np.array([0, 2])]
+    with pytest.raises(RuntimeError, match="take_along_axis.*gpu"):
+        ops.take_along_axis(gpu(np.ones((2, 3), np.float32)), gpu(np.zeros((2, 1), np.int64)), axis=1)
+    with pytest.raises(RuntimeError, match="advanced indexing.*gpu"):
+        ops.take(gpu(np.ones((2, 3), np.float32)), K.tensor([0]), axis=1)
 
 
 def test_set_device_and_context(rng):
@@ -433,6 +432,52 @@ def test_bias_act_forward_and_backward(act, rng):
         np.testing.assert_allclose(g, c, rtol=1e-5, atol=1e-6)
 
 
+CONV_CASES = [((2, 7, 6, 3), (3, 3, 3, 4), 1, "valid", 1), ((2, 7, 6, 3), (3, 2, 3, 5), 2, "same", 1),
+              ((1, 9, 9, 2), (3, 3, 2, 2), 1, "same", 2), ((3, 5, 5, 1), (5, 5, 1, 3), 1, "valid", 1),
+              ((2, 8, 3), (3, 3, 4), 1, "same", 1), ((2, 4, 4, 2), (1, 1, 2, 3), (2, 1), "valid", 1)]
+
+
+@pytest.mark.parametrize("xs,ks,st,pad,dil", CONV_CASES)
+def test_conv_forward_and_gradients(xs, ks, st, pad, dil, rng):
+    x, k = f32(rng, *xs), f32(rng, *ks)
+    fn = lambda a, b: ops.conv(a, b, strides=st, padding=pad, dilation_rate=dil)  # noqa: E731
+    both(fn, x, k, rtol=1e-4, atol=1e-5)
+
+    def loss(a, b):
+        out = fn(a, b)
+        return ops.sum(out * _W(out.shape, out.device))
+
+    for c, g in zip(_grads(loss, [x, k], "cpu"), _grads(loss, [x, k], "gpu")):
+        np.testing.assert_allclose(g, c, rtol=1e-4, atol=1e-5)
+
+
+POOL_CASES = [((2, 6, 6, 3), 2, None, "valid"), ((2, 7, 5, 2), 3, 2, "same"), ((1, 5, 5, 1), 2, 1, "valid"),
+              ((2, 9, 3), 2, None, "valid"), ((1, 4, 6, 2), (2, 3), (1, 2), "same")]
+
+
+@pytest.mark.parametrize("name", ["max_pool", "average_pool"])
+@pytest.mark.parametrize("xs,ps,st,pad", POOL_CASES)
+def test_pools_forward_and_gradients(name, xs, ps, st, pad, rng):
+    x = f32(rng, *xs)
+    fn = lambda a: getattr(ops, name)(a, ps, strides=st, padding=pad)  # noqa: E731
+    both(fn, x)
+
+    def loss(a):
+        out = fn(a)
+        return ops.sum(out * _W(out.shape, out.device))
+
+    np.testing.assert_allclose(_grads(loss, [x], "gpu")[0], _grads(loss, [x], "cpu")[0], rtol=1e-5, atol=1e-6)
+
+
+def test_max_pool_ties_route_to_the_first(rng):
+    x = rng.integers(0, 2, (1, 6, 6, 2)).astype(np.float32)
+
+    def loss(a):
+        return ops.sum(ops.max_pool(a, 3, strides=1) * 1.0)
+
+    np.testing.assert_allclose(_grads(loss, [x], "gpu")[0], _grads(loss, [x], "cpu")[0])
+
+
 # ------------------------------------------------------------------------- optimizer updates
 
 
@@ -593,6 +638,46 @@ def test_fit_on_gpu_matches_cpu(run_eagerly, rng):
     np.testing.assert_allclose(hist["gpu"]["accuracy"], hist["cpu"]["accuracy"], atol=0.02)
     np.testing.assert_allclose(hist["gpu"]["pred"], hist["cpu"]["pred"], rtol=1e-3, atol=1e-4)
     assert hist["gpu"]["accuracy"][-1] > 0.8
+
+
+def test_cnn_fit_on_gpu_matches_cpu(rng):
+    x = rng.uniform(0, 1, (96, 8, 8, 1)).astype(np.float32)
+    y = (x[:, :4].mean(axis=(1, 2, 3)) > x[:, 4:].mean(axis=(1, 2, 3))).astype(np.int64)
+    hist = {}
+    for dev in ("cpu", "gpu"):
+        K.utils.set_random_seed(5)
+        with K.device(dev):
+            model = K.Sequential([
+                K.layers.Input((8, 8, 1)),
+                K.layers.Conv2D(4, 3, activation="relu", padding="same"),
+                K.layers.MaxPooling2D(2),
+                K.layers.Conv2D(4, 3, activation="relu"),
+                K.layers.Flatten(),
+                K.layers.Dense(2, activation="softmax"),
+            ])
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            hist[dev] = model.fit(x, y, epochs=4, batch_size=16, verbose=0).history
+    np.testing.assert_allclose(hist["gpu"]["loss"], hist["cpu"]["loss"], rtol=1e-3, atol=1e-4)
+
+
+def test_save_and_load_a_gpu_model(tmp_path, rng):
+    x, y = _blobs(rng, n=64)
+    path = str(tmp_path / "m.keras")
+    with K.device("gpu"):
+        m = _mlp()
+        m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        m.fit(x, y, epochs=1, verbose=0)
+        m.save(path)
+        m2 = K.saving.load_model(path)
+        assert all(w.device == "gpu" for w in m2.weights)
+        p, p2 = m.predict(x[:5], verbose=0), m2.predict(x[:5], verbose=0)
+        np.testing.assert_allclose(p2, p, rtol=1e-6)
+    cpu_model = K.saving.load_model(path)
+    assert all(w.device == "cpu" for w in cpu_model.weights)
+    np.testing.assert_allclose(cpu_model.predict(x[:5], verbose=0), p, rtol=1e-4, atol=1e-6)
+    # a model on the GPU takes its inputs on the GPU: outside the device block the batch is on the cpu
+    with pytest.raises(RuntimeError, match="same device"):
+        m.predict(x[:5], verbose=0)
 
 
 # ------------------------------------------------------------------------- no panics on the GPU

@@ -12,6 +12,8 @@ const REDUCE: &str = include_str!("reduce.wgsl");
 const MATMUL: &str = include_str!("matmul.wgsl");
 const SOFTMAX: &str = include_str!("softmax.wgsl");
 const OPTIM: &str = include_str!("optim.wgsl");
+const CONV: &str = include_str!("conv.wgsl");
+const POOL: &str = include_str!("pool.wgsl");
 
 /// The WGSL element type of a dtype on the GPU.
 pub fn wty(dt: DType) -> &'static str {
@@ -365,4 +367,136 @@ pub fn optim(state: &[&Tensor], grad: &Tensor, kind: u32, params: &[f32]) -> Res
     let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
     c.dispatch(&p, &refs, c.grid(n.div_ceil(256)));
     Ok(())
+}
+
+/// Convolution geometry (as cpu::conv::Geom).
+#[derive(Clone, Copy)]
+pub struct ConvGeom {
+    pub n: usize, pub h: usize, pub w: usize, pub c: usize, pub kh: usize, pub kw: usize,
+    pub sh: usize, pub sw: usize, pub dh: usize, pub dw: usize, pub pt: usize, pub pl: usize,
+    pub oh: usize, pub ow: usize,
+}
+
+/// A stride along a dim with one output position (or a dilation with one tap) never multiplies
+/// a nonzero index: clamped so that huge values fit the kernels' 32-bit arithmetic.
+fn clamp_step(step: usize, positions: usize, extent: usize) -> usize {
+    if positions <= 1 { step.min(extent + 1) } else { step }
+}
+
+fn conv_meta(g: &ConvGeom, off: usize) -> Result<Vec<i32>> {
+    let (sh, sw) = (clamp_step(g.sh, g.oh, g.h + g.pt), clamp_step(g.sw, g.ow, g.w + g.pl));
+    let (dh, dw) = (clamp_step(g.dh, g.kh, 0), clamp_step(g.dw, g.kw, 0));
+    [g.n, g.h, g.w, g.c, g.kh, g.kw, sh, sw, dh, dw, g.pt, g.pl, g.oh, g.ow, off]
+        .iter()
+        .map(|&v| i32_of("conv", v as isize))
+        .collect()
+}
+
+/// im2col of a float32 NHWC tensor: [n*oh*ow, kh*kw*c] (zeros where the taps fall in the padding).
+pub fn im2col(x: &Tensor, g: &ConvGeom) -> Result<Tensor> {
+    let c = ctx()?;
+    let x = contiguous(x)?;
+    let (p, k) = (g.n * g.oh * g.ow, g.kh * g.kw * g.c);
+    let total = crate::storage::check_size("conv", &[p, k], DType::F32)?;
+    i32_of("conv", total as isize)?;
+    let out = wrap(c.alloc(total)?, &[p, k], DType::F32);
+    if total == 0 {
+        return Ok(out);
+    }
+    let pl = c.pipeline(&CONV.replace("{IM2COL}", "true"))?;
+    let mb = meta(c, &conv_meta(g, x.layout().offset)?)?;
+    let bufs = [mb.raw().clone(), raw(&out)?, raw(&x)?];
+    let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
+    c.dispatch(&pl, &refs, c.grid(total.div_ceil(256)));
+    Ok(out)
+}
+
+/// col2im: the input gradient [n, h, w, c] from column gradients [n*oh*ow, kh*kw*c].
+pub fn col2im(cols: &Tensor, g: &ConvGeom) -> Result<Tensor> {
+    let c = ctx()?;
+    let cols = contiguous(cols)?;
+    let total = g.n * g.h * g.w * g.c;
+    i32_of("conv", (g.n * g.oh * g.ow * g.kh * g.kw * g.c) as isize)?;
+    let out = wrap(c.alloc(total)?, &[g.n, g.h, g.w, g.c], DType::F32);
+    if total == 0 {
+        return Ok(out);
+    }
+    let pl = c.pipeline(&CONV.replace("{IM2COL}", "false"))?;
+    let mb = meta(c, &conv_meta(g, cols.layout().offset)?)?;
+    let bufs = [mb.raw().clone(), raw(&out)?, raw(&cols)?];
+    let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
+    c.dispatch(&pl, &refs, c.grid(total.div_ceil(256)));
+    Ok(out)
+}
+
+/// Pool geometry (as cpu::pool::PoolGeom).
+#[derive(Clone, Copy)]
+pub struct PoolGeom {
+    pub n: usize, pub h: usize, pub w: usize, pub c: usize, pub ph: usize, pub pw: usize,
+    pub sh: usize, pub sw: usize, pub pt: usize, pub pl: usize, pub oh: usize, pub ow: usize,
+}
+
+fn pool_run(src: &Tensor, extra: Option<&Tensor>, g: &PoolGeom, fwd: bool, max: bool) -> Result<(Tensor, Option<Tensor>)> {
+    check_dtype("pool", src.dtype())?;
+    let c = ctx()?;
+    let src = contiguous(src)?;
+    let shape = if fwd { [g.n, g.oh, g.ow, g.c] } else { [g.n, g.h, g.w, g.c] };
+    let total: usize = shape.iter().product();
+    i32_of("pool", (g.n * g.h * g.w * g.c).max(total) as isize)?;
+    let out = wrap(c.alloc(total)?, &shape, DType::F32);
+    let idx = if fwd && max { Some(wrap(c.alloc(total)?, &shape, DType::I64)) } else { None };
+    if total == 0 {
+        return Ok((out, idx));
+    }
+    let (extra_decl, store, back) = match (fwd, max) {
+        (true, true) => ("@group(0) @binding(3) var<storage, read_write> oi: array<i32>;", "oi[e] = bi;", ""),
+        (true, false) => ("", "", ""),
+        (false, true) => ("@group(0) @binding(3) var<storage, read> xi: array<i32>;", "", "if (xi[oe] == e) { acc = acc + x[off + oe]; }"),
+        (false, false) => ("", "", "acc = acc + x[off + oe] / count(oy, ox);"),
+    };
+    let text = POOL
+        .replace("{EXTRA}", extra_decl)
+        .replace("{STORE_INDEX}", store)
+        .replace("{BACK}", back)
+        .replace("{FWD}", if fwd { "true" } else { "false" })
+        .replace("{MAX}", if max { "true" } else { "false" });
+    let p = c.pipeline(&text)?;
+    let (sh, sw) = (clamp_step(g.sh, g.oh, g.h + g.pt), clamp_step(g.sw, g.ow, g.w + g.pl));
+    let mt: Vec<i32> = [g.n, g.h, g.w, g.c, g.ph, g.pw, sh, sw, g.pt, g.pl, g.oh, g.ow, src.layout().offset]
+        .iter()
+        .map(|&v| i32_of("pool", v as isize))
+        .collect::<Result<_>>()?;
+    let mb = meta(c, &mt)?;
+    let mut bufs = vec![mb.raw().clone(), raw(&out)?, raw(&src)?];
+    if let Some(i) = &idx {
+        bufs.push(raw(i)?);
+    }
+    if let Some(e) = extra {
+        let e = contiguous(e)?;
+        if e.layout().offset != 0 {
+            return Err(Error::Device("pool: engine bug: index tensor with an offset".into()));
+        }
+        bufs.push(raw(&e)?);
+    }
+    let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
+    c.dispatch(&p, &refs, c.grid(total.div_ceil(256)));
+    Ok((out, idx))
+}
+
+/// Max pooling: (values, flat input index of each maximum).
+pub fn max_pool(x: &Tensor, g: &PoolGeom) -> Result<(Tensor, Tensor)> {
+    let (v, i) = pool_run(x, None, g, true, true)?;
+    Ok((v, i.ok_or_else(|| Error::Device("max_pool: engine bug: no indices".into()))?))
+}
+
+pub fn max_pool_backward(gy: &Tensor, idx: &Tensor, g: &PoolGeom) -> Result<Tensor> {
+    Ok(pool_run(gy, Some(idx), g, false, true)?.0)
+}
+
+pub fn avg_pool(x: &Tensor, g: &PoolGeom) -> Result<Tensor> {
+    Ok(pool_run(x, None, g, true, false)?.0)
+}
+
+pub fn avg_pool_backward(gy: &Tensor, g: &PoolGeom) -> Result<Tensor> {
+    Ok(pool_run(gy, None, g, false, false)?.0)
 }

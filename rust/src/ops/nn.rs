@@ -193,7 +193,6 @@ pub fn pad_geometry(op: &str, padding: &str, n: usize, k: usize, s: usize, d: us
 /// 2-D convolution of NHWC inputs with a (kh, kw, in, out) kernel; 1-D inputs (N, W, C) with a
 /// (kw, in, out) kernel go through the same code with a height of 1.
 pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str, dilation: [usize; 2]) -> Result<Tensor> {
-    crate::tensor::cpu_only("conv", &[inputs, kernel])?;
     if inputs.ndim() == 3 && kernel.ndim() == 3 {
         let x = expand_dims(inputs, 1)?;
         let k = expand_dims(kernel, 0)?;
@@ -226,6 +225,14 @@ pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str
     };
     let dt = DType::promote(inputs.dtype(), kernel.dtype()).to_float();
     crate::storage::check_size("conv", &[g.n, oh, ow, g.o], dt)?;
+    #[cfg(feature = "gpu")]
+    if crate::gpu::kernels::any("conv", &[inputs, kernel])? {
+        let gg = crate::gpu::kernels::ConvGeom {
+            n: g.n, h: g.h, w: g.w, c: g.c, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw,
+            pt: g.pt, pl: g.pl, oh: g.oh, ow: g.ow,
+        };
+        return conv_gpu(inputs, kernel, gg, g.o, dt);
+    }
     let (x, k) = (inputs.convert(dt).contiguous_data(), kernel.convert(dt).contiguous_data());
     let out = with_float!(dt, T => {
         let v = x.with_contiguous(|xv: &[T]| k.with_contiguous(|kv: &[T]| conv::forward(xv, kv, &g)));
@@ -247,6 +254,36 @@ pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str
         } else { None };
         Ok(vec![gx, gk])
     }))
+}
+
+/// conv on the GPU: im2col + the tiled matmul; backward input is a matmul + col2im, backward
+/// kernel a matmul with the columns (recomputed, not kept).
+#[cfg(feature = "gpu")]
+fn conv_gpu(inputs: &Tensor, kernel: &Tensor, g: crate::gpu::kernels::ConvGeom, o: usize, dt: DType) -> Result<Tensor> {
+    use crate::gpu::kernels as gk;
+    let (x, k) = (inputs.try_convert(dt)?, kernel.try_convert(dt)?);
+    let (p, kk) = (g.n * g.oh * g.ow, g.kh * g.kw * g.c);
+    let out = no_grad(|| -> Result<Tensor> {
+        let y = super::linalg::matmul(&gk::im2col(&x, &g)?, &reshape_to(&k, &[kk, o])?)?;
+        reshape_to(&y, &[g.n, g.oh, g.ow, o])
+    })?;
+    Ok(record("conv", out, &[inputs, kernel], move |gy, inp, _| {
+        let gy2 = reshape_to(gy, &[p, o])?;
+        let gx = if inp[0].requires_grad() {
+            let dcols = super::linalg::matmul(&gy2, &transpose(&reshape_to(&k, &[kk, o])?, None)?)?;
+            Some(gk::col2im(&dcols, &g)?)
+        } else { None };
+        let gw = if inp[1].requires_grad() {
+            let cols = gk::im2col(&x, &g)?;
+            Some(reshape_to(&super::linalg::matmul(&transpose(&cols, None)?, &gy2)?, &[g.kh, g.kw, g.c, o])?)
+        } else { None };
+        Ok(vec![gx, gw])
+    }))
+}
+
+#[cfg(feature = "gpu")]
+fn gpu_pool_geom(g: &pool::PoolGeom) -> crate::gpu::kernels::PoolGeom {
+    crate::gpu::kernels::PoolGeom { n: g.n, h: g.h, w: g.w, c: g.c, ph: g.ph, pw: g.pw, sh: g.sh, sw: g.sw, pt: g.pt, pl: g.pl, oh: g.oh, ow: g.ow }
 }
 
 fn pool_geom(op: &str, x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<pool::PoolGeom> {
@@ -278,11 +315,19 @@ fn pool_1d(
 }
 
 pub fn max_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<Tensor> {
-    crate::tensor::cpu_only("max_pool", &[x])?;
     if x.ndim() == 3 {
         return pool_1d(x, pool_size, strides, padding, max_pool);
     }
     let g = pool_geom("max_pool", x, pool_size, strides, padding)?;
+    #[cfg(feature = "gpu")]
+    if x.device() == crate::tensor::Device::Gpu {
+        if x.dtype() != DType::F32 {
+            bail!(DType, "max_pool: on the GPU the input must be float32, got {}", x.dtype().name());
+        }
+        let gg = gpu_pool_geom(&g);
+        let (v, idx) = crate::gpu::kernels::max_pool(x, &gg)?;
+        return Ok(record("max_pool", v, &[x], move |gy, _, _| Ok(vec![Some(crate::gpu::kernels::max_pool_backward(gy, &idx, &gg)?)])));
+    }
     let xc = x.contiguous_data();
     let shape = [g.n, g.oh, g.ow, g.c];
     let out = crate::with_dtype!(x.dtype(), T => Tensor::from_vec(xc.with_contiguous(|s: &[T]| pool::max_pool(s, &g)), &shape, x.dtype()));
@@ -300,13 +345,18 @@ pub fn max_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding:
 }
 
 pub fn average_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<Tensor> {
-    crate::tensor::cpu_only("average_pool", &[x])?;
     if x.ndim() == 3 {
         return pool_1d(x, pool_size, strides, padding, average_pool);
     }
     let g = pool_geom("average_pool", x, pool_size, strides, padding)?;
     let xf = cast(x, x.dtype().to_float())?;
     let dt = xf.dtype();
+    #[cfg(feature = "gpu")]
+    if xf.device() == crate::tensor::Device::Gpu {
+        let gg = gpu_pool_geom(&g);
+        let out = crate::gpu::kernels::avg_pool(&xf, &gg)?;
+        return Ok(record("average_pool", out, &[&xf], move |gy, _, _| Ok(vec![Some(crate::gpu::kernels::avg_pool_backward(gy, &gg)?)])));
+    }
     let out = with_float!(dt, T => Tensor::from_vec(xf.with_contiguous(|s: &[T]| pool::avg_pool(s, &g)), &[g.n, g.oh, g.ow, g.c], dt));
     Ok(record("average_pool", out, &[&xf], move |gy, _, _| {
         let v = with_float!(dt, T => Tensor::from_vec(gy.with_contiguous(|s: &[T]| pool::avg_pool_backward(s, &g)), &[g.n, g.h, g.w, g.c], dt));
