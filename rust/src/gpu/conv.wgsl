@@ -7,9 +7,16 @@
 @group(0) @binding(1) var<storage, read_write> o: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 
+// a grid-stride loop: each invocation takes items first, first + stride, ... (few workgroups on
+// CPU adapters, where each workgroup costs a task)
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-    let e = i32(gid.x + gid.y * nw.x * 256u);
+    let total = select(mt[0] * mt[1] * mt[2] * mt[3], mt[0] * mt[12] * mt[13] * mt[4] * mt[5] * mt[3], {IM2COL});
+    let stride = i32(nw.x * nw.y * 256u);
+    for (var e = i32(gid.x + gid.y * nw.x * 256u); e < total; e = e + stride) { item(e); }
+}
+
+fn item(e: i32) {
     let n = mt[0]; let h = mt[1]; let w = mt[2]; let c = mt[3];
     let kh = mt[4]; let kw = mt[5]; let sh = mt[6]; let sw = mt[7];
     let dh = mt[8]; let dw = mt[9]; let pt = mt[10]; let pl = mt[11];

@@ -119,19 +119,28 @@ pub fn map(op: &str, inputs: &[&Tensor], out_dt: DType, shape: &[usize], expr: &
         src.push_str(&format!("@group(0) @binding({}) var<storage, read> i{i}: array<{}>;\n", i + 2, wty(t.dtype())));
     }
     let k = ins.len() + 1;
+    // a grid-stride loop: few workgroups on CPU adapters, where each workgroup costs a task
     src.push_str(
         "@compute @workgroup_size(256)\nfn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {\n\
-         let idx = gid.x + gid.y * nw.x * 256u;\n  if (idx >= u32(mt[0])) { return; }\n  let nd = mt[1];\n  var rem = idx;\n",
+         let stride = nw.x * nw.y * 256u;\n  for (var i = gid.x + gid.y * nw.x * 256u; i < u32(mt[0]); i = i + stride) { item(i); }\n}\n\n\
+         fn item(idx: u32) {\n  let nd = mt[1];\n  var rem = idx;\n",
     );
     for t in 0..k {
         src.push_str(&format!("  var p{t} = mt[{}];\n", 2 + t));
     }
-    src.push_str("  for (var d = nd - 1; d >= 0; d = d - 1) {\n");
-    src.push_str(&format!("    let s = u32(mt[{} + d]);\n    let j = i32(rem % s);\n    rem = rem / s;\n", 2 + k));
-    for t in 0..k {
-        src.push_str(&format!("    p{t} = p{t} + j * mt[{} + {} * nd + d];\n", 2 + k, t + 1));
+    if nd == 1 {
+        // one merged dim (contiguous or evenly strided operands): no index arithmetic per dim
+        for t in 0..k {
+            src.push_str(&format!("  p{t} = p{t} + i32(idx) * mt[{}];\n", 2 + k + t + 1));
+        }
+    } else {
+        src.push_str("  for (var d = nd - 1; d >= 0; d = d - 1) {\n");
+        src.push_str(&format!("    let s = u32(mt[{} + d]);\n    let j = i32(rem % s);\n    rem = rem / s;\n", 2 + k));
+        for t in 0..k {
+            src.push_str(&format!("    p{t} = p{t} + j * mt[{} + {} * nd + d];\n", 2 + k, t + 1));
+        }
+        src.push_str("  }\n");
     }
-    src.push_str("  }\n");
     for i in 0..ins.len() {
         src.push_str(&format!("  let {} = i{i}[p{}];\n", names[i], i + 1));
     }
@@ -143,7 +152,7 @@ pub fn map(op: &str, inputs: &[&Tensor], out_dt: DType, shape: &[usize], expr: &
         bufs.push(raw(t)?);
     }
     let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
-    c.dispatch(&p, &refs, c.grid(n.div_ceil(256)));
+    c.dispatch(&p, &refs, c.flat_grid(n));
     Ok(out)
 }
 
@@ -286,7 +295,7 @@ pub fn matmul(a: &Tensor, la: &Layout, b: &Tensor, lb: &Layout, batch: &[usize],
         return map("matmul", &[], dt, &shape, &lit(0.0, dt), Some(&out));
     }
     let bd = batch.len();
-    let p = c.pipeline(&MATMUL.replace("{T}", wty(dt)).replace("{ZERO}", &lit(0.0, dt)))?;
+    let p = c.pipeline(&matmul_source(dt))?;
     let (ra, rb) = (raw(a)?, raw(b)?);
     let ro = raw(&out)?;
     let maxz = c.max_groups.max(1) as usize;
@@ -313,6 +322,34 @@ pub fn matmul(a: &Tensor, la: &Layout, b: &Tensor, lb: &Layout, batch: &[usize],
         z0 += nz;
     }
     Ok(out)
+}
+
+/// The matmul kernel with its 4x4 register block written out.
+fn matmul_source(dt: DType) -> String {
+    let (t, zero) = (wty(dt), lit(0.0, dt));
+    let mut decl = String::new();
+    let mut fma = String::new();
+    let mut store = String::new();
+    for i in 0..4 {
+        for j in 0..4 {
+            decl.push_str(&format!("    var c{i}{j}: {t} = {zero};\n"));
+            store.push_str(&format!(
+                "    if (row0 + ty + {r}u < m && col0 + tx + {cc}u < n) {{ o[obase + (row0 + ty + {r}u) * n + col0 + tx + {cc}u] = c{i}{j}; }}\n",
+                r = 16 * i,
+                cc = 16 * j
+            ));
+        }
+    }
+    for i in 0..4 {
+        fma.push_str(&format!("            let a{i} = As[kk * 64u + ty + {}u];\n", 16 * i));
+        fma.push_str(&format!("            let b{i} = Bs[kk * 64u + tx + {}u];\n", 16 * i));
+    }
+    for i in 0..4 {
+        for j in 0..4 {
+            fma.push_str(&format!("            c{i}{j} = c{i}{j} + a{i} * b{j};\n"));
+        }
+    }
+    MATMUL.replace("{T}", t).replace("{ZERO}", &zero).replace("{DECL}", &decl).replace("{FMA}", &fma).replace("{STORE}", &store)
 }
 
 /// Softmax (or log-softmax) over the last axis of a contiguous float32 tensor; one workgroup per row.
@@ -365,7 +402,7 @@ pub fn optim(state: &[&Tensor], grad: &Tensor, kind: u32, params: &[f32]) -> Res
         bufs.push(raw(t)?);
     }
     let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
-    c.dispatch(&p, &refs, c.grid(n.div_ceil(256)));
+    c.dispatch(&p, &refs, c.flat_grid(n));
     Ok(())
 }
 
@@ -407,7 +444,7 @@ pub fn im2col(x: &Tensor, g: &ConvGeom) -> Result<Tensor> {
     let mb = meta(c, &conv_meta(g, x.layout().offset)?)?;
     let bufs = [mb.raw().clone(), raw(&out)?, raw(&x)?];
     let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
-    c.dispatch(&pl, &refs, c.grid(total.div_ceil(256)));
+    c.dispatch(&pl, &refs, c.flat_grid(total));
     Ok(out)
 }
 
@@ -425,7 +462,7 @@ pub fn col2im(cols: &Tensor, g: &ConvGeom) -> Result<Tensor> {
     let mb = meta(c, &conv_meta(g, cols.layout().offset)?)?;
     let bufs = [mb.raw().clone(), raw(&out)?, raw(&cols)?];
     let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
-    c.dispatch(&pl, &refs, c.grid(total.div_ceil(256)));
+    c.dispatch(&pl, &refs, c.flat_grid(total));
     Ok(out)
 }
 
@@ -479,7 +516,7 @@ fn pool_run(src: &Tensor, extra: Option<&Tensor>, g: &PoolGeom, fwd: bool, max: 
         bufs.push(raw(&e)?);
     }
     let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
-    c.dispatch(&p, &refs, c.grid(total.div_ceil(256)));
+    c.dispatch(&p, &refs, c.flat_grid(total));
     Ok((out, idx))
 }
 

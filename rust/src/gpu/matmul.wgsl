@@ -37,8 +37,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let tx = lid.x;
     let ty = lid.y;
     let tid = ty * 16u + tx;
-    var acc: array<{T}, 16>;
-    for (var q = 0u; q < 16u; q = q + 1u) { acc[q] = {ZERO}; }
+    // the 4x4 accumulators and the operands of one k step are named registers (the declarations
+    // and products are generated unrolled: private arrays indexed in loops end up in memory on
+    // some drivers)
+{DECL}
     for (var t = 0u; t < k; t = t + 16u) {
         for (var q = 0u; q < 4u; q = q + 1u) {
             let e = tid + 256u * q;
@@ -61,26 +63,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         }
         workgroupBarrier();
         for (var kk = 0u; kk < 16u; kk = kk + 1u) {
-            var ar: array<{T}, 4>;
-            var br: array<{T}, 4>;
-            for (var i = 0u; i < 4u; i = i + 1u) {
-                ar[i] = As[kk * 64u + ty + 16u * i];
-                br[i] = Bs[kk * 64u + tx + 16u * i];
-            }
-            for (var i = 0u; i < 4u; i = i + 1u) {
-                for (var j = 0u; j < 4u; j = j + 1u) {
-                    acc[i * 4u + j] = acc[i * 4u + j] + ar[i] * br[j];
-                }
-            }
+{FMA}
         }
         workgroupBarrier();
     }
     let obase = batch * m * n;
-    for (var i = 0u; i < 4u; i = i + 1u) {
-        for (var j = 0u; j < 4u; j = j + 1u) {
-            let r = row0 + ty + 16u * i;
-            let cc = col0 + tx + 16u * j;
-            if (r < m && cc < n) { o[obase + r * n + cc] = acc[i * 4u + j]; }
-        }
-    }
+{STORE}
 }

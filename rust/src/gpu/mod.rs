@@ -258,6 +258,17 @@ impl Ctx {
         self.queue.submit([enc.finish()]);
     }
 
+    /// Workgroups of 256 for a grid-stride kernel over `n` items: one item per invocation on a
+    /// GPU (up to 4096 workgroups), a few workgroups on a CPU adapter (lavapipe runs each
+    /// workgroup as a task, and tens of thousands of them cost more than the work).
+    pub fn flat_grid(&self, n: usize) -> (u32, u32, u32) {
+        let cap = if self.info.device_type == wgpu::DeviceType::Cpu { 32 } else { 4096 };
+        if n == 0 {
+            return (0, 1, 1);
+        }
+        (n.div_ceil(256).min(cap) as u32, 1, 1)
+    }
+
     /// Workgroups (x, y) covering `n` items: x at most the device limit, y the rest.
     pub fn grid(&self, n: usize) -> (u32, u32, u32) {
         if n == 0 {

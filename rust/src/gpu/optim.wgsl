@@ -4,10 +4,14 @@
 // 3/4: Adam (4 = AMSGrad), params alpha, 1-b1, 1-b2, eps.
 fn par(i: i32) -> f32 { return bitcast<f32>(mt[3 + i]); }
 
+// a grid-stride loop (few workgroups on CPU adapters, where each workgroup costs a task)
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-    let i = gid.x + gid.y * nw.x * 256u;
-    if (i >= u32(mt[0])) { return; }
+    let stride = nw.x * nw.y * 256u;
+    for (var i = gid.x + gid.y * nw.x * 256u; i < u32(mt[0]); i = i + stride) { item(i); }
+}
+
+fn item(i: u32) {
     let gi = g[u32(mt[1]) + i];
     let kind = mt[2];
     if (kind == 0) {

@@ -18,9 +18,15 @@ fn count(oy: i32, ox: i32) -> f32 {
     return f32(max(y1 - max(y0, 0), 0) * max(x1 - max(x0, 0), 0));
 }
 
+// a grid-stride loop (few workgroups on CPU adapters, where each workgroup costs a task)
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-    let e = i32(gid.x + gid.y * nw.x * 256u);
+    let total = select(mt[0] * mt[1] * mt[2] * mt[3], mt[0] * mt[10] * mt[11] * mt[3], {FWD});
+    let stride = i32(nw.x * nw.y * 256u);
+    for (var e = i32(gid.x + gid.y * nw.x * 256u); e < total; e = e + stride) { item(e); }
+}
+
+fn item(e: i32) {
     let n = mt[0]; let h = mt[1]; let w = mt[2]; let c = mt[3];
     let ph = mt[4]; let pw = mt[5]; let sh = mt[6]; let sw = mt[7];
     let pt = mt[8]; let pl = mt[9]; let oh = mt[10]; let ow = mt[11]; let off = mt[12];
