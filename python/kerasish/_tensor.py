@@ -33,12 +33,12 @@ def ones(shape, dtype="float32") -> Tensor:
 
 def zeros_like(x, dtype=None) -> Tensor:
     x = _core.convert_to_tensor(x)
-    return _core.full(x.shape, 0.0, dtype or x.dtype)
+    return _core.full(x.shape, 0.0, dtype or x.dtype, x.device)
 
 
 def ones_like(x, dtype=None) -> Tensor:
     x = _core.convert_to_tensor(x)
-    return _core.full(x.shape, 1.0, dtype or x.dtype)
+    return _core.full(x.shape, 1.0, dtype or x.dtype, x.device)
 
 
 def arange(start, stop=None, step=None, dtype=None) -> Tensor:

@@ -163,12 +163,12 @@ def ones(shape, dtype=None):
 
 def zeros_like(x, dtype=None):
     x = convert_to_tensor(x)
-    return _core.full(x.shape, 0.0, dtype or x.dtype)
+    return _core.full(x.shape, 0.0, dtype or x.dtype, x.device)
 
 
 def ones_like(x, dtype=None):
     x = convert_to_tensor(x)
-    return _core.full(x.shape, 1.0, dtype or x.dtype)
+    return _core.full(x.shape, 1.0, dtype or x.dtype, x.device)
 
 
 # neural-network ops

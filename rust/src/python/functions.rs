@@ -114,10 +114,14 @@ fn new_shape(op: &str, shape: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Vec<u
 }
 
 #[pyfunction]
-#[pyo3(signature = (shape, fill_value, dtype=None))]
-fn full(shape: &Bound<'_, PyAny>, fill_value: f64, dtype: Option<&Bound<'_, PyAny>>) -> T {
+#[pyo3(signature = (shape, fill_value, dtype=None, device=None))]
+fn full(shape: &Bound<'_, PyAny>, fill_value: f64, dtype: Option<&Bound<'_, PyAny>>, device: Option<&str>) -> T {
     let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
-    Ok(Tensor::full_on(&new_shape("full", shape, dt)?, fill_value, dt, crate::tensor::default_device())?.into())
+    let dev = match device {
+        Some(d) => crate::tensor::Device::parse(d)?,
+        None => crate::tensor::default_device(),
+    };
+    Ok(Tensor::full_on(&new_shape("full", shape, dt)?, fill_value, dt, dev)?.into())
 }
 
 #[pyfunction]
