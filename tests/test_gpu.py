@@ -524,8 +524,8 @@ def test_sgd_update(momentum, nesterov, rng):
     for dev in ("cpu", "gpu"):
         wt, gt, mt = (K.tensor(a).to(dev) for a in (w, g, m))
         lr = K.tensor(np.float32(0.05)).to(dev)
-        for _ in range(3):
-            _core.sgd_update(wt, gt, mt if momentum else None, lr, momentum, nesterov)
+        for step in range(3):
+            _core.sgd_update(wt, gt, mt if momentum else None, lr if step else K.tensor(np.float32(0.05)), momentum, nesterov)
         res[dev] = (wt.numpy(), mt.numpy())
     for c, gg in zip(res["cpu"], res["gpu"]):
         np.testing.assert_allclose(gg, c, rtol=1e-5, atol=1e-6)
@@ -539,7 +539,9 @@ def test_adam_update(amsgrad, rng):
         wt, gt, mt, vt, ht = (K.tensor(a).to(dev) for a in (w, g, m, v, h))
         lr = K.tensor(np.float32(0.01)).to(dev)
         for it in range(3):
-            _core.adam_update(wt, gt, mt, vt, ht if amsgrad else None, lr, K.tensor(np.float32(it)), 0.9, 0.999, 1e-7)
+            # iterations as an int64 tensor on the device (as Keras's variable), or a CPU float scalar
+            its = K.tensor(np.array(it)).to(dev) if it % 2 else K.tensor(np.float32(it))
+            _core.adam_update(wt, gt, mt, vt, ht if amsgrad else None, lr, its, 0.9, 0.999, 1e-7)
         res[dev] = (wt.numpy(), mt.numpy(), vt.numpy(), ht.numpy())
     for c, gg in zip(res["cpu"], res["gpu"]):
         np.testing.assert_allclose(gg, c, rtol=1e-5, atol=1e-6)

@@ -2,19 +2,21 @@
 // WGSL lacks log1p, expm1, erf and a tanh that is safe for large inputs; these keep float32
 // accuracy close to the CPU kernels.
 
+// log1p and expm1 near 0 by series: GPU log and exp are only accurate to an absolute error
+// near 1 (Vulkan allows 2^-21), which is a large relative error for small results.
 fn log1p_(x: f32) -> f32 {
-    let u = 1.0 + x;
-    if (u == 1.0) { return x; }
-    return log(u) * x / (u - 1.0);
+    if (abs(x) >= 0.5) { return log(1.0 + x); }
+    // 2 atanh(s), s = x / (2 + x), |s| < 1/3
+    let s = x / (2.0 + x);
+    let s2 = s * s;
+    return 2.0 * s * (1.0 + s2 * (1.0 / 3.0 + s2 * (0.2 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0 + s2 * (1.0 / 13.0 + s2 / 15.0)))))));
 }
 
 fn expm1_(x: f32) -> f32 {
-    if (abs(x) < 1e-5) { return x + 0.5 * x * x; }
-    let u = exp(x);
-    if (u == 1.0) { return x; }
-    let um1 = u - 1.0;
-    if (um1 == -1.0) { return -1.0; }
-    return um1 * x / log(u);
+    if (abs(x) >= 0.5) { return exp(x) - 1.0; }
+    // Taylor to x^9 (the rest is below 1e-9 relative for |x| < 0.5)
+    return x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0 +
+        x * (1.0 / 5040.0 + x * (1.0 / 40320.0 + x / 362880.0))))))));
 }
 
 fn tanh_(x: f32) -> f32 {

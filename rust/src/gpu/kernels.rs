@@ -372,32 +372,58 @@ pub fn softmax_rows(x: &Tensor, log: bool) -> Result<Tensor> {
 }
 
 /// In-place optimizer updates over contiguous float32 state (variable first) and a gradient.
-/// `kind`: 0 SGD, 1 SGD with momentum, 2 Nesterov, 3 Adam, 4 AMSGrad; `params` its scalars.
-pub fn optim(state: &[&Tensor], grad: &Tensor, kind: u32, params: &[f32]) -> Result<()> {
+/// `kind`: 0 SGD, 1 SGD with momentum, 2 Nesterov, 3 Adam, 4 AMSGrad; `params` its constants
+/// (SGD: momentum; Adam: ln b1, ln b2, 1 - b1, 1 - b2, eps). The learning rate and (Adam) the
+/// iteration count are read by the kernel from their tensors (0-d CPU scalars are uploaded), so
+/// an update never waits for the GPU.
+pub fn optim(state: &[&Tensor], grad: &Tensor, kind: u32, lr: &Tensor, iterations: Option<&Tensor>, params: &[f32]) -> Result<()> {
+    let op = "optimizer update";
     let c = ctx()?;
     let g = contiguous(grad)?;
     let n = g.numel();
     if n == 0 {
         return Ok(());
     }
-    let mut mt = vec![i32_of("optimizer update", n as isize)?, i32_of("optimizer update", g.layout().offset as isize)?, kind as i32];
+    let lr = on_gpu(op, &lr.try_convert(DType::F32)?)?;
+    let it = match iterations {
+        Some(t) => Some(on_gpu(op, &t.try_convert(DType::F32)?)?),
+        None => None,
+    };
+    let mut mt = vec![
+        i32_of(op, n as isize)?,
+        i32_of(op, g.layout().offset as isize)?,
+        kind as i32,
+        i32_of(op, lr.layout().offset as isize)?,
+        i32_of(op, it.as_ref().map(|t| t.layout().offset).unwrap_or(0) as isize)?,
+    ];
     mt.extend(params.iter().map(|p| p.to_bits() as i32));
     let nstate = state.len();
-    let mut src = String::new();
-    src.push_str("@group(0) @binding(0) var<storage, read> mt: array<i32>;\n");
+    let mut src = String::from(PRELUDE);
+    src.push_str("\n@group(0) @binding(0) var<storage, read> mt: array<i32>;\n");
     src.push_str("@group(0) @binding(1) var<storage, read> g: array<f32>;\n");
+    src.push_str("@group(0) @binding(2) var<storage, read> lrb: array<f32>;\n");
+    let mut next = 3;
+    if it.is_some() {
+        src.push_str("@group(0) @binding(3) var<storage, read> itb: array<f32>;\nfn step_count() -> f32 { return itb[u32(mt[4])] + 1.0; }\n");
+        next = 4;
+    } else {
+        src.push_str("fn step_count() -> f32 { return 1.0; }\n");
+    }
     for i in 0..4 {
         if i < nstate {
-            src.push_str(&format!("@group(0) @binding({}) var<storage, read_write> s{i}: array<f32>;\n", i + 2));
+            src.push_str(&format!("@group(0) @binding({}) var<storage, read_write> s{i}: array<f32>;\n", next + i));
         } else {
-            // unused slots alias local variables so the shared body compiles for every kind
+            // unused slots are private stand-ins so the shared body compiles for every kind
             src.push_str(&format!("var<private> s{i}: array<f32, 1>;\n"));
         }
     }
-    src.push_str(OPTIM);
+    src.push_str(&OPTIM.replace("{ADAM}", if kind >= 3 { "true" } else { "false" }));
     let p = c.pipeline(&src)?;
     let mb = meta(c, &mt)?;
-    let mut bufs = vec![mb.raw().clone(), raw(&g)?];
+    let mut bufs = vec![mb.raw().clone(), raw(&g)?, raw(&lr)?];
+    if let Some(t) = &it {
+        bufs.push(raw(t)?);
+    }
     for t in state {
         bufs.push(raw(t)?);
     }

@@ -40,6 +40,18 @@ fn check(op: &str, var: &Tensor, others: &[(&str, &Tensor)]) -> Result<()> {
     Ok(())
 }
 
+/// Checks that a hyperparameter tensor has one element (the GPU kernels read it there).
+#[cfg(feature = "gpu")]
+fn scalar_shape(op: &str, name: &str, t: &Tensor) -> Result<()> {
+    if t.numel() != 1 {
+        bail!(Value, "{op}: {name} must be a scalar tensor, got shape {}", fmt_shape(t.shape()));
+    }
+    if t.device() == crate::tensor::Device::Cpu && t.ndim() > 0 {
+        bail!(Device, "{op}: {name} is a cpu tensor of shape {} and the variable is on the gpu", fmt_shape(t.shape()));
+    }
+    Ok(())
+}
+
 fn scalar(op: &str, name: &str, t: &Tensor) -> Result<f64> {
     if t.numel() != 1 {
         bail!(Value, "{op}: {name} must be a scalar tensor, got shape {}", fmt_shape(t.shape()));
@@ -99,14 +111,15 @@ pub fn sgd_update(var: &Tensor, grad: &Tensor, m: Option<&Tensor>, lr: &Tensor, 
         others.push(("momentum", m));
     }
     check(op, var, &others)?;
-    let lr = scalar(op, "learning_rate", lr)?;
     let mut state = vec![var];
     state.extend(m);
     #[cfg(feature = "gpu")]
     if gpu_state(op, &state, grad)? {
+        scalar_shape(op, "learning_rate", lr)?;
         let kind = match (m.is_some(), nesterov) { (false, _) => 0, (true, false) => 1, (true, true) => 2 };
-        return crate::gpu::kernels::optim(&state, grad, kind, &[lr as f32, momentum as f32]);
+        return crate::gpu::kernels::optim(&state, grad, kind, lr, None, &[momentum as f32]);
     }
+    let lr = scalar(op, "learning_rate", lr)?;
     crate::with_float!(var.dtype(), T => {
         let (lr, mu): (T, T) = (crate::ops::c(lr), crate::ops::c(momentum));
         with_state::<T>(&state, grad, |s, g| for_pieces(s, g, |p, g| match p {
@@ -149,16 +162,19 @@ pub fn adam_update(
         others.push(("velocity_hat", h));
     }
     check(op, var, &others)?;
-    let lr = scalar(op, "learning_rate", lr)?;
-    let t = scalar(op, "iterations", iterations)? + 1.0;
-    let alpha = lr * (1.0 - beta_2.powf(t)).sqrt() / (1.0 - beta_1.powf(t));
     let mut state = vec![var, m, v];
     state.extend(v_hat);
     #[cfg(feature = "gpu")]
     if gpu_state(op, &state, grad)? {
+        scalar_shape(op, "learning_rate", lr)?;
+        scalar_shape(op, "iterations", iterations)?;
         let kind = if v_hat.is_some() { 4 } else { 3 };
-        return crate::gpu::kernels::optim(&state, grad, kind, &[alpha as f32, (1.0 - beta_1) as f32, (1.0 - beta_2) as f32, epsilon as f32]);
+        let params = [beta_1.ln() as f32, beta_2.ln() as f32, (1.0 - beta_1) as f32, (1.0 - beta_2) as f32, epsilon as f32];
+        return crate::gpu::kernels::optim(&state, grad, kind, lr, Some(iterations), &params);
     }
+    let lr = scalar(op, "learning_rate", lr)?;
+    let t = scalar(op, "iterations", iterations)? + 1.0;
+    let alpha = lr * (1.0 - beta_2.powf(t)).sqrt() / (1.0 - beta_1.powf(t));
     crate::with_float!(var.dtype(), T => {
         let (a, b1, b2, eps): (T, T, T, T) = (crate::ops::c(alpha), crate::ops::c(1.0 - beta_1), crate::ops::c(1.0 - beta_2), crate::ops::c(epsilon));
         with_state::<T>(&state, grad, |s, g| for_pieces(s, g, |p, g| match p {
