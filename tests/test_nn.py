@@ -199,6 +199,33 @@ def test_conv_larger_batch_matches_reference():
     assert_close(got, np_conv2d(x, k, (2, 2), "same"), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("ks", [(3, 3, 1, 70), (3, 3, 3, 40), (3, 3, 4, 40), (1, 1, 33, 8)],
+                         ids=["direct-1ch", "direct-27", "gemm-36", "gemm-1x1"])
+def test_conv_kernel_paths_match_reference(ks):
+    # the direct kernels (patch rows <= 32: full 32-channel blocks and a remainder) and im2col +
+    # GEMM (longer rows, tiles of 8 images and a partial tile), forward and both gradients
+    r = np.random.default_rng(9)
+    x = r.normal(size=(11, 6, 5, ks[2]))
+    k = r.normal(size=ks)
+    xt, kt = K.tensor(x, requires_grad=True), K.tensor(k, requires_grad=True)
+    y = ops.conv(xt, kt, padding="same")
+    assert_close(y, np_conv2d(x, k, (1, 1), "same"), rtol=1e-10, atol=1e-10)
+    g = r.normal(size=y.shape)
+    ops.sum(y * K.tensor(g)).backward()
+    # reference gradients: the conv is linear, so d/dk = sum over pixels of patches * g
+    pad = ((0, 0), ((ks[0] - 1) // 2, ks[0] // 2), ((ks[1] - 1) // 2, ks[1] // 2), (0, 0))
+    xp = np.pad(x, pad)
+    dk = np.zeros_like(k)
+    dx = np.zeros_like(xp)
+    for a in range(ks[0]):
+        for b in range(ks[1]):
+            win = xp[:, a:a + 6, b:b + 5, :]
+            dk[a, b] = np.einsum("nhwc,nhwo->co", win, g)
+            dx[:, a:a + 6, b:b + 5, :] += np.einsum("nhwo,co->nhwc", g, k[a, b])
+    assert_close(kt.grad, dk, rtol=1e-9, atol=1e-9)
+    assert_close(xt.grad, dx[:, pad[1][0]:pad[1][0] + 6, pad[2][0]:pad[2][0] + 5, :], rtol=1e-9, atol=1e-9)
+
+
 def test_conv_on_noncontiguous_input():
     r = np.random.default_rng(9)
     x = r.normal(size=(2, 6, 5, 3)).astype(np.float32)
