@@ -138,17 +138,46 @@ fn sources(plan: &Plan, arrays: &[Bound<'_, PyAny>], batch_size: usize) -> PyRes
     Ok((srcs, n_rows.unwrap_or(0)))
 }
 
-/// The tensors a plan's batches are copied into (allocated once per loop).
-fn input_tensors(plan: &Plan) -> Vec<Tensor> {
-    plan.input_signature().iter().map(|(s, dt)| Tensor::full(s, 0.0, *dt)).collect()
+/// A plan's input tensors, twice: while one batch runs, the next batch's rows are copied into
+/// the other set on a second thread (copying rows picked at random from a large array waits on
+/// memory; for a small model it was a quarter of the step). The step itself runs inside the
+/// thread pool, so its parallel kernels start without waking threads from outside.
+struct Feed<'a> {
+    plan: &'a Plan,
+    srcs: Vec<ArrayRef>,
+    sets: [Vec<Tensor>; 2],
+    cur: usize,
 }
 
-/// One step: copies `rows` of each array into the input tensors and runs the plan.
-fn run_rows(plan: &Plan, inputs: &[Tensor], srcs: &[ArrayRef], rows: &[usize]) -> crate::Result<Vec<Tensor>> {
-    for (t, s) in inputs.iter().zip(srcs) {
+impl<'a> Feed<'a> {
+    fn new(plan: &'a Plan, srcs: Vec<ArrayRef>) -> Feed<'a> {
+        let set = || plan.input_signature().iter().map(|(s, dt)| Tensor::full(s, 0.0, *dt)).collect();
+        Feed { plan, srcs, sets: [set(), set()], cur: 0 }
+    }
+
+    /// Copies `rows` of each array into the set the next step runs on.
+    fn load(&self, rows: &[usize]) {
+        load_into(&self.sets[self.cur], &self.srcs, rows);
+    }
+
+    /// Runs the plan on the loaded batch while `next` (if any) is copied into the other set.
+    fn step(&mut self, next: Option<&[usize]>) -> crate::Result<Vec<Tensor>> {
+        let (cur, other) = (&self.sets[self.cur], &self.sets[1 - self.cur]);
+        let (plan, srcs) = (self.plan, &self.srcs);
+        let (result, ()) = rayon::join(|| plan.run(cur), || {
+            if let Some(rows) = next {
+                load_into(other, srcs, rows);
+            }
+        });
+        self.cur = 1 - self.cur;
+        result
+    }
+}
+
+fn load_into(set: &[Tensor], srcs: &[ArrayRef], rows: &[usize]) {
+    for (t, s) in set.iter().zip(srcs) {
         gather_rows(t, s, rows);
     }
-    plan.run(inputs)
 }
 
 /// A random permutation of 0..n from the global generator (the order fit shuffles rows in).
@@ -190,9 +219,9 @@ fn run_epochs(
         if n_total > n {
             return Err(PyValueError::new_err(format!("run_epochs: the segments need {n_total} rows, the arrays have {n}")));
         }
-        segs.push((&plan.0, input_tensors(&plan.0), srcs, *bs, *count));
+        segs.push((Feed::new(&plan.0, srcs), *bs, *count));
     }
-    let n_rows = segs.first().map(|s| s.2.first().map_or(0, |a| a.shape[0])).unwrap_or(0);
+    let n_rows = segs.first().map(|s| s.0.srcs.first().map_or(0, |a| a.shape[0])).unwrap_or(0);
     let (reset, results) = (&reset.0, &results.0);
     let mut out = Vec::with_capacity(epochs);
     for _ in 0..epochs {
@@ -200,9 +229,14 @@ fn run_epochs(
             reset.run(&[])?;
             let order: Vec<usize> = if shuffle { perm(n_rows).into_iter().map(|r| r as usize).collect() } else { (0..n_rows).collect() };
             let mut pos = 0;
-            for (plan, inputs, srcs, bs, count) in &segs {
-                for _ in 0..*count {
-                    run_rows(plan, inputs, srcs, &order[pos..pos + bs])?;
+            for (feed, bs, count) in segs.iter_mut() {
+                let bs = *bs;
+                if *count > 0 {
+                    feed.load(&order[pos..pos + bs]);
+                }
+                for j in 0..*count {
+                    let next = (j + 1 < *count).then(|| &order[pos + bs..pos + 2 * bs]);
+                    feed.step(next)?;
                     pos += bs;
                 }
             }
@@ -287,15 +321,23 @@ impl PyPlan {
             }
             None => Vec::new(),
         };
-        let inputs = input_tensors(&self.0);
+        let rows_of = |j: usize| -> Vec<usize> {
+            let lo = start + j * batch_size;
+            match &order {
+                Some(o) => o[lo..lo + batch_size].to_vec(),
+                None => (lo..lo + batch_size).collect(),
+            }
+        };
+        let mut feed = Feed::new(&self.0, srcs);
+        if count > 0 {
+            let first = rows_of(0);
+            py.detach(|| feed.load(&first));
+        }
         let mut done = 0;
         for j in 0..count {
             let lo = start + j * batch_size;
-            let rows: Vec<usize> = match &order {
-                Some(o) => o[lo..lo + batch_size].to_vec(),
-                None => (lo..lo + batch_size).collect(),
-            };
-            let result = py.detach(|| run_rows(&self.0, &inputs, &srcs, &rows))?;
+            let next = (j + 1 < count).then(|| rows_of(j + 1));
+            let result = py.detach(|| feed.step(next.as_deref()))?;
             for (i, (t, o)) in result.iter().zip(&outs).enumerate() {
                 let row: usize = o.shape[1..].iter().product();
                 if t.numel() != batch_size * row || super::tensor::dtype_arg(Some(&outputs.as_ref().unwrap()[i].getattr("dtype")?))?.unwrap_or(DType::F32) != t.dtype() {
