@@ -96,8 +96,15 @@ fn col2im<T: Copy + std::ops::AddAssign>(cols: &[T], g: &Geom, dx: &mut [T]) {
 }
 
 /// Images whose patch matrices are stacked into one GEMM: bigger products run nearer the
-/// machine's peak and pack the kernel matrix once per tile instead of once per image.
-const TILE: usize = 8;
+/// machine's peak and pack the kernel matrix once per tile instead of once per image. 8 to 12
+/// images, the size that shares the tiles most evenly between two threads (a batch of 100: 10
+/// tiles of 10, where tiles of 8 left one thread 7 tiles and the other 6). It depends on the
+/// batch alone, so the per-tile weight-gradient partials, summed in order, do not depend on the
+/// number of threads.
+fn tile_for(n: usize) -> usize {
+    let busier = |t: usize| n.div_ceil(t).div_ceil(2) * t;
+    (8..=12).rev().min_by_key(|&t| busier(t)).unwrap_or(8)
+}
 
 fn threads_for(tiles: usize) -> usize {
     if tiles == 1 { rayon::current_num_threads() } else { 1 }
@@ -118,13 +125,14 @@ pub fn forward<T: GemmElem + num_traits::Float>(x: &[T], w: &[T], g: &Geom) -> V
         y.par_chunks_mut(p * g.o).enumerate().for_each(|(i, yi)| direct_forward(&x[i * img..][..img], w, g, yi));
         return y;
     }
-    let t = threads_for(g.n.div_ceil(TILE));
-    y.par_chunks_mut(TILE * p * g.o).enumerate().for_each_init(
-        || vec![T::default(); TILE * p * k],
+    let tile = tile_for(g.n);
+    let t = threads_for(g.n.div_ceil(tile));
+    y.par_chunks_mut(tile * p * g.o).enumerate().for_each_init(
+        || vec![T::default(); tile * p * k],
         |cols, (ti, yt)| {
             let imgs = yt.len() / (p * g.o);
             for j in 0..imgs {
-                im2col(&x[(ti * TILE + j) * img..][..img], g, &mut cols[j * p * k..][..p * k]);
+                im2col(&x[(ti * tile + j) * img..][..img], g, &mut cols[j * p * k..][..p * k]);
             }
             let a = Mat { data: &cols[..], offset: 0, rs: k as isize, cs: 1 };
             let b = Mat { data: w, offset: 0, rs: g.o as isize, cs: 1 };
@@ -141,12 +149,13 @@ pub fn backward_input<T: GemmElem + std::ops::AddAssign>(dy: &[T], w: &[T], g: &
     if dx.is_empty() || p == 0 {
         return dx;
     }
-    let t = threads_for(g.n.div_ceil(TILE));
-    dx.par_chunks_mut(TILE * img).enumerate().for_each_init(
-        || vec![T::default(); TILE * p * k],
+    let tile = tile_for(g.n);
+    let t = threads_for(g.n.div_ceil(tile));
+    dx.par_chunks_mut(tile * img).enumerate().for_each_init(
+        || vec![T::default(); tile * p * k],
         |dcols, (ti, dxt)| {
             let imgs = dxt.len() / img;
-            let a = Mat { data: dy, offset: ti * TILE * p * g.o, rs: g.o as isize, cs: 1 };
+            let a = Mat { data: dy, offset: ti * tile * p * g.o, rs: g.o as isize, cs: 1 };
             let b = Mat { data: w, offset: 0, rs: 1, cs: g.o as isize }; // w^T
             T::gemm(imgs * p, k, g.o, a, b, dcols, k, false, t);
             for j in 0..imgs {
@@ -162,11 +171,12 @@ pub fn backward_input<T: GemmElem + std::ops::AddAssign>(dy: &[T], w: &[T], g: &
 pub fn backward_weight<T: GemmElem + num_traits::Float + std::ops::AddAssign>(x: &[T], dy: &[T], g: &Geom) -> Vec<T> {
     let (k, p, img) = (g.k(), g.pixels(), g.h * g.w * g.c);
     if k <= DIRECT_MAX_K {
-        let parts: Vec<Vec<T>> = (0..g.n.div_ceil(TILE))
+        let tile = tile_for(g.n);
+        let parts: Vec<Vec<T>> = (0..g.n.div_ceil(tile))
             .into_par_iter()
             .map(|ti| {
                 let mut dw = vec![T::zero(); k * g.o];
-                for i in ti * TILE..((ti + 1) * TILE).min(g.n) {
+                for i in ti * tile..((ti + 1) * tile).min(g.n) {
                     direct_weight(&x[i * img..][..img], &dy[i * p * g.o..][..p * g.o], g, &mut dw);
                 }
                 dw
@@ -174,20 +184,21 @@ pub fn backward_weight<T: GemmElem + num_traits::Float + std::ops::AddAssign>(x:
             .collect();
         return sum_parts(parts, k * g.o);
     }
-    let tiles: Vec<usize> = (0..g.n.div_ceil(TILE)).collect();
+    let tile = tile_for(g.n);
+    let tiles: Vec<usize> = (0..g.n.div_ceil(tile)).collect();
     let t = threads_for(tiles.len());
     let parts: Vec<Vec<T>> = tiles
         .par_iter()
         .map_init(
-            || vec![T::default(); TILE * p * k],
+            || vec![T::default(); tile * p * k],
             |cols, &ti| {
-                let imgs = TILE.min(g.n - ti * TILE);
+                let imgs = tile.min(g.n - ti * tile);
                 for j in 0..imgs {
-                    im2col(&x[(ti * TILE + j) * img..][..img], g, &mut cols[j * p * k..][..p * k]);
+                    im2col(&x[(ti * tile + j) * img..][..img], g, &mut cols[j * p * k..][..p * k]);
                 }
                 let mut dw = vec![T::default(); k * g.o];
                 let a = Mat { data: &cols[..], offset: 0, rs: 1, cs: k as isize }; // cols^T
-                let b = Mat { data: dy, offset: ti * TILE * p * g.o, rs: g.o as isize, cs: 1 };
+                let b = Mat { data: dy, offset: ti * tile * p * g.o, rs: g.o as isize, cs: 1 };
                 T::gemm(k, g.o, imgs * p, a, b, &mut dw, g.o, false, t);
                 dw
             },
