@@ -260,88 +260,91 @@ impl Taps {
 /// Output channels handled together by the direct kernels: four 8-lane registers.
 const LANES: usize = 32;
 
-/// One image's output by the definition, output channels in blocks of LANES kept in registers.
-fn direct_forward<T: num_traits::Float>(x: &[T], w: &[T], g: &Geom, y: &mut [T]) {
-    let mut taps = Taps::new(g);
-    for oy in 0..g.oh {
-        for ox in 0..g.ow {
-            let (base, tp) = taps.of(g, oy, ox);
-            let yr = &mut y[(oy * g.ow + ox) * g.o..][..g.o];
-            direct_pixel(&x[base..], w, g.c, g.o, tp, yr);
-        }
-    }
-}
-
+// One image's output by the definition, output channels in blocks of LANES kept in registers.
+// Compiled per CPU level as a whole, so the per-pixel work inlines.
 crate::multiversion! {
-    fn direct_pixel<T>(x: &[T], w: &[T], c: usize, o: usize, tp: &[(usize, usize)], yr: &mut [T]) where {T: num_traits::Float} {
-        let mut oc = 0;
-        while oc + LANES <= o {
-            // a fixed-size block, so the accumulators live in registers
-            let mut acc = [T::zero(); LANES];
-            for &(col, off) in tp {
-                for ci in 0..c {
-                    let xv = x[off + ci];
-                    let wr: &[T; LANES] = w[(col + ci) * o + oc..][..LANES].try_into().expect("LANES");
-                    for l in 0..LANES {
-                        acc[l] = acc[l] + xv * wr[l];
-                    }
+    fn direct_forward<T>(x: &[T], w: &[T], g: &Geom, y: &mut [T]) where {T: num_traits::Float} {
+        let mut taps = Taps::new(g);
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let (base, tp) = taps.of(g, oy, ox);
+                let yr = &mut y[(oy * g.ow + ox) * g.o..][..g.o];
+                direct_pixel(&x[base..], w, g.c, g.o, tp, yr);
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn direct_pixel<T: num_traits::Float>(x: &[T], w: &[T], c: usize, o: usize, tp: &[(usize, usize)], yr: &mut [T]) {
+    let mut oc = 0;
+    while oc + LANES <= o {
+        // a fixed-size block, so the accumulators live in registers
+        let mut acc = [T::zero(); LANES];
+        for &(col, off) in tp {
+            for ci in 0..c {
+                let xv = x[off + ci];
+                let wr: &[T; LANES] = w[(col + ci) * o + oc..][..LANES].try_into().expect("LANES");
+                for l in 0..LANES {
+                    acc[l] = acc[l] + xv * wr[l];
                 }
             }
-            yr[oc..oc + LANES].copy_from_slice(&acc);
-            oc += LANES;
         }
-        if oc < o {
-            let rest = &mut yr[oc..o];
-            rest.fill(T::zero());
-            for &(col, off) in tp {
-                for ci in 0..c {
-                    let xv = x[off + ci];
-                    for (d, &wv) in rest.iter_mut().zip(&w[(col + ci) * o + oc..(col + ci + 1) * o]) {
-                        *d = *d + xv * wv;
-                    }
+        yr[oc..oc + LANES].copy_from_slice(&acc);
+        oc += LANES;
+    }
+    if oc < o {
+        let rest = &mut yr[oc..o];
+        rest.fill(T::zero());
+        for &(col, off) in tp {
+            for ci in 0..c {
+                let xv = x[off + ci];
+                for (d, &wv) in rest.iter_mut().zip(&w[(col + ci) * o + oc..(col + ci + 1) * o]) {
+                    *d = *d + xv * wv;
                 }
             }
         }
     }
 }
 
-/// dw += one image's weight gradient by the definition: each output pixel's gradient row times
-/// the inputs under its taps.
-fn direct_weight<T: num_traits::Float>(x: &[T], dy: &[T], g: &Geom, dw: &mut [T]) {
-    let mut taps = Taps::new(g);
-    for oy in 0..g.oh {
-        for ox in 0..g.ow {
-            let (base, tp) = taps.of(g, oy, ox);
-            let gr = &dy[(oy * g.ow + ox) * g.o..][..g.o];
-            direct_pixel_weight(&x[base..], gr, g.c, tp, dw);
-        }
-    }
-}
-
+// dw += one image's weight gradient by the definition: each output pixel's gradient row times
+// the inputs under its taps.
 crate::multiversion! {
-    fn direct_pixel_weight<T>(x: &[T], gr: &[T], c: usize, tp: &[(usize, usize)], dw: &mut [T]) where {T: num_traits::Float} {
-        let o = gr.len();
-        let mut oc = 0;
-        while oc + LANES <= o {
-            let gv: &[T; LANES] = gr[oc..oc + LANES].try_into().expect("LANES");
-            for &(col, off) in tp {
-                for ci in 0..c {
-                    let xv = x[off + ci];
-                    let d: &mut [T; LANES] = (&mut dw[(col + ci) * o + oc..][..LANES]).try_into().expect("LANES");
-                    for l in 0..LANES {
-                        d[l] = d[l] + xv * gv[l];
-                    }
+    fn direct_weight<T>(x: &[T], dy: &[T], g: &Geom, dw: &mut [T]) where {T: num_traits::Float} {
+        let mut taps = Taps::new(g);
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let (base, tp) = taps.of(g, oy, ox);
+                let gr = &dy[(oy * g.ow + ox) * g.o..][..g.o];
+                direct_pixel_weight(&x[base..], gr, g.c, tp, dw);
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn direct_pixel_weight<T: num_traits::Float>(x: &[T], gr: &[T], c: usize, tp: &[(usize, usize)], dw: &mut [T]) {
+    let o = gr.len();
+    let mut oc = 0;
+    while oc + LANES <= o {
+        let gv: &[T; LANES] = gr[oc..oc + LANES].try_into().expect("LANES");
+        for &(col, off) in tp {
+            for ci in 0..c {
+                let xv = x[off + ci];
+                let d: &mut [T; LANES] = (&mut dw[(col + ci) * o + oc..][..LANES]).try_into().expect("LANES");
+                for l in 0..LANES {
+                    d[l] = d[l] + xv * gv[l];
                 }
             }
-            oc += LANES;
         }
-        if oc < o {
-            for &(col, off) in tp {
-                for ci in 0..c {
-                    let xv = x[off + ci];
-                    for (d, &gv) in dw[(col + ci) * o + oc..(col + ci + 1) * o].iter_mut().zip(&gr[oc..]) {
-                        *d = *d + xv * gv;
-                    }
+        oc += LANES;
+    }
+    if oc < o {
+        for &(col, off) in tp {
+            for ci in 0..c {
+                let xv = x[off + ci];
+                for (d, &gv) in dw[(col + ci) * o + oc..(col + ci + 1) * o].iter_mut().zip(&gr[oc..]) {
+                    *d = *d + xv * gv;
                 }
             }
         }

@@ -40,8 +40,13 @@ pub fn max_pool<T: crate::storage::Elem>(x: &[T], g: &PoolGeom) -> Vec<T> {
     if img_out == 0 {
         return vals;
     }
-    vals.par_chunks_mut(img_out).enumerate().for_each(|(i, v)| {
-        let xi = &x[i * img_in..(i + 1) * img_in];
+    vals.par_chunks_mut(img_out).enumerate().for_each(|(i, v)| max_pool_image(&x[i * img_in..(i + 1) * img_in], g, v));
+    vals
+}
+
+// One image; the whole window loop is compiled per CPU level, so the per-pixel work inlines.
+crate::multiversion! {
+    fn max_pool_image<T>(xi: &[T], g: &PoolGeom, v: &mut [T]) where {T: Copy + PartialOrd} {
         for oy in 0..g.oh {
             for ox in 0..g.ow {
                 let (y0, y1, x0, x1) = g.window(oy, ox);
@@ -60,35 +65,32 @@ pub fn max_pool<T: crate::storage::Elem>(x: &[T], g: &PoolGeom) -> Vec<T> {
                 }
             }
         }
-    });
-    vals
-}
-
-// o = max(o, src) elementwise; NaN stays once seen and a NaN value replaces a number.
-crate::multiversion! {
-    fn max_into<T>(o: &mut [T], src: &[T]) where {T: Copy + PartialOrd} {
-        for (o, &val) in o.iter_mut().zip(src) {
-            let cur = *o;
-            #[allow(clippy::eq_op)]
-            let take = (val > cur) | ((val != val) & (cur == cur));
-            *o = if take { val } else { cur };
-        }
     }
 }
 
-// dst (+)= g where src equals the pooled maximum m and no earlier element of the window took it;
-// `set` stores instead of adding (windows that do not overlap write each element once).
-crate::multiversion! {
-    fn route_grad<T>(dst: &mut [T], src: &[T], m: &[T], g: &[T], done: &mut [bool], set: bool) where {T: num_traits::Float + crate::cpu::math::BitSelect} {
-        let n = dst.len();
-        let (src, m, g, done) = (&src[..n], &m[..n], &g[..n], &mut done[..n]);
-        for ch in 0..n {
-            let (a, mx) = (src[ch], m[ch]);
-            let hit = !done[ch] & ((a == mx) | (a.is_nan() & mx.is_nan()));
-            let v = T::pick(hit, g[ch], T::zero());
-            dst[ch] = if set { v } else { dst[ch] + v };
-            done[ch] |= hit;
-        }
+/// o = max(o, src) elementwise; NaN stays once seen and a NaN value replaces a number.
+#[inline(always)]
+fn max_into<T: Copy + PartialOrd>(o: &mut [T], src: &[T]) {
+    for (o, &val) in o.iter_mut().zip(src) {
+        let cur = *o;
+        #[allow(clippy::eq_op)]
+        let take = (val > cur) | ((val != val) & (cur == cur));
+        *o = if take { val } else { cur };
+    }
+}
+
+/// dst (+)= g where src equals the pooled maximum m and no earlier element of the window took it;
+/// `set` stores instead of adding (windows that do not overlap write each element once).
+#[inline(always)]
+fn route_grad<T: num_traits::Float + crate::cpu::math::BitSelect>(dst: &mut [T], src: &[T], m: &[T], g: &[T], done: &mut [bool], set: bool) {
+    let n = dst.len();
+    let (src, m, g, done) = (&src[..n], &m[..n], &g[..n], &mut done[..n]);
+    for ch in 0..n {
+        let (a, mx) = (src[ch], m[ch]);
+        let hit = !done[ch] & ((a == mx) | (a.is_nan() & mx.is_nan()));
+        let v = T::pick(hit, g[ch], T::zero());
+        dst[ch] = if set { v } else { dst[ch] + v };
+        done[ch] |= hit;
     }
 }
 
@@ -112,25 +114,31 @@ pub fn max_pool_backward<T: num_traits::Float + crate::storage::Elem + crate::cp
                     d[(yy * g.w + x_lo) * g.c..(yy + 1) * g.w * g.c].fill(T::zero());
                 }
             }
-            let xi = &x[i * img_in..(i + 1) * img_in];
-            for oy in 0..g.oh {
-                for ox in 0..g.ow {
-                    let (y0, y1, x0, x1) = g.window(oy, ox);
-                    let o = i * img_out + (oy * g.ow + ox) * g.c;
-                    let (yv, gv) = (&y[o..o + g.c], &dy[o..o + g.c]);
-                    done.iter_mut().for_each(|f| *f = false);
-                    for yy in y0..y1 {
-                        for xx in x0..x1 {
-                            let j = (yy * g.w + xx) * g.c;
-                            let (src, dst) = (&xi[j..j + g.c], &mut d[j..j + g.c]);
-                            route_grad(dst, src, yv, gv, done, tiled);
-                        }
-                    }
-                }
-            }
+            let o = i * img_out;
+            max_pool_backward_image(&x[i * img_in..(i + 1) * img_in], &y[o..o + img_out], &dy[o..o + img_out], g, d, done, tiled);
         },
     );
     dx
+}
+
+crate::multiversion! {
+    fn max_pool_backward_image<T>(xi: &[T], yi: &[T], dyi: &[T], g: &PoolGeom, d: &mut [T], done: &mut [bool], tiled: bool) where {T: num_traits::Float + crate::cpu::math::BitSelect} {
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let (y0, y1, x0, x1) = g.window(oy, ox);
+                let o = (oy * g.ow + ox) * g.c;
+                let (yv, gv) = (&yi[o..o + g.c], &dyi[o..o + g.c]);
+                done.iter_mut().for_each(|f| *f = false);
+                for yy in y0..y1 {
+                    for xx in x0..x1 {
+                        let j = (yy * g.w + xx) * g.c;
+                        let (src, dst) = (&xi[j..j + g.c], &mut d[j..j + g.c]);
+                        route_grad(dst, src, yv, gv, done, tiled);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Average pooling over the part of each window inside the image (padding is not counted).
