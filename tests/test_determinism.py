@@ -108,7 +108,7 @@ _THREADS_SCRIPT = textwrap.dedent(
     xs = K.tensor(r.normal(size=(12, 10, 10, 3)).astype(np.float32), requires_grad=True)
     k = K.tensor(r.normal(size=(3, 3, 3, 5)).astype(np.float32), requires_grad=True)
     ops.sum(ops.square(ops.conv(xs, k, padding="same"))).backward()
-    # patch rows over 32: im2col + GEMM in tiles of 8 images (12 images: a full and a partial tile)
+    # patch rows over 32: im2col + GEMM in tiles of images (12 small images: tiles of 8 and 4)
     xg = K.tensor(r.normal(size=(12, 9, 9, 4)).astype(np.float32), requires_grad=True)
     kg = K.tensor(r.normal(size=(3, 3, 4, 6)).astype(np.float32), requires_grad=True)
     ops.sum(ops.square(ops.conv(xg, kg, padding="same"))).backward()

@@ -274,7 +274,7 @@ CONV_CASES = [
     ("many_images", (6, 3, 3, 1), (2, 2, 1, 1), dict(padding="same")),
     # patch rows of at most 32 go to the direct kernels: 33 outputs = one 32-wide block + 1
     ("direct_wide", (9, 4, 4, 1), (3, 3, 1, 33), dict(padding="same")),
-    # longer patch rows go to im2col + GEMM, tiled by 8 images (9 images: two tiles)
+    # longer patch rows go to im2col + GEMM in tiles of images (9 small images: tiles of 8 and 1)
     ("gemm_tiles", (9, 4, 4, 4), (3, 3, 4, 3), dict(padding="same")),
 ]
 

@@ -203,7 +203,7 @@ def test_conv_larger_batch_matches_reference():
                          ids=["direct-1ch", "direct-27", "gemm-36", "gemm-1x1"])
 def test_conv_kernel_paths_match_reference(ks):
     # the direct kernels (patch rows <= 32: full 32-channel blocks and a remainder) and im2col +
-    # GEMM (longer rows, tiles of 8 images and a partial tile), forward and both gradients
+    # GEMM (longer rows; 11 images: tiles of 8 and 3), forward and both gradients
     r = np.random.default_rng(9)
     x = r.normal(size=(11, 6, 5, ks[2]))
     k = r.normal(size=ks)

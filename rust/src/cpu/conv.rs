@@ -96,14 +96,18 @@ fn col2im<T: Copy + std::ops::AddAssign>(cols: &[T], g: &Geom, dx: &mut [T]) {
 }
 
 /// Images whose patch matrices are stacked into one GEMM: bigger products run nearer the
-/// machine's peak and pack the kernel matrix once per tile instead of once per image. 8 to 12
-/// images, the size that shares the tiles most evenly between two threads (a batch of 100: 10
-/// tiles of 10, where tiles of 8 left one thread 7 tiles and the other 6). It depends on the
-/// batch alone, so the per-tile weight-gradient partials, summed in order, do not depend on the
-/// number of threads.
-fn tile_for(n: usize) -> usize {
-    let busier = |t: usize| n.div_ceil(t).div_ceil(2) * t;
-    (8..=12).rev().min_by_key(|&t| busier(t)).unwrap_or(8)
+/// machine's peak and pack the kernel matrix once per tile instead of once per image, as long as
+/// the tile's patch matrices (at most about 2.5 MB) still sit in cache when the GEMM reads them.
+/// Within that, the size that shares the tiles most evenly between two threads (a batch of 100
+/// 14x14 images: 10 tiles of 10, where tiles of 8 left one thread 7 and the other 6). It depends
+/// on the shapes alone, so the per-tile weight-gradient partials, summed in order, do not depend
+/// on the number of threads.
+fn tile_for<T>(g: &Geom) -> usize {
+    let per_image = (g.pixels() * g.k() * std::mem::size_of::<T>()).max(1);
+    let most = ((5 << 19) / per_image).clamp(1, 12);
+    let least = (most * 2 / 3).max(1);
+    let busier = |t: usize| g.n.div_ceil(t).div_ceil(2) * t;
+    (least..=most).rev().min_by_key(|&t| busier(t)).unwrap_or(1)
 }
 
 fn threads_for(tiles: usize) -> usize {
@@ -125,7 +129,7 @@ pub fn forward<T: GemmElem + num_traits::Float>(x: &[T], w: &[T], g: &Geom) -> V
         y.par_chunks_mut(p * g.o).enumerate().for_each(|(i, yi)| direct_forward(&x[i * img..][..img], w, g, yi));
         return y;
     }
-    let tile = tile_for(g.n);
+    let tile = tile_for::<T>(g);
     let t = threads_for(g.n.div_ceil(tile));
     y.par_chunks_mut(tile * p * g.o).enumerate().for_each_init(
         || vec![T::default(); tile * p * k],
@@ -149,7 +153,7 @@ pub fn backward_input<T: GemmElem + std::ops::AddAssign>(dy: &[T], w: &[T], g: &
     if dx.is_empty() || p == 0 {
         return dx;
     }
-    let tile = tile_for(g.n);
+    let tile = tile_for::<T>(g);
     let t = threads_for(g.n.div_ceil(tile));
     dx.par_chunks_mut(tile * img).enumerate().for_each_init(
         || vec![T::default(); tile * p * k],
@@ -171,7 +175,7 @@ pub fn backward_input<T: GemmElem + std::ops::AddAssign>(dy: &[T], w: &[T], g: &
 pub fn backward_weight<T: GemmElem + num_traits::Float + std::ops::AddAssign>(x: &[T], dy: &[T], g: &Geom) -> Vec<T> {
     let (k, p, img) = (g.k(), g.pixels(), g.h * g.w * g.c);
     if k <= DIRECT_MAX_K {
-        let tile = tile_for(g.n);
+        let tile = tile_for::<T>(g);
         let parts: Vec<Vec<T>> = (0..g.n.div_ceil(tile))
             .into_par_iter()
             .map(|ti| {
@@ -184,7 +188,7 @@ pub fn backward_weight<T: GemmElem + num_traits::Float + std::ops::AddAssign>(x:
             .collect();
         return sum_parts(parts, k * g.o);
     }
-    let tile = tile_for(g.n);
+    let tile = tile_for::<T>(g);
     let tiles: Vec<usize> = (0..g.n.div_ceil(tile)).collect();
     let t = threads_for(tiles.len());
     let parts: Vec<Vec<T>> = tiles
