@@ -207,6 +207,10 @@ impl Storage {
     pub fn write(&self) -> RwLockWriteGuard<'_, Buffer> {
         self.0.write().unwrap_or_else(|e| e.into_inner())
     }
+    /// No other tensor or view holds this storage.
+    pub fn is_unique(&self) -> bool {
+        Arc::strong_count(&self.0) == 1
+    }
     pub fn same(&self, other: &Storage) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }

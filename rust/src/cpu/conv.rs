@@ -118,15 +118,19 @@ fn threads_for(tiles: usize) -> usize {
 /// spends its time packing (the first layer on grey images has 9).
 const DIRECT_MAX_K: usize = 32;
 
-/// y (n, oh, ow, o) = conv(x (n, h, w, c), w (kh*kw*c, o)).
-pub fn forward<T: GemmElem + num_traits::Float>(x: &[T], w: &[T], g: &Geom) -> Vec<T> {
+/// y (n, oh, ow, o) = conv(x (n, h, w, c), w (kh*kw*c, o)); `epilogue` is applied to each
+/// piece of y (whole rows of o channels) right after it is computed, while it is in cache.
+pub fn forward<T: GemmElem + num_traits::Float, F: Fn(&mut [T]) + Sync>(x: &[T], w: &[T], g: &Geom, epilogue: F) -> Vec<T> {
     let (k, p, img) = (g.k(), g.pixels(), g.h * g.w * g.c);
     let mut y = crate::storage::alloc_for_overwrite::<T>(g.n * p * g.o);
     if y.is_empty() {
         return y;
     }
     if k <= DIRECT_MAX_K {
-        y.par_chunks_mut(p * g.o).enumerate().for_each(|(i, yi)| direct_forward(&x[i * img..][..img], w, g, yi));
+        y.par_chunks_mut(p * g.o).enumerate().for_each(|(i, yi)| {
+            direct_forward(&x[i * img..][..img], w, g, yi);
+            epilogue(yi);
+        });
         return y;
     }
     let tile = tile_for::<T>(g);
@@ -141,6 +145,7 @@ pub fn forward<T: GemmElem + num_traits::Float>(x: &[T], w: &[T], g: &Geom) -> V
             let a = Mat { data: &cols[..], offset: 0, rs: k as isize, cs: 1 };
             let b = Mat { data: w, offset: 0, rs: g.o as isize, cs: 1 };
             T::gemm(imgs * p, g.o, k, a, b, yt, g.o, false, t);
+            epilogue(yt);
         },
     );
     y

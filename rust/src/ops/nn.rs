@@ -1,4 +1,5 @@
 //! Neural-network ops: softmax, log_softmax, logsumexp, the crossentropies, conv and pooling.
+use super::fused::{bias_act_backward, check_bias, epilogue, Act};
 use super::{binary::*, index::*, reduce::*, shape::*, unary::*};
 use crate::autograd::{no_grad, record};
 use crate::bail;
@@ -174,10 +175,25 @@ pub fn pad_geometry(op: &str, padding: &str, n: usize, k: usize, s: usize, d: us
 /// 2-D convolution of NHWC inputs with a (kh, kw, in, out) kernel; 1-D inputs (N, W, C) with a
 /// (kw, in, out) kernel go through the same code with a height of 1.
 pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str, dilation: [usize; 2]) -> Result<Tensor> {
+    conv_bias_act(inputs, kernel, None, Act::Linear, strides, padding, dilation)
+}
+
+/// act(conv(inputs, kernel) + bias), as Conv layers end, in one op: the kernels apply the bias
+/// and activation to each piece of output while it is in cache, and the raw convolution is never
+/// kept (the gradient needs only the activated output).
+pub fn conv_bias_act(
+    inputs: &Tensor,
+    kernel: &Tensor,
+    bias: Option<&Tensor>,
+    act: Act,
+    strides: [usize; 2],
+    padding: &str,
+    dilation: [usize; 2],
+) -> Result<Tensor> {
     if inputs.ndim() == 3 && kernel.ndim() == 3 {
         let x = expand_dims(inputs, 1)?;
         let k = expand_dims(kernel, 0)?;
-        let y = conv(&x, &k, [1, strides[1]], padding, [1, dilation[1]])?;
+        let y = conv_bias_act(&x, &k, bias, act, [1, strides[1]], padding, [1, dilation[1]])?;
         return squeeze(&y, Some(&[1]));
     }
     if inputs.ndim() != 4 || kernel.ndim() != 4 {
@@ -205,14 +221,26 @@ pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str
         sh: strides[0], sw: strides[1], dh: dilation[0], dw: dilation[1], pt, pl, oh, ow,
     };
     let dt = DType::promote(inputs.dtype(), kernel.dtype()).to_float();
+    check_bias("conv", bias, g.o, dt)?;
     crate::storage::check_size("conv", &[g.n, oh, ow, g.o], dt)?;
     let (x, k) = (inputs.convert(dt).contiguous_data(), kernel.convert(dt).contiguous_data());
     let out = with_float!(dt, T => {
-        let v = x.with_contiguous(|xv: &[T]| k.with_contiguous(|kv: &[T]| conv::forward(xv, kv, &g)));
+        let v = x.with_contiguous(|xv: &[T]| k.with_contiguous(|kv: &[T]| {
+            let run = |b: Option<&[T]>| match epilogue(g.o, b, act) {
+                Some(f) => conv::forward(xv, kv, &g, f),
+                None => conv::forward(xv, kv, &g, |_: &mut [T]| {}),
+            };
+            match bias {
+                Some(b) => b.with_contiguous(|bv: &[T]| run(Some(bv))),
+                None => run(None),
+            }
+        }));
         Tensor::from_vec(v, &[g.n, oh, ow, g.o], dt)
     });
-    Ok(record("conv", out, &[inputs, kernel], move |gy, inp, _| {
-        let gy = gy.contiguous_data();
+    let inputs_rec: Vec<&Tensor> = [inputs, kernel].into_iter().chain(bias).collect();
+    Ok(record("conv", out, &inputs_rec, move |gy, inp, y| {
+        let want_bias = matches!(inp.get(2), Some(b) if b.requires_grad());
+        let (gy, gb) = if bias_free(act, inp.len()) { (gy.contiguous_data(), None) } else { bias_act_backward(gy, y, act, want_bias)? };
         let gx = if inp[0].requires_grad() {
             Some(with_float!(dt, T => {
                 let v = gy.with_contiguous(|d: &[T]| k.with_contiguous(|kv: &[T]| conv::backward_input(d, kv, &g)));
@@ -225,8 +253,17 @@ pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str
                 Tensor::from_vec(v, &[g.kh, g.kw, g.c, g.o], dt)
             }))
         } else { None };
-        Ok(vec![gx, gk])
+        let mut grads = vec![gx, gk];
+        if inp.len() == 3 {
+            grads.push(gb);
+        }
+        Ok(grads)
     }))
+}
+
+/// A plain convolution: no bias and no activation, so the output gradient passes as it is.
+fn bias_free(act: Act, n_inputs: usize) -> bool {
+    act == Act::Linear && n_inputs == 2
 }
 
 fn pool_geom(op: &str, x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<pool::PoolGeom> {
