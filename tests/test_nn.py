@@ -462,3 +462,20 @@ def test_conv_layer_fused_equals_composition(activation):
     ops.sum(z * z).backward()
     assert_close(layer.kernel.grad, kern.grad.numpy(), rtol=1e-4, atol=1e-5)
     assert_close(layer.bias.grad, bias.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_sparse_crossentropy_from_logits_fused_pass():
+    # the one-pass kernel (logits on the last axis): large logits, 3-D logits, gradient rows
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(4, 3, 7)) * 30.0
+    labels = rng.integers(0, 7, size=(4, 3))
+    m = x.max(-1, keepdims=True)
+    lse = (m + np.log(np.exp(x - m).sum(-1, keepdims=True)))[..., 0]
+    ref = lse - np.take_along_axis(x, labels[..., None], -1)[..., 0]
+    xt = K.tensor(x, requires_grad=True)
+    got = ops.sparse_categorical_crossentropy(K.tensor(labels), xt, from_logits=True)
+    assert_close(got, ref, rtol=1e-12, atol=1e-12)
+    ops.sum(got).backward()
+    soft = np.exp(x - lse[..., None])
+    assert_close(xt.grad, soft - np.eye(7)[labels], rtol=1e-12, atol=1e-12)
+    check_grad(lambda o: ops.sparse_categorical_crossentropy(K.tensor(labels), o, from_logits=True), [x / 30.0])

@@ -149,6 +149,9 @@ pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_lo
         bail!(Value, "sparse_categorical_crossentropy: label {bad} is out of range for {classes} classes (valid: 0 to {})", classes as i64 - 1);
     }
     let x = cast(output, output.dtype().to_float())?;
+    if from_logits && ax == x.ndim() - 1 {
+        return sparse_ce_logits(&x, lv, classes);
+    }
     let oh = one_hot(&labels, classes, x.dtype())?;
     // move the class axis from last to `ax`
     let nd = x.ndim() as isize;
@@ -156,6 +159,39 @@ pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_lo
     perm.insert(ax, nd - 1);
     let oh = transpose(&oh, Some(&perm))?;
     categorical_crossentropy(&oh, &x, from_logits, ax as isize)
+}
+
+/// Sparse crossentropy from logits along the last axis in one pass: each row's log_softmax
+/// (the softmax row kernel), the label's entry taken; the gradient is (softmax - one_hot) * g,
+/// again one pass, from the log-probabilities kept for it.
+fn sparse_ce_logits(x: &Tensor, labels: Vec<i64>, classes: usize) -> Result<Tensor> {
+    use crate::cpu::math::FastExp;
+    use num_traits::{One, Zero};
+    let dt = x.dtype();
+    let lead = &x.shape()[..x.ndim() - 1];
+    let (logp, loss) = with_float!(dt, T => {
+        let lp = x.with_contiguous(|s: &[T]| crate::cpu::math::softmax_rows(s, classes, true));
+        let loss: Vec<T> = labels.iter().enumerate().map(|(r, &l)| -lp[r * classes + l as usize]).collect();
+        (Tensor::from_vec(lp, x.shape(), dt), Tensor::from_vec(loss, lead, dt))
+    });
+    Ok(record("sparse_categorical_crossentropy", loss, &[x], move |g, _, _| {
+        let dx = with_float!(dt, T => {
+            let v = logp.with_contiguous(|lp: &[T]| g.with_contiguous(|gv: &[T]| {
+                let mut dx = crate::storage::alloc_for_overwrite::<T>(lp.len());
+                if classes > 0 {
+                    for (r, (d, p)) in dx.chunks_mut(classes).zip(lp.chunks(classes)).enumerate() {
+                        for (j, (d, &p)) in d.iter_mut().zip(p).enumerate() {
+                            let hit = if j as i64 == labels[r] { T::one() } else { T::zero() };
+                            *d = (p.fast_exp() - hit) * gv[r];
+                        }
+                    }
+                }
+                dx
+            }));
+            Tensor::from_vec(v, logp.shape(), dt)
+        });
+        Ok(vec![Some(dx)])
+    }))
 }
 
 /// Resolves "valid" / "same" padding for one spatial dim: (output size, padding before).
