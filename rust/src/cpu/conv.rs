@@ -2,6 +2,8 @@
 //! the patch matrices (oh*ow, kh*kw*c) of a tile of images live in a per-thread buffer that is
 //! reused, and each tile is one GEMM.
 //! The backward passes are GEMMs too: dX = col2im(dY @ W^T), dW = sum over images of cols^T @ dY.
+//! Patch rows of at most 32 values (first layers: 3x3 on grey or RGB images) skip im2col and
+//! GEMM: direct kernels compute each output pixel from its taps (forward and weight gradient).
 use super::matmul::{GemmElem, Mat};
 use rayon::prelude::*;
 
