@@ -141,18 +141,24 @@ fn sources(plan: &Plan, arrays: &[Bound<'_, PyAny>], batch_size: usize) -> PyRes
 /// A plan's input tensors, twice: while one batch runs, the next batch's rows are copied into
 /// the other set on a second thread (copying rows picked at random from a large array waits on
 /// memory; for a small model it was a quarter of the step). The step itself runs inside the
-/// thread pool, so its parallel kernels start without waking threads from outside.
+/// thread pool, so its parallel kernels start without waking threads from outside. Batches under
+/// OVERLAP_MIN_BYTES run on the calling thread, one after the other: handing a tiny step to the
+/// pool costs more than the step (XOR's 4-row steps took 2.5x as long).
 struct Feed<'a> {
     plan: &'a Plan,
     srcs: Vec<ArrayRef>,
     sets: [Vec<Tensor>; 2],
     cur: usize,
+    overlap: bool,
 }
+
+const OVERLAP_MIN_BYTES: usize = 1 << 16;
 
 impl<'a> Feed<'a> {
     fn new(plan: &'a Plan, srcs: Vec<ArrayRef>) -> Feed<'a> {
         let set = || plan.input_signature().iter().map(|(s, dt)| Tensor::full(s, 0.0, *dt)).collect();
-        Feed { plan, srcs, sets: [set(), set()], cur: 0 }
+        let bytes: usize = plan.input_signature().iter().map(|(s, dt)| s.iter().product::<usize>() * dt.size()).sum();
+        Feed { plan, srcs, sets: [set(), set()], cur: 0, overlap: bytes >= OVERLAP_MIN_BYTES }
     }
 
     /// Copies `rows` of each array into the set the next step runs on.
@@ -164,11 +170,18 @@ impl<'a> Feed<'a> {
     fn step(&mut self, next: Option<&[usize]>) -> crate::Result<Vec<Tensor>> {
         let (cur, other) = (&self.sets[self.cur], &self.sets[1 - self.cur]);
         let (plan, srcs) = (self.plan, &self.srcs);
-        let (result, ()) = rayon::join(|| plan.run(cur), || {
+        let load_next = || {
             if let Some(rows) = next {
                 load_into(other, srcs, rows);
             }
-        });
+        };
+        let result = if self.overlap {
+            rayon::join(|| plan.run(cur), load_next).0
+        } else {
+            let r = plan.run(cur);
+            load_next();
+            r
+        };
         self.cur = 1 - self.cur;
         result
     }
