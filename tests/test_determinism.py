@@ -127,6 +127,13 @@ _THREADS_SCRIPT = textwrap.dedent(
     h.update(np.array(hist.history["loss"]).tobytes())
     for w in model.get_weights():
         h.update(np.ascontiguousarray(w).tobytes())
+    # batches of 80 KB: the next batch is copied in on a second thread while the step runs
+    mlp = K.Sequential([K.Input((100,)), K.layers.Dense(32, activation="relu"), K.layers.Dense(3)])
+    mlp.compile(optimizer="adam", loss=K.losses.SparseCategoricalCrossentropy(from_logits=True))
+    hist = mlp.fit(r.normal(size=(600, 100)).astype(np.float32), r.integers(0, 3, 600), batch_size=200, epochs=3, verbose=0)
+    h.update(np.array(hist.history["loss"]).tobytes())
+    for w in mlp.get_weights():
+        h.update(np.ascontiguousarray(w).tobytes())
     print(h.hexdigest())
     """
 )
