@@ -112,6 +112,17 @@ fn tile_for<T>(g: &Geom) -> usize {
     (least..=most).rev().min_by_key(|&t| busier(t)).unwrap_or(1)
 }
 
+/// A per-thread work buffer for patch matrices, not zeroed: im2col, or the GEMM that fills it,
+/// writes every element a tile uses before it is read. (Not from the tensor pool: it is freed
+/// to the allocator, and taking pool buffers would drain the pool.)
+fn scratch<T: Copy>(n: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    // SAFETY: the capacity holds n elements of a plain number type (any bit pattern is valid);
+    // callers write the elements they read.
+    unsafe { v.set_len(n) };
+    v
+}
+
 fn threads_for(tiles: usize) -> usize {
     if tiles == 1 { rayon::current_num_threads() } else { 1 }
 }
@@ -138,7 +149,7 @@ pub fn forward<T: GemmElem + num_traits::Float, F: Fn(&mut [T]) + Sync>(x: &[T],
     let tile = tile_for::<T>(g);
     let t = threads_for(g.n.div_ceil(tile));
     y.par_chunks_mut(tile * p * g.o).enumerate().for_each_init(
-        || vec![T::default(); tile * p * k],
+        || scratch::<T>(tile * p * k),
         |cols, (ti, yt)| {
             let imgs = yt.len() / (p * g.o);
             for j in 0..imgs {
@@ -163,7 +174,7 @@ pub fn backward_input<T: GemmElem + std::ops::AddAssign>(dy: &[T], w: &[T], g: &
     let tile = tile_for::<T>(g);
     let t = threads_for(g.n.div_ceil(tile));
     dx.par_chunks_mut(tile * img).enumerate().for_each_init(
-        || vec![T::default(); tile * p * k],
+        || scratch::<T>(tile * p * k),
         |dcols, (ti, dxt)| {
             let imgs = dxt.len() / img;
             let a = Mat { data: dy, offset: ti * tile * p * g.o, rs: g.o as isize, cs: 1 };
@@ -201,7 +212,7 @@ pub fn backward_weight<T: GemmElem + num_traits::Float + std::ops::AddAssign>(x:
     let parts: Vec<Vec<T>> = tiles
         .par_iter()
         .map_init(
-            || vec![T::default(); tile * p * k],
+            || scratch::<T>(tile * p * k),
             |cols, &ti| {
                 let imgs = tile.min(g.n - ti * tile);
                 for j in 0..imgs {
