@@ -56,6 +56,26 @@ def test_compiled_fit_equals_eager(name):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("epochs", [1, 3], ids=["batch-loop", "epoch-loop"])
+def test_compiled_large_batches_equal_eager(epochs):
+    # 64 KB batches: the engine copies the next batch in on a second thread while a step runs
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(700, 128)).astype(np.float32)
+    y = rng.integers(0, 4, size=700)
+    out = []
+    for eager in (True, False):
+        keras.utils.set_random_seed(2)
+        m = keras.Sequential([keras.Input((128,)), layers.Dense(32, activation="relu"), layers.Dropout(0.2), layers.Dense(4)])
+        m.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"], run_eagerly=eager)
+        h = m.fit(x, y, batch_size=128, epochs=epochs, verbose=0)  # 5 batches of 128 and one of 60
+        out.append((h.history, m.predict(x, batch_size=128, verbose=0), m.get_weights()))
+    assert out[0][0] == out[1][0]
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    for a, b in zip(out[0][2], out[1][2]):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_compiled_cnn_equals_eager():
     def make():
         return [keras.Input((8, 8, 1)), layers.Conv2D(4, 3, padding="same", activation="relu"), layers.MaxPooling2D(2),

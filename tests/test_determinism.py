@@ -108,9 +108,32 @@ _THREADS_SCRIPT = textwrap.dedent(
     xs = K.tensor(r.normal(size=(12, 10, 10, 3)).astype(np.float32), requires_grad=True)
     k = K.tensor(r.normal(size=(3, 3, 3, 5)).astype(np.float32), requires_grad=True)
     ops.sum(ops.square(ops.conv(xs, k, padding="same"))).backward()
+    # patch rows over 32: im2col + GEMM in tiles of images (12 small images: tiles of 8 and 4)
+    xg = K.tensor(r.normal(size=(12, 9, 9, 4)).astype(np.float32), requires_grad=True)
+    kg = K.tensor(r.normal(size=(3, 3, 4, 6)).astype(np.float32), requires_grad=True)
+    ops.sum(ops.square(ops.conv(xg, kg, padding="same"))).backward()
     h = hashlib.sha256()
-    for t in (ops.sum(x), ops.sum(x, axis=0), ops.sum(x, axis=1), ops.mean(x), ops.var(x, axis=0), k.grad, xs.grad):
+    for t in (ops.sum(x), ops.sum(x, axis=0), ops.sum(x, axis=1), ops.mean(x), ops.var(x, axis=0), k.grad, xs.grad,
+              kg.grad, xg.grad):
         h.update(np.ascontiguousarray(t.numpy()).tobytes())
+    # a seeded fit through the compiled step and the engine's batch loop (shuffle, dropout, Adam)
+    K.utils.set_random_seed(1)
+    model = K.Sequential([K.Input((8, 8, 1)), K.layers.Conv2D(4, 3, activation="relu"), K.layers.MaxPooling2D(2),
+                          K.layers.Flatten(), K.layers.Dropout(0.3), K.layers.Dense(3)])
+    model.compile(optimizer="adam", loss=K.losses.SparseCategoricalCrossentropy(from_logits=True))
+    xf = r.normal(size=(64, 8, 8, 1)).astype(np.float32)
+    yf = r.integers(0, 3, 64)
+    hist = model.fit(xf, yf, batch_size=10, epochs=3, verbose=0)
+    h.update(np.array(hist.history["loss"]).tobytes())
+    for w in model.get_weights():
+        h.update(np.ascontiguousarray(w).tobytes())
+    # batches of 80 KB: the next batch is copied in on a second thread while the step runs
+    mlp = K.Sequential([K.Input((100,)), K.layers.Dense(32, activation="relu"), K.layers.Dense(3)])
+    mlp.compile(optimizer="adam", loss=K.losses.SparseCategoricalCrossentropy(from_logits=True))
+    hist = mlp.fit(r.normal(size=(600, 100)).astype(np.float32), r.integers(0, 3, 600), batch_size=200, epochs=3, verbose=0)
+    h.update(np.array(hist.history["loss"]).tobytes())
+    for w in mlp.get_weights():
+        h.update(np.ascontiguousarray(w).tobytes())
     print(h.hexdigest())
     """
 )

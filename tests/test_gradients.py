@@ -272,6 +272,10 @@ CONV_CASES = [
     ("conv1d_same_stride2", (2, 7, 2), (3, 2, 3), dict(strides=2, padding="same")),
     ("conv1d_dilation", (1, 8, 1), (3, 1, 2), dict(dilation_rate=2, padding="same")),
     ("many_images", (6, 3, 3, 1), (2, 2, 1, 1), dict(padding="same")),
+    # patch rows of at most 32 go to the direct kernels: 33 outputs = one 32-wide block + 1
+    ("direct_wide", (9, 4, 4, 1), (3, 3, 1, 33), dict(padding="same")),
+    # longer patch rows go to im2col + GEMM in tiles of images (9 small images: tiles of 8 and 1)
+    ("gemm_tiles", (9, 4, 4, 4), (3, 3, 4, 3), dict(padding="same")),
 ]
 
 
@@ -282,6 +286,7 @@ def test_conv_grad(name, xs, ks, kw):
 
 POOL_CASES = [
     ("valid_2", (1, 4, 4, 2), dict(pool_size=2)),
+    ("valid_2_remainder", (2, 5, 7, 3), dict(pool_size=2)),
     ("valid_3_stride1", (2, 4, 5, 1), dict(pool_size=3, strides=1)),
     ("same_2", (1, 5, 3, 2), dict(pool_size=2, padding="same")),
     ("same_3_stride2", (1, 5, 5, 1), dict(pool_size=(3, 2), strides=2, padding="same")),

@@ -199,6 +199,33 @@ def test_conv_larger_batch_matches_reference():
     assert_close(got, np_conv2d(x, k, (2, 2), "same"), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("ks", [(3, 3, 1, 70), (3, 3, 3, 40), (3, 3, 4, 40), (1, 1, 33, 8)],
+                         ids=["direct-1ch", "direct-27", "gemm-36", "gemm-1x1"])
+def test_conv_kernel_paths_match_reference(ks):
+    # the direct kernels (patch rows <= 32: full 32-channel blocks and a remainder) and im2col +
+    # GEMM (longer rows; 11 images: tiles of 8 and 3), forward and both gradients
+    r = np.random.default_rng(9)
+    x = r.normal(size=(11, 6, 5, ks[2]))
+    k = r.normal(size=ks)
+    xt, kt = K.tensor(x, requires_grad=True), K.tensor(k, requires_grad=True)
+    y = ops.conv(xt, kt, padding="same")
+    assert_close(y, np_conv2d(x, k, (1, 1), "same"), rtol=1e-10, atol=1e-10)
+    g = r.normal(size=y.shape)
+    ops.sum(y * K.tensor(g)).backward()
+    # reference gradients: the conv is linear, so d/dk = sum over pixels of patches * g
+    pad = ((0, 0), ((ks[0] - 1) // 2, ks[0] // 2), ((ks[1] - 1) // 2, ks[1] // 2), (0, 0))
+    xp = np.pad(x, pad)
+    dk = np.zeros_like(k)
+    dx = np.zeros_like(xp)
+    for a in range(ks[0]):
+        for b in range(ks[1]):
+            win = xp[:, a:a + 6, b:b + 5, :]
+            dk[a, b] = np.einsum("nhwc,nhwo->co", win, g)
+            dx[:, a:a + 6, b:b + 5, :] += np.einsum("nhwo,co->nhwc", g, k[a, b])
+    assert_close(kt.grad, dk, rtol=1e-9, atol=1e-9)
+    assert_close(xt.grad, dx[:, pad[1][0]:pad[1][0] + 6, pad[2][0]:pad[2][0] + 5, :], rtol=1e-9, atol=1e-9)
+
+
 def test_conv_on_noncontiguous_input():
     r = np.random.default_rng(9)
     x = r.normal(size=(2, 6, 5, 3)).astype(np.float32)
@@ -374,3 +401,81 @@ def test_bias_act_checks_arguments():
         K._core.bias_act(z, K.tensor(np.ones(2, np.float32)), "relu")
     with pytest.raises(ValueError, match="unknown activation 'gelu'; valid: linear, relu, sigmoid, tanh"):
         K._core.bias_act(z, None, "gelu")
+
+
+# ---------------------------------------------------------------- conv with bias + activation (Conv layers)
+def _conv_inputs(seed, xs, ks):
+    """Inputs whose pre-activations stay 0.05 away from relu's kink (for finite differences)."""
+    rng = np.random.default_rng(seed)
+    while True:
+        x, k, b = rng.normal(size=xs), rng.normal(size=ks), rng.normal(size=ks[-1:])
+        if np.abs(np_conv2d(x, k, (1, 1), "same") + b).min() > 0.05:
+            return x, k, b
+
+
+@pytest.mark.parametrize("act", sorted(_ACTS))
+@pytest.mark.parametrize("ks", [(3, 3, 1, 33), (3, 3, 4, 6)], ids=["direct", "gemm"])
+def test_conv_bias_act_forward(act, ks):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(10, 5, 6, ks[2])).astype(np.float32)
+    k = rng.normal(size=ks).astype(np.float32)
+    b = rng.normal(size=ks[-1:]).astype(np.float32)
+    ref = np_conv2d(x, k, (1, 1), "same")
+    got = K._core.conv(K.tensor(x), K.tensor(k), [1, 1], "same", [1, 1], K.tensor(b), act)
+    assert_close(got, _ACTS[act](ref + b), rtol=1e-4, atol=1e-4)
+    got = K._core.conv(K.tensor(x), K.tensor(k), [1, 1], "same", [1, 1], None, act)
+    assert_close(got, _ACTS[act](ref), rtol=1e-4, atol=1e-4)
+    # 1-D inputs take the same path
+    got = K._core.conv(K.tensor(x[:, 0]), K.tensor(k[1]), [1, 1], "same", [1, 1], K.tensor(b), act)
+    assert_close(got, _ACTS[act](np_conv1d(x[:, 0], k[1], 1, "same") + b), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("act", sorted(_ACTS))
+@pytest.mark.parametrize("xs,ks", [((3, 4, 4, 1), (3, 3, 1, 2)), ((9, 3, 3, 4), (3, 3, 4, 2))], ids=["direct", "gemm"])
+def test_conv_bias_act_grad(act, xs, ks):
+    x, k, b = _conv_inputs(3, xs, ks)
+    check_grad(lambda x, k, b: K._core.conv(x, k, [1, 1], "same", [1, 1], b, act), [x, k, b])
+
+
+def test_conv_bias_act_checks_arguments():
+    x, k = K.tensor(np.ones((1, 4, 4, 2), np.float32)), K.tensor(np.ones((3, 3, 2, 5), np.float32))
+    with pytest.raises(ValueError, match=r"conv: bias of shape \(4,\).*last dim 5"):
+        K._core.conv(x, k, [1, 1], "same", [1, 1], K.tensor(np.ones(4, np.float32)), "relu")
+    with pytest.raises(ValueError, match="conv: unknown activation 'gelu'; valid: linear, relu, sigmoid, tanh"):
+        K._core.conv(x, k, [1, 1], "same", [1, 1], None, "gelu")
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "elu"])
+def test_conv_layer_fused_equals_composition(activation):
+    # relu/sigmoid run fused in the conv kernels, elu as conv then activation: both as composed
+    rng = np.random.default_rng(4)
+    x = K.tensor(rng.normal(size=(3, 6, 6, 2)).astype(np.float32))
+    layer = K.layers.Conv2D(4, 3, padding="same", activation=activation, bias_initializer="glorot_uniform")
+    y = layer(x)
+    ops.sum(y * y).backward()
+    with K.no_grad():
+        ref = getattr(ops, activation)(ops.conv(x, layer.kernel, padding="same") + layer.bias)
+    assert_close(y, ref.numpy(), rtol=1e-5, atol=1e-6)
+    kern = K.tensor(layer.kernel.numpy(), requires_grad=True)
+    bias = K.tensor(layer.bias.numpy(), requires_grad=True)
+    z = getattr(ops, activation)(ops.conv(x, kern, padding="same") + bias)
+    ops.sum(z * z).backward()
+    assert_close(layer.kernel.grad, kern.grad.numpy(), rtol=1e-4, atol=1e-5)
+    assert_close(layer.bias.grad, bias.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_sparse_crossentropy_from_logits_fused_pass():
+    # the one-pass kernel (logits on the last axis): large logits, 3-D logits, gradient rows
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(4, 3, 7)) * 30.0
+    labels = rng.integers(0, 7, size=(4, 3))
+    m = x.max(-1, keepdims=True)
+    lse = (m + np.log(np.exp(x - m).sum(-1, keepdims=True)))[..., 0]
+    ref = lse - np.take_along_axis(x, labels[..., None], -1)[..., 0]
+    xt = K.tensor(x, requires_grad=True)
+    got = ops.sparse_categorical_crossentropy(K.tensor(labels), xt, from_logits=True)
+    assert_close(got, ref, rtol=1e-12, atol=1e-12)
+    ops.sum(got).backward()
+    soft = np.exp(x - lse[..., None])
+    assert_close(xt.grad, soft - np.eye(7)[labels], rtol=1e-12, atol=1e-12)
+    check_grad(lambda o: ops.sparse_categorical_crossentropy(K.tensor(labels), o, from_logits=True), [x / 30.0])

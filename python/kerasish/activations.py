@@ -252,14 +252,23 @@ def get(identifier):
     )
 
 
+def _fused_name(activation, y, bias):
+    """The engine's name for `activation` when ``activation(y + bias)`` can run as one fused pass
+    (linear, relu, sigmoid or tanh with Keras's defaults, on float tensors), else None."""
+    name = _FUSED.get(activation)
+    if name is not None and isinstance(y, _core.Tensor) and y.dtype in ("float32", "float64") and (
+            bias is None or bias.dtype == y.dtype):
+        return name
+    return None
+
+
 def _bias_activation(y, bias, activation):
     """``activation(y + bias)`` as layers end: one engine pass (bias_act) when the activation is
     linear, relu, sigmoid or tanh with Keras's defaults, else the two steps."""
-    name = _FUSED.get(activation)
+    name = _fused_name(activation, y, bias)
     if bias is None and name == "linear":
         return y
-    if name is not None and isinstance(y, _core.Tensor) and y.dtype in ("float32", "float64") and (
-            bias is None or bias.dtype == y.dtype):
+    if name is not None:
         return _core.bias_act(y, bias, name)
     if bias is not None:
         y = y + bias

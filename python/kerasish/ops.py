@@ -226,7 +226,14 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     """N-D convolution on channels-last inputs: (batch, h, w, c) with a (kh, kw, c, filters) kernel,
     or (batch, w, c) with a (kw, c, filters) kernel."""
     _channels_last("conv", data_format)
-    return _core.conv(inputs, kernel, _pair("strides", strides), _padding("conv", padding), _pair("dilation_rate", dilation_rate))
+    return _conv_bias_act(inputs, kernel, None, "linear", strides, padding, dilation_rate)
+
+
+def _conv_bias_act(inputs, kernel, bias, activation, strides=1, padding="valid", dilation_rate=1):
+    """activation(conv(inputs, kernel) + bias) as one engine op (activation: linear, relu,
+    sigmoid or tanh), as Conv layers end."""
+    return _core.conv(inputs, kernel, _pair("strides", strides), _padding("conv", padding),
+                      _pair("dilation_rate", dilation_rate), bias, activation)
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):

@@ -172,7 +172,10 @@ pub fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) ->
 fn sweep(order: Vec<Tensor>, root: &Tensor, seed: Tensor, retain_graph: bool) -> Result<()> {
     let mut grads: HashMap<usize, Tensor, AddrBuild> = HashMap::default();
     grads.insert(key(root), seed);
-    for t in order.iter().rev() {
+    // by value: each tensor of the graph is let go as soon as its gradient has been passed on, so
+    // activations and gradients are freed during the sweep instead of all at its end
+    for t in order.into_iter().rev() {
+        let t = &t;
         let Some(g) = grads.remove(&key(t)) else { continue };
         let node = if retain_graph {
             node_of(t)

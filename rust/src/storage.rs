@@ -191,6 +191,16 @@ pub fn alloc<T: Elem>(n: usize) -> Vec<T> {
     pool::take(n).unwrap_or_else(|| Vec::with_capacity(n))
 }
 
+/// A Vec of `n` elements for a kernel that writes every one of them before anything reads them
+/// (a GEMM with beta = 0, a pass that stores each output once): no zero-fill first.
+pub fn alloc_for_overwrite<T: Elem>(n: usize) -> Vec<T> {
+    let mut v = alloc::<T>(n);
+    // SAFETY: the capacity holds n elements; every Elem is a plain number for which any bit
+    // pattern is valid, and callers write all n before reading any.
+    unsafe { v.set_len(n) };
+    v
+}
+
 /// A Vec of `n` default (zero) elements, from the pool when one fits.
 pub fn alloc_zeroed<T: Elem>(n: usize) -> Vec<T> {
     let mut v = alloc(n);
@@ -219,6 +229,10 @@ impl Storage {
             Buffer::Gpu(_) => crate::tensor::Device::Gpu,
             _ => crate::tensor::Device::Cpu,
         }
+    }
+    /// No other tensor or view holds this storage.
+    pub fn is_unique(&self) -> bool {
+        Arc::strong_count(&self.0) == 1
     }
     pub fn same(&self, other: &Storage) -> bool {
         Arc::ptr_eq(&self.0, &other.0)

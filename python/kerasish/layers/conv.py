@@ -63,6 +63,10 @@ class _Conv(Layer):
                 f"Input 0 of layer {self.name!r} is incompatible with the layer: expected shape "
                 f"(batch, {', '.join(['...'] * self.rank)}, {self.kernel.shape[-2]}), got {tuple(inputs.shape)}"
             )
+        # bias and activation applied by the conv kernels (the raw convolution is never stored)
+        fused = activations._fused_name(self.activation, inputs, self.bias) if inputs.dtype == self.kernel.dtype else None
+        if fused is not None:
+            return ops._conv_bias_act(inputs, self.kernel, self.bias, fused, self.strides, self.padding, self.dilation_rate)
         y = ops.conv(inputs, self.kernel, self.strides, self.padding, dilation_rate=self.dilation_rate)
         return activations._bias_activation(y, self.bias, self.activation)
 

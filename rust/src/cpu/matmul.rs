@@ -107,7 +107,7 @@ pub fn batched<T: GemmElem>(
     b_offs: &[usize],
 ) -> Vec<T> {
     let batch = a_offs.len();
-    let mut out = crate::storage::alloc_zeroed::<T>(batch * m * n);
+    let mut out = crate::storage::alloc_for_overwrite::<T>(batch * m * n);
     if m * n == 0 {
         return out;
     }

@@ -1,4 +1,5 @@
 //! Neural-network ops: softmax, log_softmax, logsumexp, the crossentropies, conv and pooling.
+use super::fused::{bias_act_backward, check_bias, epilogue, Act};
 use super::{binary::*, index::*, reduce::*, shape::*, unary::*};
 use crate::autograd::{no_grad, record};
 use crate::bail;
@@ -167,6 +168,10 @@ pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_lo
         bail!(Value, "sparse_categorical_crossentropy: label {bad} is out of range for {classes} classes (valid: 0 to {})", classes as i64 - 1);
     }
     let x = cast(output, output.dtype().to_float())?;
+    // the one-pass CPU kernel; on the GPU the composed ops below
+    if from_logits && ax == x.ndim() - 1 && x.device() == crate::tensor::Device::Cpu && labels.device() == crate::tensor::Device::Cpu {
+        return sparse_ce_logits(&x, labels.to_vec::<i64>(), classes);
+    }
     let oh = one_hot(&labels, classes, x.dtype())?;
     // move the class axis from last to `ax`
     let nd = x.ndim() as isize;
@@ -174,6 +179,39 @@ pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_lo
     perm.insert(ax, nd - 1);
     let oh = transpose(&oh, Some(&perm))?;
     categorical_crossentropy(&oh, &x, from_logits, ax as isize)
+}
+
+/// Sparse crossentropy from logits along the last axis in one pass: each row's log_softmax
+/// (the softmax row kernel), the label's entry taken; the gradient is (softmax - one_hot) * g,
+/// again one pass, from the log-probabilities kept for it.
+fn sparse_ce_logits(x: &Tensor, labels: Vec<i64>, classes: usize) -> Result<Tensor> {
+    use crate::cpu::math::FastExp;
+    use num_traits::{One, Zero};
+    let dt = x.dtype();
+    let lead = &x.shape()[..x.ndim() - 1];
+    let (logp, loss) = with_float!(dt, T => {
+        let lp = x.with_contiguous(|s: &[T]| crate::cpu::math::softmax_rows(s, classes, true));
+        let loss: Vec<T> = labels.iter().enumerate().map(|(r, &l)| -lp[r * classes + l as usize]).collect();
+        (Tensor::from_vec(lp, x.shape(), dt), Tensor::from_vec(loss, lead, dt))
+    });
+    Ok(record("sparse_categorical_crossentropy", loss, &[x], move |g, _, _| {
+        let dx = with_float!(dt, T => {
+            let v = logp.with_contiguous(|lp: &[T]| g.with_contiguous(|gv: &[T]| {
+                let mut dx = crate::storage::alloc_for_overwrite::<T>(lp.len());
+                if classes > 0 {
+                    for (r, (d, p)) in dx.chunks_mut(classes).zip(lp.chunks(classes)).enumerate() {
+                        for (j, (d, &p)) in d.iter_mut().zip(p).enumerate() {
+                            let hit = if j as i64 == labels[r] { T::one() } else { T::zero() };
+                            *d = (p.fast_exp() - hit) * gv[r];
+                        }
+                    }
+                }
+                dx
+            }));
+            Tensor::from_vec(v, logp.shape(), dt)
+        });
+        Ok(vec![Some(dx)])
+    }))
 }
 
 /// Resolves "valid" / "same" padding for one spatial dim: (output size, padding before).
@@ -193,10 +231,25 @@ pub fn pad_geometry(op: &str, padding: &str, n: usize, k: usize, s: usize, d: us
 /// 2-D convolution of NHWC inputs with a (kh, kw, in, out) kernel; 1-D inputs (N, W, C) with a
 /// (kw, in, out) kernel go through the same code with a height of 1.
 pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str, dilation: [usize; 2]) -> Result<Tensor> {
+    conv_bias_act(inputs, kernel, None, Act::Linear, strides, padding, dilation)
+}
+
+/// act(conv(inputs, kernel) + bias), as Conv layers end, in one op: the kernels apply the bias
+/// and activation to each piece of output while it is in cache, and the raw convolution is never
+/// kept (the gradient needs only the activated output).
+pub fn conv_bias_act(
+    inputs: &Tensor,
+    kernel: &Tensor,
+    bias: Option<&Tensor>,
+    act: Act,
+    strides: [usize; 2],
+    padding: &str,
+    dilation: [usize; 2],
+) -> Result<Tensor> {
     if inputs.ndim() == 3 && kernel.ndim() == 3 {
         let x = expand_dims(inputs, 1)?;
         let k = expand_dims(kernel, 0)?;
-        let y = conv(&x, &k, [1, strides[1]], padding, [1, dilation[1]])?;
+        let y = conv_bias_act(&x, &k, bias, act, [1, strides[1]], padding, [1, dilation[1]])?;
         return squeeze(&y, Some(&[1]));
     }
     if inputs.ndim() != 4 || kernel.ndim() != 4 {
@@ -224,22 +277,36 @@ pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str
         sh: strides[0], sw: strides[1], dh: dilation[0], dw: dilation[1], pt, pl, oh, ow,
     };
     let dt = DType::promote(inputs.dtype(), kernel.dtype()).to_float();
+    check_bias("conv", bias, g.o, dt)?;
     crate::storage::check_size("conv", &[g.n, oh, ow, g.o], dt)?;
     #[cfg(feature = "gpu")]
-    if crate::gpu::kernels::any("conv", &[inputs, kernel])? {
+    if crate::gpu::kernels::any("conv", &[inputs, kernel, bias.unwrap_or(kernel)])? {
         let gg = crate::gpu::kernels::ConvGeom {
             n: g.n, h: g.h, w: g.w, c: g.c, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw,
             pt: g.pt, pl: g.pl, oh: g.oh, ow: g.ow,
         };
-        return conv_gpu(inputs, kernel, gg, g.o, dt);
+        let y = conv_gpu(inputs, kernel, gg, g.o, dt)?;
+        // bias and activation as one more GPU pass (the CPU kernels fuse them into the conv tiles)
+        return if bias.is_none() && act == Act::Linear { Ok(y) } else { super::fused::bias_act(&y, bias, act) };
     }
     let (x, k) = (inputs.convert(dt).contiguous_data(), kernel.convert(dt).contiguous_data());
     let out = with_float!(dt, T => {
-        let v = x.with_contiguous(|xv: &[T]| k.with_contiguous(|kv: &[T]| conv::forward(xv, kv, &g)));
+        let v = x.with_contiguous(|xv: &[T]| k.with_contiguous(|kv: &[T]| {
+            let run = |b: Option<&[T]>| match epilogue(g.o, b, act) {
+                Some(f) => conv::forward(xv, kv, &g, f),
+                None => conv::forward(xv, kv, &g, |_: &mut [T]| {}),
+            };
+            match bias {
+                Some(b) => b.with_contiguous(|bv: &[T]| run(Some(bv))),
+                None => run(None),
+            }
+        }));
         Tensor::from_vec(v, &[g.n, oh, ow, g.o], dt)
     });
-    Ok(record("conv", out, &[inputs, kernel], move |gy, inp, _| {
-        let gy = gy.contiguous_data();
+    let inputs_rec: Vec<&Tensor> = [inputs, kernel].into_iter().chain(bias).collect();
+    Ok(record("conv", out, &inputs_rec, move |gy, inp, y| {
+        let want_bias = matches!(inp.get(2), Some(b) if b.requires_grad());
+        let (gy, gb) = if bias_free(act, inp.len()) { (gy.contiguous_data(), None) } else { bias_act_backward(gy, y, act, want_bias)? };
         let gx = if inp[0].requires_grad() {
             Some(with_float!(dt, T => {
                 let v = gy.with_contiguous(|d: &[T]| k.with_contiguous(|kv: &[T]| conv::backward_input(d, kv, &g)));
@@ -252,7 +319,11 @@ pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str
                 Tensor::from_vec(v, &[g.kh, g.kw, g.c, g.o], dt)
             }))
         } else { None };
-        Ok(vec![gx, gk])
+        let mut grads = vec![gx, gk];
+        if inp.len() == 3 {
+            grads.push(gb);
+        }
+        Ok(grads)
     }))
 }
 
@@ -284,6 +355,11 @@ fn conv_gpu(inputs: &Tensor, kernel: &Tensor, g: crate::gpu::kernels::ConvGeom, 
 #[cfg(feature = "gpu")]
 fn gpu_pool_geom(g: &pool::PoolGeom) -> crate::gpu::kernels::PoolGeom {
     crate::gpu::kernels::PoolGeom { n: g.n, h: g.h, w: g.w, c: g.c, ph: g.ph, pw: g.pw, sh: g.sh, sw: g.sw, pt: g.pt, pl: g.pl, oh: g.oh, ow: g.ow }
+}
+
+/// A plain convolution: no bias and no activation, so the output gradient passes as it is.
+fn bias_free(act: Act, n_inputs: usize) -> bool {
+    act == Act::Linear && n_inputs == 2
 }
 
 fn pool_geom(op: &str, x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<pool::PoolGeom> {

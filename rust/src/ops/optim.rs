@@ -123,18 +123,8 @@ pub fn sgd_update(var: &Tensor, grad: &Tensor, m: Option<&Tensor>, lr: &Tensor, 
     crate::with_float!(var.dtype(), T => {
         let (lr, mu): (T, T) = (crate::ops::c(lr), crate::ops::c(momentum));
         with_state::<T>(&state, grad, |s, g| for_pieces(s, g, |p, g| match p {
-            [w, m] => {
-                for i in 0..g.len() {
-                    let mi = m[i] * mu - g[i] * lr;
-                    m[i] = mi;
-                    w[i] = if nesterov { w[i] + (mi * mu - g[i] * lr) } else { w[i] + mi };
-                }
-            }
-            [w] => {
-                for i in 0..g.len() {
-                    w[i] = w[i] - g[i] * lr;
-                }
-            }
+            [w, m] => sgd_momentum(w, m, g, lr, mu, nesterov),
+            [w] => sgd_plain(w, g, lr),
             _ => unreachable!(),
         }));
     });
@@ -178,28 +168,57 @@ pub fn adam_update(
     crate::with_float!(var.dtype(), T => {
         let (a, b1, b2, eps): (T, T, T, T) = (crate::ops::c(alpha), crate::ops::c(1.0 - beta_1), crate::ops::c(1.0 - beta_2), crate::ops::c(epsilon));
         with_state::<T>(&state, grad, |s, g| for_pieces(s, g, |p, g| match p {
-            [w, m, v] => {
-                for i in 0..g.len() {
-                    let mi = m[i] + (g[i] - m[i]) * b1;
-                    let vi = v[i] + (g[i] * g[i] - v[i]) * b2;
-                    m[i] = mi;
-                    v[i] = vi;
-                    w[i] = w[i] - mi * a / (vi.sqrt() + eps);
-                }
-            }
-            [w, m, v, h] => {
-                for i in 0..g.len() {
-                    let mi = m[i] + (g[i] - m[i]) * b1;
-                    let vi = v[i] + (g[i] * g[i] - v[i]) * b2;
-                    let hi = if h[i] > vi { h[i] } else { vi };
-                    m[i] = mi;
-                    v[i] = vi;
-                    h[i] = hi;
-                    w[i] = w[i] - mi * a / (hi.sqrt() + eps);
-                }
-            }
+            [w, m, v] => adam(w, m, v, g, a, b1, b2, eps),
+            [w, m, v, h] => adam_amsgrad(w, m, v, h, g, a, b1, b2, eps),
             _ => unreachable!(),
         }));
     });
     Ok(())
+}
+
+// The per-piece update loops. Each slice is cut to the gradient's length first, so the loops have
+// no bounds checks and compile to vector code (sqrt and divide included).
+crate::multiversion! {
+    fn sgd_plain<T>(w: &mut [T], g: &[T], lr: T) where {T: FloatElem} {
+        let w = &mut w[..g.len()];
+        for (w, &g) in w.iter_mut().zip(g) {
+            *w = *w - g * lr;
+        }
+    }
+
+    fn sgd_momentum<T>(w: &mut [T], m: &mut [T], g: &[T], lr: T, mu: T, nesterov: bool) where {T: FloatElem} {
+        let n = g.len();
+        let (w, m) = (&mut w[..n], &mut m[..n]);
+        for i in 0..n {
+            let mi = m[i] * mu - g[i] * lr;
+            m[i] = mi;
+            w[i] = if nesterov { w[i] + (mi * mu - g[i] * lr) } else { w[i] + mi };
+        }
+    }
+
+    fn adam<T>(w: &mut [T], m: &mut [T], v: &mut [T], g: &[T], a: T, b1: T, b2: T, eps: T) where {T: FloatElem} {
+        let n = g.len();
+        let (w, m, v) = (&mut w[..n], &mut m[..n], &mut v[..n]);
+        for i in 0..n {
+            let mi = m[i] + (g[i] - m[i]) * b1;
+            let vi = v[i] + (g[i] * g[i] - v[i]) * b2;
+            m[i] = mi;
+            v[i] = vi;
+            w[i] = w[i] - mi * a / (vi.sqrt() + eps);
+        }
+    }
+
+    fn adam_amsgrad<T>(w: &mut [T], m: &mut [T], v: &mut [T], h: &mut [T], g: &[T], a: T, b1: T, b2: T, eps: T) where {T: FloatElem} {
+        let n = g.len();
+        let (w, m, v, h) = (&mut w[..n], &mut m[..n], &mut v[..n], &mut h[..n]);
+        for i in 0..n {
+            let mi = m[i] + (g[i] - m[i]) * b1;
+            let vi = v[i] + (g[i] * g[i] - v[i]) * b2;
+            let hi = if h[i] > vi { h[i] } else { vi };
+            m[i] = mi;
+            v[i] = vi;
+            h[i] = hi;
+            w[i] = w[i] - mi * a / (hi.sqrt() + eps);
+        }
+    }
 }

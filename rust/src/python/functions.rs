@@ -454,10 +454,27 @@ fn sparse_categorical_crossentropy(py: Python<'_>, target: &Bound<'_, PyAny>, ou
     })
 }
 
+/// act(conv(inputs, kernel) + bias) in one op (bias None and activation "linear": the plain conv).
 #[pyfunction]
-fn conv(py: Python<'_>, inputs: &Bound<'_, PyAny>, kernel: &Bound<'_, PyAny>, strides: [usize; 2], padding: &str, dilation_rate: [usize; 2]) -> T {
+#[pyo3(signature = (inputs, kernel, strides, padding, dilation_rate, bias=None, activation="linear"))]
+#[allow(clippy::too_many_arguments)]
+fn conv(
+    py: Python<'_>,
+    inputs: &Bound<'_, PyAny>,
+    kernel: &Bound<'_, PyAny>,
+    strides: [usize; 2],
+    padding: &str,
+    dilation_rate: [usize; 2],
+    bias: Option<&Bound<'_, PyAny>>,
+    activation: &str,
+) -> T {
+    let act = ops::Act::parse("conv", activation)?;
     let padding = padding.to_string();
-    call_op(py, "conv", vec![t(inputs)?, t(kernel)?], move |i| ops::conv(&i[0], &i[1], strides, &padding, dilation_rate))
+    let mut args = vec![t(inputs)?, t(kernel)?];
+    if let Some(b) = bias.filter(|b| !b.is_none()) {
+        args.push(t(b)?);
+    }
+    call_op(py, "conv", args, move |i| ops::conv_bias_act(&i[0], &i[1], i.get(2), act, strides, &padding, dilation_rate))
 }
 
 #[pyfunction]
@@ -476,7 +493,7 @@ fn average_pool(py: Python<'_>, inputs: &Bound<'_, PyAny>, pool_size: [usize; 2]
 #[pyfunction]
 #[pyo3(signature = (z, bias, activation))]
 fn bias_act(py: Python<'_>, z: &Bound<'_, PyAny>, bias: Option<&Bound<'_, PyAny>>, activation: &str) -> T {
-    let act = ops::Act::parse(activation)?;
+    let act = ops::Act::parse("bias_act", activation)?;
     let mut inputs = vec![t(z)?];
     if let Some(b) = bias.filter(|b| !b.is_none()) {
         inputs.push(t(b)?);

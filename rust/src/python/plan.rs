@@ -142,22 +142,70 @@ fn sources(plan: &Plan, arrays: &[Bound<'_, PyAny>], batch_size: usize) -> PyRes
     Ok((srcs, n_rows.unwrap_or(0)))
 }
 
-/// The tensors a plan's batches are copied into (allocated once per loop).
-fn input_tensors(plan: &Plan) -> Vec<Tensor> {
-    plan.input_signature().iter().map(|(s, dt)| Tensor::full(s, 0.0, *dt)).collect()
+/// A plan's input tensors, twice: while one batch runs, the next batch's rows are copied into
+/// the other set on a second thread (copying rows picked at random from a large array waits on
+/// memory; for a small model it was a quarter of the step). The step itself runs inside the
+/// thread pool, so its parallel kernels start without waking threads from outside. Batches under
+/// OVERLAP_MIN_BYTES run on the calling thread, one after the other: handing a tiny step to the
+/// pool costs more than the step (XOR's 4-row steps took 2.5x as long).
+struct Feed<'a> {
+    plan: &'a Plan,
+    srcs: Vec<ArrayRef>,
+    sets: [Vec<Tensor>; 2],
+    cur: usize,
+    overlap: bool,
 }
 
-/// One step: copies `rows` of each array into the input tensors and runs the plan.
-fn run_rows(plan: &Plan, inputs: &[Tensor], srcs: &[ArrayRef], rows: &[usize]) -> crate::Result<Vec<Tensor>> {
-    for (t, s) in inputs.iter().zip(srcs) {
-        gather_rows(t, s, rows);
+const OVERLAP_MIN_BYTES: usize = 1 << 16;
+
+impl<'a> Feed<'a> {
+    fn new(plan: &'a Plan, srcs: Vec<ArrayRef>) -> Feed<'a> {
+        let set = || plan.input_signature().iter().map(|(s, dt)| Tensor::full(s, 0.0, *dt)).collect();
+        let bytes: usize = plan.input_signature().iter().map(|(s, dt)| s.iter().product::<usize>() * dt.size()).sum();
+        Feed { plan, srcs, sets: [set(), set()], cur: 0, overlap: bytes >= OVERLAP_MIN_BYTES }
     }
-    // on the GPU device, each batch goes up once (the plan was traced on GPU inputs)
-    if crate::tensor::default_device() != crate::tensor::Device::Cpu {
-        let up = inputs.iter().map(|t| t.to_device(crate::tensor::default_device())).collect::<crate::Result<Vec<_>>>()?;
+
+    /// Copies `rows` of each array into the set the next step runs on.
+    fn load(&self, rows: &[usize]) {
+        load_into(&self.sets[self.cur], &self.srcs, rows);
+    }
+
+    /// Runs the plan on the loaded batch while `next` (if any) is copied into the other set.
+    fn step(&mut self, next: Option<&[usize]>) -> crate::Result<Vec<Tensor>> {
+        let (cur, other) = (&self.sets[self.cur], &self.sets[1 - self.cur]);
+        let (plan, srcs) = (self.plan, &self.srcs);
+        let load_next = || {
+            if let Some(rows) = next {
+                load_into(other, srcs, rows);
+            }
+        };
+        let result = if self.overlap {
+            rayon::join(|| run_set(plan, cur), load_next).0
+        } else {
+            let r = run_set(plan, cur);
+            load_next();
+            r
+        };
+        self.cur = 1 - self.cur;
+        result
+    }
+}
+
+/// Runs the plan on a loaded set; on the GPU device each batch goes up once (the plan was traced
+/// on GPU inputs).
+fn run_set(plan: &Plan, set: &[Tensor]) -> crate::Result<Vec<Tensor>> {
+    let dev = crate::tensor::default_device();
+    if dev != crate::tensor::Device::Cpu {
+        let up = set.iter().map(|t| t.to_device(dev)).collect::<crate::Result<Vec<_>>>()?;
         return plan.run(&up);
     }
-    plan.run(inputs)
+    plan.run(set)
+}
+
+fn load_into(set: &[Tensor], srcs: &[ArrayRef], rows: &[usize]) {
+    for (t, s) in set.iter().zip(srcs) {
+        gather_rows(t, s, rows);
+    }
 }
 
 /// A random permutation of 0..n from the global generator (the order fit shuffles rows in).
@@ -199,9 +247,9 @@ fn run_epochs(
         if n_total > n {
             return Err(PyValueError::new_err(format!("run_epochs: the segments need {n_total} rows, the arrays have {n}")));
         }
-        segs.push((&plan.0, input_tensors(&plan.0), srcs, *bs, *count));
+        segs.push((Feed::new(&plan.0, srcs), *bs, *count));
     }
-    let n_rows = segs.first().map(|s| s.2.first().map_or(0, |a| a.shape[0])).unwrap_or(0);
+    let n_rows = segs.first().map(|s| s.0.srcs.first().map_or(0, |a| a.shape[0])).unwrap_or(0);
     let (reset, results) = (&reset.0, &results.0);
     let mut out = Vec::with_capacity(epochs);
     for _ in 0..epochs {
@@ -209,9 +257,14 @@ fn run_epochs(
             reset.run(&[])?;
             let order: Vec<usize> = if shuffle { perm(n_rows).into_iter().map(|r| r as usize).collect() } else { (0..n_rows).collect() };
             let mut pos = 0;
-            for (plan, inputs, srcs, bs, count) in &segs {
-                for _ in 0..*count {
-                    run_rows(plan, inputs, srcs, &order[pos..pos + bs])?;
+            for (feed, bs, count) in segs.iter_mut() {
+                let bs = *bs;
+                if *count > 0 {
+                    feed.load(&order[pos..pos + bs]);
+                }
+                for j in 0..*count {
+                    let next = (j + 1 < *count).then(|| &order[pos + bs..pos + 2 * bs]);
+                    feed.step(next)?;
                     pos += bs;
                 }
             }
@@ -296,15 +349,23 @@ impl PyPlan {
             }
             None => Vec::new(),
         };
-        let inputs = input_tensors(&self.0);
+        let rows_of = |j: usize| -> Vec<usize> {
+            let lo = start + j * batch_size;
+            match &order {
+                Some(o) => o[lo..lo + batch_size].to_vec(),
+                None => (lo..lo + batch_size).collect(),
+            }
+        };
+        let mut feed = Feed::new(&self.0, srcs);
+        if count > 0 {
+            let first = rows_of(0);
+            py.detach(|| feed.load(&first));
+        }
         let mut done = 0;
         for j in 0..count {
             let lo = start + j * batch_size;
-            let rows: Vec<usize> = match &order {
-                Some(o) => o[lo..lo + batch_size].to_vec(),
-                None => (lo..lo + batch_size).collect(),
-            };
-            let result = py.detach(|| run_rows(&self.0, &inputs, &srcs, &rows))?;
+            let next = (j + 1 < count).then(|| rows_of(j + 1));
+            let result = py.detach(|| feed.step(next.as_deref()))?;
             for (i, (t, o)) in result.iter().zip(&outs).enumerate() {
                 let row: usize = o.shape[1..].iter().product();
                 if t.numel() != batch_size * row || super::tensor::dtype_arg(Some(&outputs.as_ref().unwrap()[i].getattr("dtype")?))?.unwrap_or(DType::F32) != t.dtype() {
