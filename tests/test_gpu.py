@@ -209,6 +209,40 @@ def test_shell_smoke_list_devices():
     assert any(d.startswith("gpu:") for d in devs)
 
 
+
+# ------------------------------------------------------------- batched submission and memory
+
+
+def test_freed_buffers_are_not_reused_before_their_readers_run(rng):
+    # Kernels are recorded and submitted in batches. A buffer freed while recorded work still
+    # reads it must not be handed out again (an upload into it would land before that work runs).
+    results = []
+    for i in range(300):  # more than one batch of dispatches
+        a = f32(rng, 257)
+        x = gpu(a)
+        y = x * 2.0
+        del x  # y's kernel, still unsubmitted, reads x's buffer
+        z = gpu(np.full(257, 1e6, np.float32))  # same size class: would take x's buffer
+        results.append((a, y, z))
+    for a, y, z in results:
+        np.testing.assert_array_equal(y.numpy(), a * 2.0)
+        np.testing.assert_array_equal(z.numpy(), 1e6)
+
+
+def test_gpu_memory_stats_follow_gpu_tensors():
+    live0, _ = _core.memory_stats("gpu")
+    cpu0, _ = _core.memory_stats("cpu")
+    t = K.ops.zeros((1000, 1000)).to("gpu")
+    live1, peak = _core.memory_stats("gpu")
+    assert live1 - live0 >= 4_000_000 and peak >= live1
+    del t
+    assert _core.memory_stats("gpu")[0] <= live1 - 4_000_000
+    assert abs(_core.memory_stats("cpu")[0] - cpu0) < 4_000_000  # the GPU tensor never counted on the CPU
+    _core.reset_peak_memory()
+    assert _core.memory_stats("gpu")[1] == _core.memory_stats("gpu")[0]
+    with pytest.raises(ValueError, match="'cpu' or 'gpu'"):
+        _core.memory_stats("tpu")
+
 # ------------------------------------------------------------------------- elementwise
 
 UNARY = ["negative", "abs", "square", "sqrt", "exp", "log", "log1p", "tanh", "sigmoid", "relu", "leaky_relu",

@@ -238,6 +238,9 @@ impl Plan {
             }
             Ok(())
         })();
+        // the step's kernels start on the GPU now, not when the next batch's fill the batch
+        #[cfg(feature = "gpu")]
+        crate::gpu::flush();
         autograd::set_grad_enabled(prev);
         result?;
         self.outputs

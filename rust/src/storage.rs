@@ -138,31 +138,50 @@ impl Drop for Buffer {
     }
 }
 
-/// Bytes held by tensors now and at most since the last reset (the pool's idle buffers are not
-/// counted), for the memory report of `fit`.
+/// Bytes held by tensors now and at most since the last reset, per device (the pools' idle
+/// buffers are not counted; a GPU buffer counts its whole size class), for the memory report of
+/// `fit`.
 pub mod stats {
     use std::sync::atomic::{AtomicI64, Ordering};
 
-    static LIVE: AtomicI64 = AtomicI64::new(0);
-    static PEAK: AtomicI64 = AtomicI64::new(0);
+    /// [cpu, gpu]
+    static LIVE: [AtomicI64; 2] = [AtomicI64::new(0), AtomicI64::new(0)];
+    static PEAK: [AtomicI64; 2] = [AtomicI64::new(0), AtomicI64::new(0)];
+
+    fn add_on(d: usize, bytes: u64) {
+        let now = LIVE[d].fetch_add(bytes as i64, Ordering::Relaxed) + bytes as i64;
+        PEAK[d].fetch_max(now, Ordering::Relaxed);
+    }
 
     pub(super) fn add(bytes: usize) {
-        let now = LIVE.fetch_add(bytes as i64, Ordering::Relaxed) + bytes as i64;
-        PEAK.fetch_max(now, Ordering::Relaxed);
+        add_on(0, bytes as u64)
     }
 
     pub(super) fn sub(bytes: usize) {
-        LIVE.fetch_sub(bytes as i64, Ordering::Relaxed);
+        LIVE[0].fetch_sub(bytes as i64, Ordering::Relaxed);
     }
 
-    /// (live bytes, peak bytes)
-    pub fn get() -> (i64, i64) {
-        (LIVE.load(Ordering::Relaxed).max(0), PEAK.load(Ordering::Relaxed).max(0))
+    #[cfg(feature = "gpu")]
+    pub(crate) fn add_gpu(bytes: u64) {
+        add_on(1, bytes)
     }
 
-    /// Starts a new peak from what is live now.
+    #[cfg(feature = "gpu")]
+    pub(crate) fn sub_gpu(bytes: u64) {
+        LIVE[1].fetch_sub(bytes as i64, Ordering::Relaxed);
+    }
+
+    /// (live bytes, peak bytes) on the CPU (`gpu` false) or the GPU.
+    pub fn get(gpu: bool) -> (i64, i64) {
+        let d = gpu as usize;
+        (LIVE[d].load(Ordering::Relaxed).max(0), PEAK[d].load(Ordering::Relaxed).max(0))
+    }
+
+    /// Starts a new peak on both devices from what is live now.
     pub fn reset_peak() {
-        PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
+        for d in 0..2 {
+            PEAK[d].store(LIVE[d].load(Ordering::Relaxed), Ordering::Relaxed);
+        }
     }
 }
 

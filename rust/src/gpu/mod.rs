@@ -26,7 +26,24 @@ pub struct Ctx {
     pub max_groups: u32,
     pipelines: Mutex<HashMap<String, wgpu::ComputePipeline>>,
     pool: Mutex<Pool>,
+    batch: Mutex<Batch>,
 }
+
+/// Kernels recorded but not yet submitted: one command buffer carries many dispatches (a submit
+/// per kernel costs more than a small kernel). Buffers freed meanwhile wait in `held` until the
+/// submit: the pool must not hand one out (and `write_buffer` must not fill it) while recorded
+/// work still reads it, because queued writes land before the next submit's commands run.
+#[derive(Default)]
+struct Batch {
+    enc: Option<wgpu::CommandEncoder>,
+    dispatches: usize,
+    held: Vec<(u64, wgpu::Buffer)>,
+    held_bytes: u64,
+}
+
+/// A batch is submitted after this many dispatches or this many bytes of freed buffers held.
+const BATCH_DISPATCHES: usize = 128;
+const BATCH_HELD_BYTES: u64 = 256 << 20;
 
 #[derive(Default)]
 struct Pool {
@@ -99,6 +116,7 @@ fn init() -> std::result::Result<Ctx, String> {
         max_groups: limits.max_compute_workgroups_per_dimension,
         pipelines: Mutex::new(HashMap::new()),
         pool: Mutex::new(Pool::default()),
+        batch: Mutex::new(Batch::default()),
     })
 }
 
@@ -130,15 +148,51 @@ impl GpuBuf {
 impl Drop for GpuBuf {
     fn drop(&mut self) {
         let (Some(b), Some(Ok(c))) = (self.buf.take(), CTX.get()) else { return };
-        let mut p = c.pool.lock().unwrap_or_else(|e| e.into_inner());
-        if p.bytes + self.class <= POOL_MAX_BYTES {
-            p.bytes += self.class;
-            p.free.entry(self.class).or_default().push(b);
+        crate::storage::stats::sub_gpu(self.class);
+        let mut batch = c.batch.lock().unwrap_or_else(|e| e.into_inner());
+        if batch.enc.is_some() {
+            batch.held_bytes += self.class;
+            batch.held.push((self.class, b));
+        } else {
+            drop(batch);
+            c.give(self.class, b);
         }
     }
 }
 
 impl Ctx {
+    /// Returns an idle buffer to the pool (or releases it when the pool is full).
+    fn give(&self, class: u64, b: wgpu::Buffer) {
+        let mut p = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+        if p.bytes + class <= POOL_MAX_BYTES {
+            p.bytes += class;
+            p.free.entry(class).or_default().push(b);
+        }
+    }
+
+    /// Submits the recorded kernels (and `last`, a copy to read back, when given); the buffers
+    /// freed while they were recorded go back to the pool.
+    fn submit(&self, last: Option<wgpu::CommandEncoder>) {
+        let (enc, held) = {
+            let mut b = self.batch.lock().unwrap_or_else(|e| e.into_inner());
+            b.dispatches = 0;
+            b.held_bytes = 0;
+            (b.enc.take(), std::mem::take(&mut b.held))
+        };
+        let cmds: Vec<wgpu::CommandBuffer> = enc.into_iter().chain(last).map(|e| e.finish()).collect();
+        if !cmds.is_empty() {
+            self.queue.submit(cmds);
+        }
+        for (class, buf) in held {
+            self.give(class, buf);
+        }
+    }
+
+    /// Sends every recorded kernel to the GPU now (they run in order after earlier work).
+    pub fn flush(&self) {
+        self.submit(None);
+    }
+
     /// A buffer for `n` 4-byte elements (contents undefined), from the pool when one is free.
     pub fn alloc(&self, n: usize) -> Result<GpuBuf> {
         let bytes = (n as u64).checked_mul(4).unwrap_or(u64::MAX);
@@ -165,6 +219,7 @@ impl Ctx {
                 mapped_at_creation: false,
             })
         });
+        crate::storage::stats::add_gpu(class);
         Ok(GpuBuf { buf: Some(buf), len: n, class })
     }
 
@@ -191,7 +246,7 @@ impl Ctx {
         });
         let mut enc = self.device.create_command_encoder(&Default::default());
         enc.copy_buffer_to_buffer(b.raw(), offset as u64 * 4, &staging, 0, size);
-        self.queue.submit([enc.finish()]);
+        self.submit(Some(enc));
         let (tx, rx) = std::sync::mpsc::channel();
         staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
@@ -248,14 +303,21 @@ impl Ctx {
         let entries: Vec<wgpu::BindGroupEntry> =
             bufs.iter().enumerate().map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() }).collect();
         let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &layout, entries: &entries });
-        let mut enc = self.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = enc.begin_compute_pass(&Default::default());
-            pass.set_pipeline(p);
-            pass.set_bind_group(0, &bg, &[]);
-            pass.dispatch_workgroups(groups.0, groups.1, groups.2);
+        let full = {
+            let mut b = self.batch.lock().unwrap_or_else(|e| e.into_inner());
+            let enc = b.enc.get_or_insert_with(|| self.device.create_command_encoder(&Default::default()));
+            {
+                let mut pass = enc.begin_compute_pass(&Default::default());
+                pass.set_pipeline(p);
+                pass.set_bind_group(0, &bg, &[]);
+                pass.dispatch_workgroups(groups.0, groups.1, groups.2);
+            }
+            b.dispatches += 1;
+            b.dispatches >= BATCH_DISPATCHES || b.held_bytes >= BATCH_HELD_BYTES
+        };
+        if full {
+            self.flush();
         }
-        self.queue.submit([enc.finish()]);
     }
 
     /// Workgroups of 256 for a grid-stride kernel over `n` items: one item per invocation on a
@@ -277,6 +339,13 @@ impl Ctx {
         let maxx = self.max_groups.max(1) as usize;
         let x = n.min(maxx);
         (x as u32, n.div_ceil(x) as u32, 1)
+    }
+}
+
+/// Submits the recorded GPU kernels, if the GPU was opened.
+pub fn flush() {
+    if let Some(Ok(c)) = CTX.get() {
+        c.flush();
     }
 }
 

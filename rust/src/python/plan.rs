@@ -39,10 +39,16 @@ fn trace_taint(why: &str) {
     plan::taint(why)
 }
 
-/// (bytes held by tensors now, the most held since the last reset_peak_memory)
+/// (bytes held by tensors now, the most held since the last reset_peak_memory) on `device`
+/// ("cpu" or "gpu")
 #[pyfunction]
-fn memory_stats() -> (i64, i64) {
-    crate::storage::stats::get()
+#[pyo3(signature = (device="cpu"))]
+fn memory_stats(device: &str) -> PyResult<(i64, i64)> {
+    match device {
+        "cpu" => Ok(crate::storage::stats::get(false)),
+        "gpu" => Ok(crate::storage::stats::get(true)),
+        _ => Err(pyo3::exceptions::PyValueError::new_err(format!("memory_stats: device must be 'cpu' or 'gpu', got {device:?}"))),
+    }
 }
 
 #[pyfunction]
