@@ -173,6 +173,47 @@ def test_random_on_gpu_equals_cpu_draws():
     same(g, c, 0, 0)
 
 
+def _draws(device, make_seed):
+    """A run of uniform draws of awkward sizes (partial ChaCha blocks, buffer boundaries)."""
+    seed = make_seed()
+    with K.device(device):
+        out = [K.random.uniform(shape, seed=seed) for shape in [(5, 3), (1,), (1000,), (7, 9), (64,), (3,)]]
+        out.append(K.random.uniform((33,), minval=-3.0, maxval=5.0, seed=seed))
+        out.append(K.random.normal((10,), seed=seed))  # drawn on the CPU: the stream stays in step
+        out.append(K.random.uniform((17,), seed=seed))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["global", "generator"])
+def test_uniform_drawn_on_gpu_is_the_cpu_stream(kind):
+    # float32 uniforms are drawn on the GPU (ChaCha8 in WGSL), at the generator's position: the
+    # same numbers as the CPU's, and the generator moves on by the same amount
+    def make_seed():
+        if kind == "global":
+            K.utils.set_random_seed(123)
+            return None
+        return K.random.SeedGenerator(123)
+    cpu, gpus = _draws("cpu", make_seed), _draws("gpu", make_seed)
+    for i, (g, c) in enumerate(zip(gpus, cpu)):
+        if i == 6:  # low + (high - low) u: rounded in float32 on the GPU, from float64 on the CPU
+            same(g, c, rtol=1e-6, atol=1e-6)
+        else:
+            same(g, c, 0, 0)
+
+
+def test_uniform_on_gpu_large_draw_is_uniform():
+    c = K.random.uniform((1 << 20,), seed=3)
+    _core.reset_peak_memory()
+    cpu_live = _core.memory_stats("cpu")[0]
+    with K.device("gpu"):
+        g = K.random.uniform((1 << 20,), seed=3)
+    assert _core.memory_stats("cpu")[1] - cpu_live < 1 << 20  # drawn on the GPU: no 4 MB CPU tensor
+    same(g, c, 0, 0)
+    v = g.numpy()
+    assert v.min() >= 0.0 and v.max() < 1.0
+    assert abs(v.mean() - 0.5) < 2e-3 and abs(v.var() - 1 / 12) < 2e-3
+
+
 _NO_ADAPTER = """
 import kerasish as K
 from kerasish import _core
@@ -705,6 +746,24 @@ def test_fit_on_gpu_matches_cpu(run_eagerly, rng):
     np.testing.assert_allclose(hist["gpu"]["accuracy"], hist["cpu"]["accuracy"], atol=0.02)
     np.testing.assert_allclose(hist["gpu"]["pred"], hist["cpu"]["pred"], rtol=1e-3, atol=1e-4)
     assert hist["gpu"]["accuracy"][-1] > 0.8
+
+
+@pytest.mark.parametrize("run_eagerly", [True, False])
+def test_dropout_fit_on_gpu_matches_cpu(run_eagerly, rng):
+    # the dropout masks are drawn on the GPU from the CPU's stream: the same masks, the same fit
+    x, y = _blobs(rng)
+    hist, masks = {}, {}
+    for dev in ("cpu", "gpu"):
+        K.utils.set_random_seed(4)
+        with K.device(dev):
+            model = K.Sequential([K.layers.Input((8,)), K.layers.Dense(32, activation="relu"), K.layers.Dropout(0.5),
+                                  K.layers.Dense(3, activation="softmax")])
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", run_eagerly=run_eagerly)
+            hist[dev] = model.fit(x, y, epochs=5, batch_size=32, verbose=0).history["loss"]
+            masks[dev] = K.layers.Dropout(0.5, seed=9)(K.ops.ones((64, 16)), training=True).numpy()
+    np.testing.assert_array_equal(masks["gpu"], masks["cpu"])
+    assert set(np.unique(masks["gpu"])) == {0.0, 2.0}
+    np.testing.assert_allclose(hist["gpu"], hist["cpu"], rtol=1e-3, atol=1e-4)
 
 
 def test_cnn_fit_on_gpu_matches_cpu(rng):

@@ -14,6 +14,7 @@ const SOFTMAX: &str = include_str!("softmax.wgsl");
 const OPTIM: &str = include_str!("optim.wgsl");
 const CONV: &str = include_str!("conv.wgsl");
 const POOL: &str = include_str!("pool.wgsl");
+const RANDOM: &str = include_str!("random.wgsl");
 
 /// The WGSL element type of a dtype on the GPU.
 pub fn wty(dt: DType) -> &'static str {
@@ -562,4 +563,30 @@ pub fn avg_pool(x: &Tensor, g: &PoolGeom) -> Result<Tensor> {
 
 pub fn avg_pool_backward(gy: &Tensor, g: &PoolGeom) -> Result<Tensor> {
     Ok(pool_run(gy, None, g, false, false)?.0)
+}
+
+/// Uniform float32 samples in [low, high) drawn on the GPU from the ChaCha8 stream with this key,
+/// starting at word `pos` (even): the numbers the CPU generator gives at that position (bit for
+/// bit when low = 0 and high = 1; otherwise low + (high - low) u is rounded in float32, where the
+/// CPU rounds it from float64).
+pub fn uniform(shape: &[usize], key: &[u32; 8], pos: u128, low: f64, high: f64) -> Result<Tensor> {
+    let c = ctx()?;
+    let n = crate::storage::check_size("uniform", shape, DType::F32)?;
+    let out = wrap(c.alloc(n)?, shape, DType::F32);
+    let draw = (pos / 2) as u64; // the first draw's index in the stream of u64 draws
+    let (block, skip) = (draw / 8, (draw % 8) as u32);
+    let blocks = (n as u64 + skip as u64).div_ceil(8);
+    if n == 0 {
+        return Ok(out);
+    }
+    let unit = low == 0.0 && high == 1.0;
+    let mut m = vec![n as u32, block as u32, (block >> 32) as u32, skip];
+    m.extend_from_slice(key);
+    m.extend([(low as f32).to_bits(), (high as f32).to_bits(), unit as u32]);
+    let mb = c.upload_words(&m)?;
+    let p = c.pipeline(RANDOM)?;
+    let bufs = [mb.raw().clone(), raw(&out)?];
+    let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
+    c.dispatch(&p, &refs, c.grid(blocks.div_ceil(64) as usize));
+    Ok(out)
 }

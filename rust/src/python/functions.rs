@@ -207,7 +207,7 @@ fn random_uniform(py: Python<'_>, shape: &Bound<'_, PyAny>, minval: f64, maxval:
     }
     let (s, sd) = (new_shape("uniform", shape, DType::F64)?, seed_arg(seed)?);
     let dev = crate::tensor::default_device();
-    call_op(py, "random_uniform", vec![], move |_| random::uniform(&s, minval, maxval, dt, &sd).to_device(dev))
+    call_op(py, "random_uniform", vec![], move |_| random::uniform_on(&s, minval, maxval, dt, &sd, dev))
 }
 
 #[pyfunction]
