@@ -238,7 +238,7 @@ impl Plan {
             }
             Ok(())
         })();
-        // the step's kernels start on the GPU now, not when the next batch's fill the batch
+        // the step's kernels start on the GPU now, not when later kernels fill the batch
         #[cfg(feature = "gpu")]
         crate::gpu::flush();
         autograd::set_grad_enabled(prev);
