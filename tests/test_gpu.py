@@ -128,13 +128,21 @@ def test_mixing_devices_names_both():
     same(gpu([1.0, 2.0]) * 3 + K.tensor(np.float32(1)), K.tensor([1.0, 2.0]) * 3 + 1)
 
 
-def test_op_without_gpu_kernel_names_op_and_device():
-    with pytest.raises(RuntimeError, match="advanced indexing.*gpu"):
-        gpu([1.0, 2.0, 3.0])[np.array([0, 2])]
-    with pytest.raises(RuntimeError, match="take_along_axis.*gpu"):
-        ops.take_along_axis(gpu(np.ones((2, 3), np.float32)), gpu(np.zeros((2, 1), np.int64)), axis=1)
-    with pytest.raises(RuntimeError, match="advanced indexing.*gpu"):
-        ops.take(gpu(np.ones((2, 3), np.float32)), K.tensor([0]), axis=1)
+def test_indexing_devices_follow_the_device_rule():
+    x = gpu(np.arange(6, dtype=np.float32).reshape(2, 3))
+    # take / take_along_axis are ops: their tensors are on one device (0-d cpu scalars mix)
+    with pytest.raises(RuntimeError, match="take: expected all tensors on the same device.*gpu and cpu"):
+        ops.take(x, K.tensor([0]), axis=1)
+    with pytest.raises(RuntimeError, match="take_along_axis: expected all tensors on the same device"):
+        ops.take_along_axis(x, K.tensor(np.zeros((2, 1), np.int64)), axis=1)
+    with pytest.raises(RuntimeError, match="take: expected all tensors on the same device"):
+        ops.take(x.to("cpu"), gpu([0]), axis=1)
+    same(ops.take(x, K.tensor(np.int64(2))), ops.take(x.to("cpu"), K.tensor(np.int64(2))))
+    # in x[key] the index arrays are part of the key, like ints and lists: cpu arrays go up
+    same(x[[1, 0, 1]], x.to("cpu")[[1, 0, 1]])
+    same(x[K.tensor([1, 0]), np.array([2, 2])], x.to("cpu")[[1, 0], [2, 2]])
+    with pytest.raises(RuntimeError, match="tensor is on the cpu and an index array is on the gpu"):
+        x.to("cpu")[gpu([0, 1])]
 
 
 def test_set_device_and_context(rng):
@@ -424,6 +432,175 @@ def test_inplace_assign_into_views(rng):
     same(vg, v)
 
 
+# ------------------------------------------------------------------------- advanced indexing, take
+
+
+# (name, x shape, key builder from index arrays made by `arr`): each key is run with its index
+# arrays as tensors on the indexed tensor's device and, on the GPU, as cpu arrays (uploaded)
+INDEX_CASES = [
+    ("1d", (7,), lambda arr: (arr([0, 6, 3, 3]),)),
+    ("1d_negative", (7,), lambda arr: (arr([-1, -7, 2]),)),
+    ("2d_index", (5, 4), lambda arr: (arr([[0, 4], [-2, 1], [3, 3]]),)),
+    ("second_axis", (3, 5, 4), lambda arr: (slice(None), arr([[4, 0], [1, -1]]))),
+    ("broadcast_pair", (4, 5, 3), lambda arr: (arr([[0], [3], [-1]]), arr([1, 2, 4, 0]))),
+    ("non_consecutive", (4, 3, 5), lambda arr: (arr([0, 3, 1]), slice(None), arr([4, 0, 2]))),
+    ("int_and_array", (4, 3, 5), lambda arr: (2, slice(None), arr([1, 4]))),
+    ("int_and_array_apart", (4, 3, 5), lambda arr: (arr([1, 0, 1]), 1)),
+    ("after_slices", (6, 5, 4), lambda arr: (slice(1, None, 2), arr([3, 0]), slice(None, None, -1))),
+    ("three_arrays", (3, 4, 5), lambda arr: (arr([2, 0]), arr([[3], [1]]), arr([4, 4]))),
+    ("four_arrays", (2, 3, 4, 5), lambda arr: (arr([[1], [0]]), arr([2, -3, 0]), arr([[3]]), arr([4, 0, -1]))),  # two passes
+    ("five_arrays_and_an_int", (2, 3, 2, 4, 5, 3), lambda arr: (arr([1, 0]), 2, arr([[1], [0]]), arr([3, 0]), arr([0, 4]), arr([2]))),
+    ("newaxis_ellipsis", (3, 4, 5), lambda arr: (None, Ellipsis, arr([1, 3]))),
+    ("empty_index", (4, 3), lambda arr: (arr(np.zeros((0,), np.int64)),)),
+    ("size0_dim", (0, 3), lambda arr: (slice(None), arr([2, 0]))),
+    ("uint8_index", (5, 2), lambda arr: (arr(np.array([4, 0, 4], np.uint8)),)),
+]
+
+
+def _index_arr(device):
+    return lambda a: K.tensor(np.asarray(a)).to(device)
+
+
+@pytest.mark.parametrize("name", [c[0] for c in INDEX_CASES])
+def test_advanced_indexing(name, rng):
+    _, shape, key = dict((c[0], c) for c in INDEX_CASES)[name]
+    a = f32(rng, *shape)
+    c = K.tensor(a)[key(_index_arr("cpu"))]
+    np.testing.assert_array_equal(c.numpy(), a[key(np.asarray)])
+    same(gpu(a)[key(_index_arr("gpu"))], c, rtol=0, atol=0)
+    same(gpu(a)[key(np.asarray)], c, rtol=0, atol=0)
+
+
+def test_advanced_indexing_views_and_dtypes(rng):
+    a = f32(rng, 6, 5, 4)
+    i = K.tensor([2, 0, -1, 0])
+    for view in (lambda t: t.T, lambda t: t[::2, 1:], lambda t: ops.transpose(t, (1, 0, 2))[:, ::-1]):
+        same(view(gpu(a))[i.to("gpu")], view(K.tensor(a))[i], rtol=0, atol=0)
+    for arr in (rng.integers(-1000, 1000, (6, 5)), rng.integers(0, 2, (6, 5)).astype(bool), rng.integers(0, 255, (6, 5)).astype(np.uint8)):
+        both(lambda t, j: t[j, 1:], arr, np.array([[5, 0], [2, 2]]))
+
+
+def test_boolean_masks(rng):
+    a = f32(rng, 4, 5, 3)
+    m = a[..., 0] > 0
+    c = K.tensor(a)[K.tensor(m)]
+    same(gpu(a)[gpu(m)], c, rtol=0, atol=0)
+    same(gpu(a)[m], c, rtol=0, atol=0)
+    same(gpu(a)[:, a[0, :, 0] > 0.5], K.tensor(a)[:, a[0, :, 0] > 0.5])
+    same(gpu(a)[np.zeros((4, 5), bool)], K.tensor(a)[np.zeros((4, 5), bool)])
+    same(gpu(a)[a > 0], K.tensor(a)[a > 0])
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+def test_take(axis, rng):
+    a = f32(rng, 5, 6)
+    for idx in (np.array([0, 4, -1, 4]), np.array([[1, 2], [3, -2]]), np.array(3), np.zeros((0, 2), np.int64)):
+        both(lambda x, i: ops.take(x, i, axis=axis), a, idx)
+    both(lambda x, i: ops.take(x, i, axis=axis), rng.integers(-9, 9, (5, 6)), np.array([2, 0]))
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_take_along_axis(axis, rng):
+    a = f32(rng, 4, 5, 6)
+    n = a.shape[axis]
+    for shape in ([4, 5, 6], [4, 5, 6][:axis % 3] + [3] + [4, 5, 6][axis % 3 + 1:], [1, 5, 1][:axis % 3] + [2] + [1, 5, 1][axis % 3 + 1:]):
+        idx = rng.integers(-n, n, shape)
+        both(lambda x, i: ops.take_along_axis(x, i, axis=axis), a, idx)
+        np.testing.assert_array_equal(ops.take_along_axis(gpu(a), gpu(idx), axis=axis).numpy(),
+                                      np.take_along_axis(a, np.where(idx < 0, idx + n, idx), axis=axis))
+    both(lambda x, i: ops.take_along_axis(x, i, axis=1), a[:, :0], np.zeros((4, 0, 6), np.int64))
+    # 4-d: four index tensors (three aranges), two passes of the flat-index kernel
+    b = f32(rng, 2, 3, 4, 5)
+    both(lambda x, i: ops.take_along_axis(x, i, axis=axis), b, rng.integers(0, b.shape[axis], (2, 3, 4, 5)[:axis % 4] + (2,) + (2, 3, 4, 5)[axis % 4 + 1:]))
+
+
+def test_indexing_out_of_bounds_is_an_index_error_on_gpu():
+    x = gpu(np.arange(12, dtype=np.float32).reshape(3, 4))
+    with pytest.raises(IndexError, match="index 4 is out of bounds for axis 1 with size 4"):
+        x[:, gpu([0, 4, 1])]
+    with pytest.raises(IndexError, match="index -4 is out of bounds for axis 0 with size 3"):
+        x[gpu([[-4], [0]])]
+    with pytest.raises(IndexError, match="index 3 is out of bounds for axis 0 with size 3"):
+        x[[0, 3]]  # cpu key
+    with pytest.raises(IndexError, match="index 7 is out of bounds for axis 1 with size 4"):
+        x[gpu([0]), 7]
+    with pytest.raises(IndexError, match="index 9 is out of bounds for axis 1 with size 4"):
+        ops.take(x, gpu([1, 9]), axis=1)
+    with pytest.raises(IndexError, match="index 12 is out of bounds for axis 0 with size 12"):
+        ops.take(x, gpu([12]))
+    with pytest.raises(IndexError, match="out of bounds for axis 1 with size 4"):
+        ops.take_along_axis(x, gpu(np.full((3, 2), 5)), axis=1)
+    with pytest.raises(IndexError, match="shape mismatch"):
+        x[gpu([0, 1]), gpu([0, 1, 2])]
+    # nothing was gathered: the tensor and later indexing are intact
+    same(x[gpu([2, -1])], x.to("cpu")[[2, -1]])
+
+
+def test_scatter_add_gradient_repeats_bit_for_bit_and_sums_in_position_order(rng):
+    """take's gradient adds g over repeated indices: on the GPU in ascending position order
+    (so it equals a sequential float32 sum exactly, whatever order the buckets fill in), with
+    buckets large enough for the heapsort (>16) and small ones (insertion sort)."""
+    idx = np.concatenate([rng.integers(0, 3, 3000), rng.integers(3, 40, 500)])
+    rng.shuffle(idx)
+    g = (rng.normal(0, 1, (idx.size, 4)) * 10.0 ** rng.integers(-3, 4, (idx.size, 1))).astype(np.float32)
+
+    def grad():
+        w = gpu(np.zeros((41, 4), np.float32))
+        w.requires_grad = True
+        ops.sum(ops.take(w, gpu(idx), axis=0) * gpu(g)).backward()
+        return w.grad.numpy()
+
+    first, second = grad(), grad()
+    assert first.tobytes() == second.tobytes()
+    want = np.zeros((41, 4), np.float32)
+    for t in range(41):
+        rows = g[idx == t]
+        if len(rows):
+            want[t] = np.cumsum(rows, axis=0, dtype=np.float32)[-1]
+    assert first.tobytes() == want.tobytes()
+    assert not first[40].any()  # a row no index hit
+    wc = K.tensor(np.zeros((41, 4), np.float32), requires_grad=True)
+    ops.sum(ops.take(wc, K.tensor(idx), axis=0) * K.tensor(g)).backward()
+    np.testing.assert_allclose(first, wc.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_scatter_add_gradient_with_many_targets(rng):
+    """More than 256 tiles of 1024 targets: the scan of the tile totals takes several per thread."""
+    idx = rng.integers(-70001, 70001, (50, 40))
+    idx[:, :5] = 12
+    g = f32(rng, 50, 40, 4)
+    grads = {}
+    for dev in ("cpu", "gpu"):
+        w = K.tensor(np.zeros((70001, 4), np.float32)).to(dev)
+        w.requires_grad = True
+        ops.sum(ops.take(w, K.tensor(idx).to(dev), axis=0) * K.tensor(g).to(dev)).backward()
+        grads[dev] = w.grad.numpy()
+    np.testing.assert_allclose(grads["gpu"], grads["cpu"], rtol=1e-5, atol=1e-5)
+    want = np.zeros((70001, 4), np.float32)
+    np.add.at(want, idx, g)
+    np.testing.assert_allclose(grads["gpu"], want, rtol=1e-5, atol=1e-5)
+
+
+def test_embedding_fit_on_gpu_matches_cpu(rng):
+    vocab, seq = 30, 10
+    x = rng.integers(0, vocab, (192, seq))
+    y = (x[:, : seq // 2].mean(axis=1) > x[:, seq // 2:].mean(axis=1)).astype(np.int64)
+    hist = {}
+    for dev in ("cpu", "gpu"):
+        K.utils.set_random_seed(11)
+        with K.device(dev):
+            model = K.Sequential([K.layers.Input((seq,), dtype="int64"), K.layers.Embedding(vocab, 8),
+                                  K.layers.Flatten(), K.layers.Dense(2, activation="softmax")])
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            hist[dev] = model.fit(x, y, epochs=6, batch_size=32, verbose=0).history
+            emb = model.layers[0].embeddings
+            assert emb.device == dev
+            hist[dev]["emb"] = emb.numpy()
+    np.testing.assert_allclose(hist["gpu"]["loss"], hist["cpu"]["loss"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(hist["gpu"]["emb"], hist["cpu"]["emb"], rtol=1e-4, atol=1e-5)
+    assert hist["gpu"]["loss"][-1] < hist["gpu"]["loss"][0]
+
+
 # ------------------------------------------------------------------------- reductions
 
 AXES = [None, 0, -1, (0, 2), (1,), (0, 1, 2)]
@@ -670,6 +847,12 @@ GRAD_CASES = {
     "cce_logits": (lambda a: ops.categorical_crossentropy(K.tensor(np.eye(4, dtype=np.float32)[[0, 2, 1]]).to(a.device), a, from_logits=True), [(3, 4)]),
     "scce_logits": (lambda a: ops.sparse_categorical_crossentropy(K.tensor([3, 0, 1]).to(a.device), a, from_logits=True), [(3, 4)]),
     "bce_logits": (lambda a: ops.binary_crossentropy(K.tensor(np.float32([[0, 1], [1, 1]])).to(a.device), a, from_logits=True), [(2, 2)]),
+    # gathers; their gradient is the scatter-add (repeated indices add up)
+    "take_repeated": (lambda a: ops.take(a, K.tensor([[3, 0, 3], [-1, 3, 1]]).to(a.device), axis=0), [(5, 3)]),
+    "take_flat": (lambda a: ops.take(a, K.tensor([7, 7, 0, 14, 7]).to(a.device)), [(5, 3)]),
+    "index_arrays": (lambda a: a[K.tensor([[0], [2]]).to(a.device), :, K.tensor([1, 1, 0]).to(a.device)] + a[[1, 1], 1:][:, :, :1], [(3, 4, 2)]),
+    "index_mask_view": (lambda a: a.T[1:][K.tensor(np.array([[True, False, True, True]] * 2)).to(a.device)], [(4, 3)]),
+    "take_along_axis": (lambda a: ops.take_along_axis(a, K.tensor([[0, 2, 2], [1, 1, 0], [2, 0, 0]]).to(a.device), axis=1), [(3, 3)]),
 }
 
 

@@ -15,6 +15,7 @@ const OPTIM: &str = include_str!("optim.wgsl");
 const CONV: &str = include_str!("conv.wgsl");
 const POOL: &str = include_str!("pool.wgsl");
 const RANDOM: &str = include_str!("random.wgsl");
+const INDEX: &str = include_str!("index.wgsl");
 
 /// The WGSL element type of a dtype on the GPU.
 pub fn wty(dt: DType) -> &'static str {
@@ -589,4 +590,174 @@ pub fn uniform(shape: &[usize], key: &[u32; 8], pos: u128, low: f64, high: f64) 
     let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
     c.dispatch(&p, &refs, c.grid(blocks.div_ceil(64) as usize));
     Ok(out)
+}
+
+
+/// The kernel of one `//== name` section of index.wgsl.
+fn index_section(name: &str) -> Result<&'static str> {
+    let tag = format!("//== {name}\n");
+    let start = INDEX.find(&tag).ok_or_else(|| Error::Device(format!("engine bug: no kernel '{name}' in index.wgsl")))? + tag.len();
+    let rest = &INDEX[start..];
+    Ok(&rest[..rest.find("//== ").unwrap_or(rest.len())])
+}
+
+/// The flat positions advanced indexing gathers, as a contiguous int64 tensor of `out_shape`:
+/// c0 + sum over output dims r of coord_r * rest[r], plus, for each (t, n, s) in `terms` (an
+/// int64 GPU tensor whose layout spans `out_shape`, broadcast strides allowed), the wrapped
+/// value (t < 0 ? t + n : t) * s. Bounds are the caller's to check first. Up to three terms per
+/// pass; later passes add into the result in place.
+pub fn flat_index(out_shape: &[usize], rest: &[usize], c0: i64, terms: &[(Tensor, usize, usize)]) -> Result<Tensor> {
+    let op = "index";
+    let c = ctx()?;
+    let count = crate::storage::check_size(op, out_shape, DType::I64)?;
+    let out = wrap(c.alloc(count)?, out_shape, DType::I64);
+    if count == 0 {
+        return Ok(out);
+    }
+    let zero = vec![0usize; out_shape.len()];
+    let mut first = true;
+    let mut k0 = 0;
+    while first || k0 < terms.len() {
+        let pass = &terms[k0..(k0 + 3).min(terms.len())];
+        let rest_s: Vec<isize> = if first { rest } else { &zero[..] }.iter().map(|&s| s as isize).collect();
+        let mut strides: Vec<&[isize]> = vec![&rest_s];
+        for (t, _, _) in pass {
+            if t.device() != Device::Gpu || t.dtype() != DType::I64 || t.shape() != out_shape {
+                return Err(Error::Device("index: engine bug: an index term is not an int64 gpu tensor over the output".into()));
+            }
+            strides.push(&t.layout().strides);
+        }
+        let (cs, cst) = coalesce(out_shape, &strides);
+        let nd = cs.len();
+        let mut mt = vec![i32_of(op, count as isize)?, nd as i32, i32_of(op, if first { c0 as isize } else { 0 })?];
+        for &d in &cs {
+            mt.push(i32_of(op, d as isize)?);
+        }
+        for &s in &cst[0] {
+            mt.push(i32_of(op, s)?);
+        }
+        let (mut decl, mut init, mut step, mut sum) = (String::new(), String::new(), String::new(), String::new());
+        for (k, (t, n, s)) in pass.iter().enumerate() {
+            mt.extend([i32_of(op, t.layout().offset as isize)?, i32_of(op, *n as isize)?, i32_of(op, *s as isize)?]);
+            for &st in &cst[k + 1] {
+                mt.push(i32_of(op, st)?);
+            }
+            decl.push_str(&format!("@group(0) @binding({}) var<storage, read> t{k}: array<i32>;\n", k + 2));
+            init.push_str(&format!("    let b{k} = tb + {k} * (3 + nd);\n    var p{k} = mt[b{k}];\n"));
+            step.push_str(&format!("        p{k} = p{k} + j * mt[b{k} + 3 + d];\n"));
+            sum.push_str(&format!("    let v{k} = t{k}[p{k}];\n    acc = acc + select(v{k}, v{k} + mt[b{k} + 1], v{k} < 0) * mt[b{k} + 2];\n"));
+        }
+        let src = index_section("flat_index")?
+            .replace("{DECL}", &decl)
+            .replace("{INIT}", &init)
+            .replace("{STEP}", &step)
+            .replace("{TERMS}", &sum)
+            .replace("{ACC}", if first { "false" } else { "true" });
+        let p = c.pipeline(&src)?;
+        let mb = meta(c, &mt)?;
+        let mut bufs = vec![mb.raw().clone(), raw(&out)?];
+        for (t, _, _) in pass {
+            bufs.push(raw(t)?);
+        }
+        let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
+        c.dispatch(&p, &refs, c.flat_grid(count));
+        first = false;
+        k0 += pass.len().max(1);
+    }
+    Ok(out)
+}
+
+/// out[i] = x at row-major position idx[i] (x read through its layout, no copy); idx is an
+/// int64 GPU tensor of positions already checked to be in range.
+pub fn gather(x: &Tensor, idx: &Tensor) -> Result<Tensor> {
+    let op = "gather";
+    check_dtype(op, x.dtype())?;
+    let c = ctx()?;
+    let idx = contiguous(&on_gpu(op, idx)?)?;
+    let m = idx.numel();
+    let out = wrap(c.alloc(m)?, idx.shape(), x.dtype());
+    if m == 0 {
+        return Ok(out);
+    }
+    let l = x.layout();
+    let (cs, cst) = coalesce(&l.shape, &[&l.strides]);
+    let mut mt = vec![
+        i32_of(op, m as isize)?,
+        cs.len() as i32,
+        i32_of(op, l.offset as isize)?,
+        i32_of(op, idx.layout().offset as isize)?,
+        i32_of(op, x.numel() as isize)?,
+    ];
+    for &d in &cs {
+        mt.push(i32_of(op, d as isize)?);
+    }
+    for &s in &cst[0] {
+        mt.push(i32_of(op, s)?);
+    }
+    let p = c.pipeline(&index_section("gather")?.replace("{T}", wty(x.dtype())))?;
+    let mb = meta(c, &mt)?;
+    let bufs = [mb.raw().clone(), raw(&out)?, raw(x)?, raw(&idx)?];
+    let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
+    c.dispatch(&p, &refs, c.flat_grid(m));
+    Ok(out)
+}
+
+/// zeros(shape) with g[i] added at flat position idx[i], deterministically (no float atomics):
+/// a histogram of the targets (integer atomics), an exclusive scan of it into bucket offsets
+/// (tiles of 1024 in parallel, then the tile totals), the positions filled into their buckets
+/// (the counts run back down as cursors), then per target its bucket sorted and g summed over
+/// it in ascending position order, so results repeat bit for bit. Integer and bool dtypes keep the
+/// value at the last position, as the CPU does. Nothing is read back.
+pub fn scatter_add(g: &Tensor, idx: &Tensor, shape: &[usize]) -> Result<Tensor> {
+    let op = "scatter_add";
+    check_dtype(op, g.dtype())?;
+    let c = ctx()?;
+    let n = crate::storage::check_size(op, shape, DType::F32)?;
+    i32_of(op, n as isize)?;
+    let g = contiguous(&on_gpu(op, g)?)?;
+    let idx = contiguous(&on_gpu(op, idx)?)?;
+    let m = idx.numel();
+    if g.numel() != m || idx.dtype() != DType::I64 {
+        return Err(Error::Device("scatter_add: engine bug: the gradient and the int64 positions differ in size".into()));
+    }
+    if n == 0 || m == 0 {
+        return full(shape, 0.0, g.dtype());
+    }
+    let (mi, ni) = (i32_of(op, m as isize)?, n as i32);
+    let ioff = i32_of(op, idx.layout().offset as isize)?;
+    let cnt = full(&[n], 0.0, DType::I64)?;
+    let offs = c.alloc(n)?;
+    let perm = c.alloc(m)?;
+    let out = wrap(c.alloc(n)?, shape, g.dtype());
+    let (rc, ri) = (raw(&cnt)?, raw(&idx)?);
+    let fill_mt = meta(c, &[mi, ioff, ni])?;
+    c.dispatch(&c.pipeline(index_section("scatter_count")?)?, &[fill_mt.raw(), &rc, &ri], c.flat_grid(m));
+    // bucket offsets: an exclusive scan of the counts, by tiles of 1024, then the tile totals
+    let tiles = n.div_ceil(1024);
+    let tsum = c.alloc(tiles)?;
+    let n_mt = meta(c, &[ni])?;
+    let t_mt = meta(c, &[tiles as i32])?;
+    c.dispatch(&c.pipeline(index_section("scan_tiles")?)?, &[n_mt.raw(), &rc, offs.raw(), tsum.raw()], c.grid(tiles));
+    c.dispatch(&c.pipeline(index_section("scan_totals")?)?, &[t_mt.raw(), tsum.raw()], (1, 1, 1));
+    c.dispatch(&c.pipeline(index_section("scatter_fill")?)?, &[fill_mt.raw(), &rc, offs.raw(), tsum.raw(), perm.raw(), &ri], c.flat_grid(m));
+    let src = index_section("scatter_sum")?.replace("{T}", wty(g.dtype())).replace("{SUM}", if g.dtype().is_float() { "true" } else { "false" });
+    let sum_mt = meta(c, &[ni, i32_of(op, g.layout().offset as isize)?, mi])?;
+    c.dispatch(&c.pipeline(&src)?, &[sum_mt.raw(), &raw(&out)?, offs.raw(), tsum.raw(), perm.raw(), &raw(&g)?], c.flat_grid(n));
+    Ok(out)
+}
+
+/// The smallest and largest value of each non-empty int64 GPU tensor, read back in one download
+/// (advanced indexing's bounds check).
+pub fn min_max(ts: &[&Tensor]) -> Result<Vec<(i64, i64)>> {
+    let c = ctx()?;
+    let packed = wrap(c.alloc(2 * ts.len())?, &[2 * ts.len()], DType::I64);
+    for (k, t) in ts.iter().enumerate() {
+        let axes: Vec<usize> = (0..t.ndim()).collect();
+        let lo = reduce("index", t, &axes, Red::Min)?;
+        let hi = reduce("index", t, &axes, Red::Max)?;
+        let dst = packed.with_layout(Layout { shape: vec![2], strides: vec![1], offset: 2 * k });
+        map("index", &[&lo, &hi], DType::I64, &[2], "select(b, a, idx == 0u)", Some(&dst))?;
+    }
+    let v = super::download(&packed)?.to_vec::<i64>();
+    Ok(v.chunks(2).map(|p| (p[0], p[1])).collect())
 }
