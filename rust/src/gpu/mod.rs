@@ -5,8 +5,11 @@
 //! burn's cubecl does). Every GPU element is 4 bytes: float32 as f32, int64 as i32 (values must
 //! fit in 32 bits), bool and uint8 as u32. WGSL has no 64-bit floats, so float64 stays on the CPU.
 //!
-//! Data crosses between host and device only in `upload` / `download` (`.to()`, `.numpy()`,
-//! `.item()`, printing) and for 0-d CPU scalars an op mixes with GPU tensors.
+//! Data crosses between host and device only in `upload` / `download`: `.to()`, `.numpy()`,
+//! `.item()`, printing, 0-d CPU scalars an op mixes with GPU tensors, CPU index arrays that index
+//! a GPU tensor, and three small read-backs that check values before work starts (the extremes
+//! of GPU index tensors and of sparse labels; a GPU boolean mask, whose values give the result's
+//! shape). Kernels are recorded into a shared command encoder and submitted in batches (`Batch`).
 pub mod exprs;
 pub mod kernels;
 
