@@ -19,7 +19,18 @@ fn expm1_(x: f32) -> f32 {
         x * (1.0 / 5040.0 + x * (1.0 / 40320.0 + x / 362880.0))))))));
 }
 
+// NaN by its bits: WGSL lets a compiler assume floats are never NaN, so x != x may fold away
+fn isnan_(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
+// relu that lets NaN pass, as the CPU's
+fn relu_(x: f32) -> f32 {
+    return select(0.0, x, x > 0.0 || isnan_(x));
+}
+
 fn tanh_(x: f32) -> f32 {
+    if (isnan_(x)) { return x; }
     return tanh(clamp(x, -15.0, 15.0));
 }
 

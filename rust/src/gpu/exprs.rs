@@ -25,13 +25,13 @@ pub fn unary_fwd(op: Unary, p: f64) -> String {
         Unary::Log1p => "log1p_(a)".into(),
         Unary::Tanh => "tanh_(a)".into(),
         Unary::Sigmoid => "sigm(a)".into(),
-        Unary::Relu => "select(0.0, a, a > 0.0)".into(),
+        Unary::Relu => "relu_(a)".into(),
         Unary::LeakyRelu => format!("select({p} * a, a, a > 0.0)"),
         Unary::Elu => format!("select({p} * expm1_(a), a, a > 0.0)"),
         Unary::Selu => format!("{} * select({} * expm1_(a), a, a > 0.0)", f(SELU_SCALE), f(SELU_ALPHA)),
         Unary::Gelu => "gelu_t(a)".into(),
         Unary::GeluErf => "gelu_e(a)".into(),
-        Unary::Softplus => "max(a, 0.0) + log1p_(exp(-abs(a)))".into(),
+        Unary::Softplus => "relu_(a) + log1p_(exp(-abs(a)))".into(),
         Unary::Silu => "a * sigm(a)".into(),
     }
 }
@@ -80,8 +80,9 @@ pub fn binary_float(op: Binary) -> String {
         Binary::Mul => "a * b",
         Binary::Div => "a / b",
         Binary::Pow => "pow_(a, b)",
-        Binary::Maximum => "select(b, a, a >= b)",
-        Binary::Minimum => "select(b, a, a <= b)",
+        // NaN propagates, as in NumPy
+        Binary::Maximum => "select(select(b, a, a >= b), a + b, isnan_(a) || isnan_(b))",
+        Binary::Minimum => "select(select(b, a, a <= b), a + b, isnan_(a) || isnan_(b))",
         Binary::FloorDiv => "fdivmod(a, b).x",
         Binary::Mod => "fdivmod(a, b).y",
     }
@@ -103,7 +104,9 @@ pub fn binary_int(op: Binary) -> String {
     .into()
 }
 
-pub fn compare(op: Compare) -> String {
+/// a op b as 0/1; for floats a NaN operand makes every comparison false but `!=` (IEEE), tested
+/// by its bits.
+pub fn compare(op: Compare, float: bool) -> String {
     let o = match op {
         Compare::Eq => "==",
         Compare::Ne => "!=",
@@ -112,14 +115,18 @@ pub fn compare(op: Compare) -> String {
         Compare::Gt => ">",
         Compare::Ge => ">=",
     };
-    format!("select(0u, 1u, a {o} b)")
+    match (float, op) {
+        (false, _) => format!("select(0u, 1u, a {o} b)"),
+        (true, Compare::Ne) => "select(0u, 1u, a != b || isnan_(a) || isnan_(b))".into(),
+        (true, _) => format!("select(0u, 1u, !(isnan_(a) || isnan_(b)) && a {o} b)"),
+    }
 }
 
 /// act(v) for bias_act's forward.
 pub fn act_fwd(act: Act, v: &str) -> String {
     match act {
         Act::Linear => v.to_string(),
-        Act::Relu => format!("max({v}, 0.0)"),
+        Act::Relu => format!("relu_({v})"),
         Act::Sigmoid => format!("sigm({v})"),
         Act::Tanh => format!("tanh_({v})"),
     }

@@ -271,7 +271,8 @@ pub fn reduce(op: &str, x: &Tensor, axes: &[usize], kind: Red) -> Result<Tensor>
         .replace("{INIT}", &init)
         .replace("{SUM}", if kind == Red::Sum { "true" } else { "false" })
         .replace("{BETTER}", if better.is_empty() { ">" } else { better })
-        .replace("{ARG}", if matches!(kind, Red::ArgMax | Red::ArgMin) { "true" } else { "false" });
+        .replace("{ARG}", if matches!(kind, Red::ArgMax | Red::ArgMin) { "true" } else { "false" })
+        .replace("{ISNAN}", if x.dtype().is_float() { "(bitcast<u32>(y) & 0x7fffffffu) > 0x7f800000u" } else { "false" });
     let p = c.pipeline(&src)?;
     let mb = meta(c, &mt)?;
     let bufs = [mb.raw().clone(), raw(&out)?, raw(x)?];

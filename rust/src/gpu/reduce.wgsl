@@ -43,7 +43,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             let v = x[off];
             if ({SUM}) {
                 acc = acc + v;
-            } else if (ai == NONE || v {BETTER} acc) {
+            } else if (ai == NONE || better(v, acc)) {
                 acc = v;
                 ai = i32(j);
             }
@@ -61,7 +61,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             } else {
                 let v = sv[lid];
                 let vi = si[lid];
-                let take = wi != NONE && (vi == NONE || w {BETTER} v || (w == v && wi < vi));
+                let take = wi != NONE && (vi == NONE || better(w, v) || (same(w, v) && wi < vi));
                 if (take) {
                     sv[lid] = w;
                     si[lid] = wi;
@@ -77,4 +77,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             o[row] = {TO}(sv[0]);
         }
     }
+}
+
+// NaN is the most extreme value (max / min propagate it, argmax / argmin give the first NaN), as
+// NumPy; a float is tested by its bits, since WGSL lets a compiler assume floats are never NaN
+fn nan_(y: {T}) -> bool { return {ISNAN}; }
+fn better(w: {T}, v: {T}) -> bool {
+    if (nan_(w)) { return !nan_(v); }
+    return !nan_(v) && w {BETTER} v;
+}
+fn same(w: {T}, v: {T}) -> bool {
+    if (nan_(w)) { return nan_(v); }
+    return !nan_(v) && w == v;
 }

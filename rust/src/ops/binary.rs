@@ -164,8 +164,17 @@ pub fn binary(op: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     #[cfg(feature = "gpu")]
     if crate::gpu::kernels::any(op.name(), &[a, b])? {
         let (ac, bc) = (a.try_convert(dt)?, b.try_convert(dt)?);
-        // int64 powers with negative exponents: checked on the CPU; on the GPU they give 0 or +-1
-        // (no value is read back during an op)
+        // int64 powers with negative exponents are an error, as on the CPU: a GPU exponent's
+        // smallest value is read back for it (integer powers with a tensor exponent are rare)
+        if op == Binary::Pow && dt == DType::I64 && bc.numel() > 0 {
+            let lo = match bc.device() {
+                crate::tensor::Device::Gpu => crate::gpu::kernels::min_max(&[&bc])?[0].0,
+                _ => bc.to_vec::<i64>().into_iter().min().unwrap_or(0),
+            };
+            if lo < 0 {
+                bail!(Value, "power: integers to negative integer powers are not allowed; cast to float first");
+            }
+        }
         let e = if dt == DType::I64 { crate::gpu::exprs::binary_int(op) } else { crate::gpu::exprs::binary_float(op) };
         let out = crate::gpu::kernels::map(op.name(), &[&ac, &bc], dt, &shape, &e, None)?;
         return Ok(if dt.is_float() { record_binary(op, out, a, b) } else { out });
@@ -221,7 +230,7 @@ pub fn compare(op: Compare, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     #[cfg(feature = "gpu")]
     if crate::gpu::kernels::any("compare", &[a, b])? {
         let (ac, bc) = (a.try_convert(dt)?, b.try_convert(dt)?);
-        return crate::gpu::kernels::map("compare", &[&ac, &bc], DType::Bool, &shape, &crate::gpu::exprs::compare(op), None);
+        return crate::gpu::kernels::map("compare", &[&ac, &bc], DType::Bool, &shape, &crate::gpu::exprs::compare(op, dt.is_float()), None);
     }
     let (ac, bc) = (a.convert(dt), b.convert(dt));
     let v = with_dtype!(dt, T => read2(&ac, &bc, |x: &[T], y: &[T]| match op {
