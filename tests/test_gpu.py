@@ -128,6 +128,47 @@ def test_mixing_devices_names_both():
     same(gpu([1.0, 2.0]) * 3 + K.tensor(np.float32(1)), K.tensor([1.0, 2.0]) * 3 + 1)
 
 
+def test_assign_moves_the_value_to_the_destination_device(rng):
+    # an explicit write into a tensor that lives somewhere: the value goes to it (as torch's copy_)
+    a = f32(rng, 3, 4)
+    c = K.Variable(np.zeros((3, 4), np.float32))
+    c.assign(gpu(a))
+    assert c.device == "cpu"
+    np.testing.assert_array_equal(c.numpy(), a)
+    with K.device("gpu"):
+        g = K.Variable(np.zeros((3, 4), np.float32))
+    g.assign(K.tensor(a))
+    assert g.device == "gpu"
+    np.testing.assert_array_equal(g.numpy(), a)
+
+
+def test_metric_made_outside_the_gpu_scope_follows_a_gpu_fit(rng):
+    # Keras scripts often make metric objects before the model; their state stays on the CPU
+    # and takes the GPU values (they come out, like the loss)
+    x, y = _blobs(rng, n=64)
+    mae = K.metrics.MeanAbsoluteError()
+    logs = {}
+    for dev in ("cpu", "gpu"):
+        K.utils.set_random_seed(2)
+        with K.device(dev):
+            model = K.Sequential([K.layers.Input((8,)), K.layers.Dense(1)])
+            model.compile(optimizer="sgd", loss="mse", metrics=[mae])
+            logs[dev] = model.fit(x, y.astype(np.float32), epochs=2, batch_size=16, verbose=0).history
+    np.testing.assert_allclose(logs["gpu"]["mean_absolute_error"], logs["cpu"]["mean_absolute_error"], rtol=1e-3, atol=1e-4)
+    assert mae.total.device == "cpu"
+
+
+def test_layers_take_float64_numpy_data_on_the_gpu(rng):
+    # as Keras: float inputs are cast to the layer's compute dtype, so float64 NumPy data works
+    a = rng.standard_normal((4, 3))  # float64
+    K.utils.set_random_seed(1)
+    cpu_out = K.layers.Dense(2)(a)
+    K.utils.set_random_seed(1)
+    with K.device("gpu"):
+        out = K.layers.Dense(2)(a)
+    same(out, cpu_out)
+
+
 def test_indexing_devices_follow_the_device_rule():
     x = gpu(np.arange(6, dtype=np.float32).reshape(2, 3))
     # take / take_along_axis are ops: their tensors are on one device (0-d cpu scalars mix)

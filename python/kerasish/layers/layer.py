@@ -378,7 +378,11 @@ class Layer:
         if not isinstance(t, Tensor):
             if t is None or isinstance(t, (str, bytes)):
                 return t
-            t = _core.convert_to_tensor(t)
+            a = np.asarray(t)
+            # float data is made in the compute dtype at once (float64 NumPy data cannot go to
+            # the GPU as it is)
+            cast = self._autocast and a.dtype.kind == "f" and self.compute_dtype in ("float16", "float32", "float64")
+            return _core.convert_to_tensor(a, self.compute_dtype if cast else None)
         if self._autocast and t.dtype in ("float16", "float32", "float64") and t.dtype != self.compute_dtype:
             t = _core.convert_to_tensor(t, self.compute_dtype)
         return t

@@ -82,17 +82,15 @@ pub(crate) fn contiguous_copy(x: &Tensor) -> crate::error::Result<Tensor> {
 
 /// Writes `src` (broadcast to dst's shape) into the elements `dst`'s layout addresses, in place.
 pub(crate) fn assign(dst: &Tensor, src: &Tensor) -> crate::error::Result<()> {
-    // assigning is an explicit write: a cpu value goes up into a gpu destination (loading weights)
+    // assigning is an explicit write into a tensor that lives somewhere (as torch's copy_): a cpu
+    // value goes up into a gpu destination (loading weights), a gpu value comes down into a cpu
+    // one (a metric made outside the gpu scope, updated from a model on the gpu)
     #[cfg(feature = "gpu")]
     if dst.device() == crate::tensor::Device::Gpu {
         let src = if src.ndim() > 0 { src.to_device(crate::tensor::Device::Gpu)? } else { src.clone() };
         return crate::gpu::kernels::assign(dst, &src);
     }
-    #[cfg(feature = "gpu")]
-    if src.device() == crate::tensor::Device::Gpu {
-        crate::bail!(Device, "assign: cannot write a gpu tensor into a cpu tensor; move it with .to('cpu') first");
-    }
-    let src = src.convert(dst.dtype());
+    let src = src.to_device(crate::tensor::Device::Cpu)?.convert(dst.dtype());
     let ls = src.layout().broadcast_to("assign", dst.shape())?;
     crate::with_dtype!(dst.dtype(), T => {
         let vals: Vec<T> = read1(&src, |s: &[T]| crate::cpu::elementwise::map1(s, &ls, |x| x));

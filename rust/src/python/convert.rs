@@ -67,6 +67,12 @@ pub fn from_numpy(py: Python<'_>, obj: &Bound<'_, PyAny>, dtype: Option<DType>, 
 /// it can hold them (an int with a float tensor becomes that float; a float with an int tensor
 /// becomes float32), as in Keras and JAX.
 pub fn as_tensor(obj: &Bound<'_, PyAny>, like: Option<DType>) -> PyResult<Tensor> {
+    as_tensor_in(obj, like, None)
+}
+
+/// As `as_tensor`; NumPy data and sequences are converted to `dtype` (when given) on the host,
+/// before they go to the default device (float64 data can become float32 for the GPU).
+pub fn as_tensor_in(obj: &Bound<'_, PyAny>, like: Option<DType>, dtype: Option<DType>) -> PyResult<Tensor> {
     if let Ok(t) = obj.cast::<PyTensor>() {
         return Ok(t.get().t.clone());
     }
@@ -98,5 +104,5 @@ pub fn as_tensor(obj: &Bound<'_, PyAny>, like: Option<DType>) -> PyResult<Tensor
     let py = obj.py();
     let is_ndarray = obj.is_instance(&py.import("numpy")?.getattr("ndarray")?)?
         || obj.is_instance(&py.import("numpy")?.getattr("generic")?)?;
-    Ok(super::functions::on_default(from_numpy(py, obj, None, !is_ndarray)?)?)
+    Ok(super::functions::on_default(from_numpy(py, obj, dtype, !is_ndarray)?)?)
 }

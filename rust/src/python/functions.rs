@@ -86,7 +86,7 @@ fn tensor(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAn
 fn convert_to_tensor(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> T {
     let want = dtype_arg(dtype)?;
     // Python scalars are made in the wanted dtype directly (0.1 as float64 stays exact)
-    let tt = as_tensor(x, want)?;
+    let tt = super::convert::as_tensor_in(x, want, want)?;
     match want {
         Some(d) if d != tt.dtype() => call_op(x.py(), "cast", vec![tt], move |i| ops::cast(&i[0], d)),
         _ => Ok(tt.into()),
