@@ -288,6 +288,20 @@ def test_compile_strings_and_objects(rng, opt, loss, metric):
     np.testing.assert_allclose(mae_v, np.abs(p - y).mean(), rtol=1e-5)
 
 
+def test_metric_object_reused_across_fits_starts_from_zero(rng):
+    # a metric object passed to compile is reset before the first epoch's batches too
+    x, y = regression_data(rng, n=32)
+    shared = keras.metrics.MeanAbsoluteError()
+    hists = []
+    for metric in (keras.metrics.MeanAbsoluteError(), shared, shared):
+        keras.utils.set_random_seed(3)
+        model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+        model.compile(optimizer="sgd", loss="mse", metrics=[metric])
+        hists.append(model.fit(x, y, epochs=2, batch_size=8, verbose=0).history["mean_absolute_error"])
+    np.testing.assert_array_equal(hists[1], hists[0])
+    np.testing.assert_array_equal(hists[2], hists[0])
+
+
 def test_compile_objects_match_strings(rng):
     x, y = regression_data(rng, n=32)
     m1, m2 = linear_model(), keras.Sequential([keras.Input((3,)), layers.Dense(2)])

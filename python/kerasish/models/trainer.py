@@ -387,7 +387,14 @@ class Trainer:
         return dict(sorted(logs.items()))
 
     def reset_metrics(self):
-        for m in self.metrics:
+        metrics = self.metrics
+        if self._metrics is None:
+            # not resolved yet (that happens at the first batch): metric objects given to compile
+            # may hold state from an earlier fit or evaluate
+            from kerasish.metrics import Metric
+            specs = [self._metric_specs, getattr(self, "_weighted_metric_specs", None)]
+            metrics += [m for m in flatten(specs) if isinstance(m, Metric)]
+        for m in metrics:
             m.reset_state()
 
     def _sync_trainable(self):
