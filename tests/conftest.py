@@ -4,8 +4,16 @@
 * ``check_grad``: compares the engine's ``.grad`` (after ``backward`` on a random-weighted sum
   of the output) with ``numeric_grad`` of the same weighted sum.
 * ``assert_close``: dtype-aware comparison against a NumPy reference.
+
+``KERASISH_TEST_DEVICE=gpu`` runs every test with the GPU as the default device (weights, data
+and ops made there). A test that fails only because it uses float64, which the GPU lacks (the
+engine's TypeError saying so), is reported as skipped; every other failure stays a failure. Tests
+of CPU-only behaviour (NumPy zero-copy views, int64 beyond 32 bits, integer pooling) are marked
+``cpu_only``.
 """
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -28,6 +36,40 @@ settings.load_profile("kerasish")
 
 F32_RTOL, F32_ATOL = 1e-5, 1e-6
 GRAD_RTOL, GRAD_ATOL = 1e-4, 1e-6
+
+
+TEST_DEVICE = os.environ.get("KERASISH_TEST_DEVICE", "cpu")
+_NO_F64 = "float64 is not supported on the GPU"
+
+
+@pytest.fixture(autouse=True)
+def _test_device():
+    if TEST_DEVICE == "cpu":
+        yield
+        return
+    kerasish._core.set_device(TEST_DEVICE)
+    yield
+    kerasish._core.set_device("cpu")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "cpu_only(reason): tests CPU-only behaviour; skipped when the suite runs on the GPU")
+
+
+def pytest_runtest_setup(item):
+    m = item.get_closest_marker("cpu_only")
+    if m is not None and TEST_DEVICE != "cpu":
+        pytest.skip(f"cpu only: {m.args[0] if m.args else ''}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    exc = call.excinfo
+    if TEST_DEVICE == "gpu" and rep.failed and exc is not None and exc.errisinstance(TypeError) and _NO_F64 in str(exc.value):
+        rep.outcome = "skipped"
+        rep.longrepr = (str(item.path), item.location[1] or 0, "float64 test: the GPU has no float64")
 
 
 @pytest.fixture

@@ -209,14 +209,16 @@ def test_seed_generator_streams_repeat_and_move_on():
 
 
 def test_memory_stats_follow_tensors():
-    live0, _ = _core.memory_stats()
+    dev = _core.get_device()  # the default device's counters (cpu unless the suite runs on the gpu)
+    live0, _ = _core.memory_stats(dev)
     t = keras.ops.zeros((1000, 1000))
-    live1, peak = _core.memory_stats()
+    assert t.device == dev
+    live1, peak = _core.memory_stats(dev)
     assert live1 - live0 >= 4_000_000 and peak >= live1
     del t
-    assert _core.memory_stats()[0] <= live1 - 4_000_000
+    assert _core.memory_stats(dev)[0] <= live1 - 4_000_000
     _core.reset_peak_memory()
-    assert _core.memory_stats()[1] == _core.memory_stats()[0]
+    assert _core.memory_stats(dev)[1] == _core.memory_stats(dev)[0]
 
 
 # ---------------------------------------------------------------- the fused optimizer ops
