@@ -97,8 +97,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 @group(0) @binding(2) var<storage, read_write> offs: array<u32>;
 @group(0) @binding(3) var<storage, read_write> tsum: array<u32>;
 
-var<workgroup> tot: array<u32, 256>;
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
     let lid = lid3.x;
@@ -113,18 +111,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         }
         s = s + c[k];
     }
-    tot[lid] = s;
-    workgroupBarrier();
-    for (var k = 1u; k < 256u; k = k << 1u) {
-        var v = 0u;
-        if (lid >= k) {
-            v = tot[lid - k];
-        }
-        workgroupBarrier();
-        tot[lid] = tot[lid] + v;
-        workgroupBarrier();
-    }
-    var run = tot[lid] - s;
+    var run = wg_scan(lid, s);
     for (var k = 0u; k < 4u; k = k + 1u) {
         if (a + k < n) {
             offs[a + k] = run;
@@ -143,8 +130,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 @group(0) @binding(0) var<storage, read> mt: array<i32>;
 @group(0) @binding(1) var<storage, read_write> tsum: array<u32>;
 
-var<workgroup> tot: array<u32, 256>;
-
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_id) lid3: vec3<u32>) {
     let lid = lid3.x;
@@ -156,18 +141,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3<u32>) {
     for (var j = a; j < b; j = j + 1u) {
         s = s + tsum[j];
     }
-    tot[lid] = s;
-    workgroupBarrier();
-    for (var k = 1u; k < 256u; k = k << 1u) {
-        var v = 0u;
-        if (lid >= k) {
-            v = tot[lid - k];
-        }
-        workgroupBarrier();
-        tot[lid] = tot[lid] + v;
-        workgroupBarrier();
-    }
-    var run = tot[lid] - s;
+    var run = wg_scan(lid, s);
     for (var j = a; j < b; j = j + 1u) {
         let c = tsum[j];
         tsum[j] = run;
@@ -286,4 +260,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         }
         o[t] = acc;
     }
+}
+
+//== wg_scan
+// Appended to scan_tiles and scan_totals: the exclusive prefix sum of s over the 256 invocations
+// of a workgroup (Hillis-Steele in workgroup memory); afterwards tot[255] is the total.
+var<workgroup> tot: array<u32, 256>;
+
+fn wg_scan(lid: u32, s: u32) -> u32 {
+    tot[lid] = s;
+    workgroupBarrier();
+    for (var k = 1u; k < 256u; k = k << 1u) {
+        var v = 0u;
+        if (lid >= k) {
+            v = tot[lid - k];
+        }
+        workgroupBarrier();
+        tot[lid] = tot[lid] + v;
+        workgroupBarrier();
+    }
+    return tot[lid] - s;
 }

@@ -738,8 +738,9 @@ pub fn scatter_add(g: &Tensor, idx: &Tensor, shape: &[usize]) -> Result<Tensor> 
     let tsum = c.alloc(tiles)?;
     let n_mt = meta(c, &[ni])?;
     let t_mt = meta(c, &[tiles as i32])?;
-    c.dispatch(&c.pipeline(index_section("scan_tiles")?)?, &[n_mt.raw(), &rc, offs.raw(), tsum.raw()], c.grid(tiles));
-    c.dispatch(&c.pipeline(index_section("scan_totals")?)?, &[t_mt.raw(), tsum.raw()], (1, 1, 1));
+    let scan = index_section("wg_scan")?;
+    c.dispatch(&c.pipeline(&format!("{}{scan}", index_section("scan_tiles")?))?, &[n_mt.raw(), &rc, offs.raw(), tsum.raw()], c.grid(tiles));
+    c.dispatch(&c.pipeline(&format!("{}{scan}", index_section("scan_totals")?))?, &[t_mt.raw(), tsum.raw()], (1, 1, 1));
     c.dispatch(&c.pipeline(index_section("scatter_fill")?)?, &[fill_mt.raw(), &rc, offs.raw(), tsum.raw(), perm.raw(), &ri], c.flat_grid(m));
     let src = index_section("scatter_sum")?.replace("{T}", wty(g.dtype())).replace("{SUM}", if g.dtype().is_float() { "true" } else { "false" });
     let sum_mt = meta(c, &[ni, i32_of(op, g.layout().offset as isize)?, mi])?;
