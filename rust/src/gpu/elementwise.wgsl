@@ -86,10 +86,36 @@ fn pow_(x: f32, y: f32) -> f32 {
     return select(m, -m, odd);
 }
 
-// Python's float divmod (floor division and a remainder with the divisor's sign)
+// C's fmod, exact while the quotient is below 2^24 (WGSL's float % is a - b * trunc(a / b),
+// which is off when a / b rounds up to an integer: 0.5 % 0.1 gave 0, fmod gives 0.099999994).
+// The product b * q is split exactly into p + e (Dekker's two-product with Veltkamp's split;
+// fma is not fused on every driver); a - p is exact (Sterbenz) and so is the last subtraction,
+// whose result is representable. A residual of the wrong sign means the quotient was one too
+// far from zero.
+fn two_prod_err(x: f32, y: f32, p: f32) -> f32 {
+    let cx = 4097.0 * x;
+    let xh = cx - (cx - x);
+    let xl = x - xh;
+    let cy = 4097.0 * y;
+    let yh = cy - (cy - y);
+    let yl = y - yh;
+    return ((xh * yh - p) + xh * yl + xl * yh) + xl * yl;
+}
+fn fmod_(a: f32, b: f32) -> f32 {
+    let q = trunc(a / b);
+    // past 2^24 the quotient is not exact anyway, and the split would overflow near f32's max
+    if (abs(q) >= 16777216.0 || abs(b) > 1e30) { return a - b * q; }
+    let p = b * q;
+    var r = (a - p) - two_prod_err(b, q, p);
+    if (r != 0.0 && (r < 0.0) != (a < 0.0)) { r = r + select(abs(b), -abs(b), a < 0.0); }
+    return r;
+}
+
+// Python's float divmod (floor division and a remainder with the divisor's sign), from fmod as
+// the CPU's and NumPy's
 fn fdivmod(a: f32, b: f32) -> vec2<f32> {
     if (b == 0.0) { return vec2<f32>(a / b, a - b * trunc(a / b)); }
-    var m = a - b * trunc(a / b);
+    var m = fmod_(a, b);
     var d = (a - m) / b;
     if (m != 0.0) {
         if ((b < 0.0) != (m < 0.0)) { m = m + b; d = d - 1.0; }

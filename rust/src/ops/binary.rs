@@ -149,18 +149,25 @@ fn compute_dtype(op: Binary, a: DType, b: DType) -> DType {
     }
 }
 
-/// Broadcast both operands' layouts to their common shape.
-pub(crate) fn broadcast_pair(op: &str, a: &Tensor, b: &Tensor) -> Result<(Vec<usize>, Layout, Layout)> {
+/// The operands' common shape, checked (with the size of a result of dtype `out`) before any work.
+fn result_shape(op: &str, a: &Tensor, b: &Tensor, out: DType) -> Result<Vec<usize>> {
     let shape = broadcast_shapes(op, a.shape(), b.shape())?;
-    let la = a.layout().broadcast_to(op, &shape)?;
-    let lb = b.layout().broadcast_to(op, &shape)?;
-    Ok((shape, la, lb))
+    crate::storage::check_size(op, &shape, out)?;
+    Ok(shape)
+}
+
+/// Both operands converted to `dt`, with their layouts broadcast to `shape`. The layouts are
+/// taken from the converted tensors, which the kernel reads: converting a view makes a new
+/// contiguous tensor, so the view's own strides and offset no longer apply.
+fn converted(op: &str, shape: &[usize], a: &Tensor, b: &Tensor, dt: DType) -> Result<(Tensor, Layout, Tensor, Layout)> {
+    let (ac, bc) = (a.convert(dt), b.convert(dt));
+    let (la, lb) = (ac.layout().broadcast_to(op, shape)?, bc.layout().broadcast_to(op, shape)?);
+    Ok((ac, la, bc, lb))
 }
 
 pub fn binary(op: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = compute_dtype(op, a.dtype(), b.dtype());
-    let (shape, la, lb) = broadcast_pair(op.name(), a, b)?;
-    crate::storage::check_size(op.name(), &shape, dt)?;
+    let shape = result_shape(op.name(), a, b, dt)?;
     #[cfg(feature = "gpu")]
     if crate::gpu::kernels::any(op.name(), &[a, b])? {
         let (ac, bc) = (a.try_convert(dt)?, b.try_convert(dt)?);
@@ -179,7 +186,7 @@ pub fn binary(op: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         let out = crate::gpu::kernels::map(op.name(), &[&ac, &bc], dt, &shape, &e, None)?;
         return Ok(if dt.is_float() { record_binary(op, out, a, b) } else { out });
     }
-    let (ac, bc) = (a.convert(dt), b.convert(dt));
+    let (ac, la, bc, lb) = converted(op.name(), &shape, a, b, dt)?;
     if op == Binary::Pow && dt == DType::I64 && bc.to_vec::<i64>().iter().any(|&y| y < 0) {
         bail!(Value, "power: integers to negative integer powers are not allowed; cast to float first");
     }
@@ -225,14 +232,13 @@ pub enum Compare {
 /// Comparison giving a bool tensor (no gradient).
 pub fn compare(op: Compare, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = DType::promote(a.dtype(), b.dtype());
-    let (shape, la, lb) = broadcast_pair("compare", a, b)?;
-    crate::storage::check_size("compare", &shape, DType::Bool)?;
+    let shape = result_shape("compare", a, b, DType::Bool)?;
     #[cfg(feature = "gpu")]
     if crate::gpu::kernels::any("compare", &[a, b])? {
         let (ac, bc) = (a.try_convert(dt)?, b.try_convert(dt)?);
         return crate::gpu::kernels::map("compare", &[&ac, &bc], DType::Bool, &shape, &crate::gpu::exprs::compare(op, dt.is_float()), None);
     }
-    let (ac, bc) = (a.convert(dt), b.convert(dt));
+    let (ac, la, bc, lb) = converted("compare", &shape, a, b, dt)?;
     let v = with_dtype!(dt, T => read2(&ac, &bc, |x: &[T], y: &[T]| match op {
         Compare::Eq => map2(x, &la, y, &lb, |p, q| (p == q) as u8),
         Compare::Ne => map2(x, &la, y, &lb, |p, q| (p != q) as u8),
