@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import random
 import sys
 
 import numpy as np
@@ -210,8 +211,165 @@ def _touch(r):
         repr(r)
 
 
+# ---------------------------------------------------------------- random cases (seeded, bounded)
+# Each "random:<i>" case draws, from its own seeded generator, an input of a random dtype, shape
+# (sizes 0, 1 and small) and kind of view, then one op with arguments from a pool of hostile
+# values (huge, negative and overflowing integers, empty and odd index expressions), and takes
+# the gradient when the result is a float that records one.
+N_RANDOM = 4000
+DTYPES = ["bool", "uint8", "int64", "float32", "float64"]
+BIG = [0, 1, -1, 2, 3, -2, 5, 2**31, -(2**31) - 1, 2**32 + 1, 2**45, 2**62, -(2**62), 2**63 - 1, -(2**63)]
+
+
+def _r_int(r, small=6):
+    return r.choice(BIG) if r.random() < 0.35 else r.randrange(-small, small + 1)
+
+
+def _r_shape(r, rank=None, hostile=False):
+    rank = r.randrange(0, 5) if rank is None else rank
+    return tuple((abs(_r_int(r)) if hostile and r.random() < 0.3 else r.choice([0, 1, 1, 2, 2, 3, 4])) for _ in range(rank))
+
+
+def _r_tensor(r, shape=None, dtype=None):
+    shape = _r_shape(r) if shape is None else shape
+    dtype = dtype or r.choice(DTYPES)
+    rng = np.random.default_rng(r.randrange(2**32))
+    base = rng.integers(-4, 9, size=shape) if dtype in ("bool", "uint8", "int64") else rng.normal(size=shape) * 3
+    if dtype == "uint8":
+        base = np.abs(base)
+    t = K.tensor(base.astype(dtype), requires_grad=dtype.startswith("float") and r.random() < 0.5)
+    return _r_view(r, t)
+
+
+def _r_slice(r):
+    pick = lambda: None if r.random() < 0.3 else _r_int(r, 4)  # noqa: E731
+    step = None if r.random() < 0.5 else r.choice([1, 2, -1, -2, 3, 0, 2**62, -(2**62)])
+    return slice(pick(), pick(), step)
+
+
+def _r_view(r, t):
+    kind = r.randrange(6)
+    if t.ndim == 0 or kind == 0:
+        return t
+    if kind == 1:
+        return t.T
+    if kind == 2:
+        return t[tuple(_r_slice(r) for _ in range(r.randrange(1, t.ndim + 1)))]
+    if kind == 3:
+        return ops.broadcast_to(t, (r.choice([1, 2, 3]),) + tuple(t.shape))
+    if kind == 4 and t.shape[0] > 0:
+        return t[r.randrange(t.shape[0])]
+    return ops.expand_dims(t, 0)[:, ::-1] if t.ndim < 4 else t
+
+
+def _r_index(r, t):
+    items = []
+    for _ in range(r.randrange(0, 4)):
+        k = r.randrange(8)
+        if k == 0:
+            items.append(_r_int(r, 3))
+        elif k == 1:
+            items.append(_r_slice(r))
+        elif k == 2:
+            items.append([_r_int(r, 3) for _ in range(r.randrange(0, 4))])
+        elif k == 3:
+            items.append(None)
+        elif k == 4:
+            items.append(Ellipsis)
+        elif k == 5:
+            items.append(np.array([_r_int(r, 3) for _ in range(r.randrange(0, 3))], dtype=np.int64))
+        elif k == 6:
+            n = t.shape[len(items)] if len(items) < t.ndim else r.randrange(0, 3)
+            items.append(np.array([r.random() < 0.5 for _ in range(n)], dtype=bool))
+        else:
+            items.append(_r_tensor(r, (r.randrange(0, 3),), "int64"))
+    return tuple(items) if r.random() < 0.8 else (items[0] if items else ())
+
+
+def _r_axis(r, nd):
+    k = r.random()
+    if k < 0.15:
+        return None
+    if k < 0.3:
+        return tuple(_r_int(r, nd + 1) for _ in range(r.randrange(0, 3)))
+    return _r_int(r, nd + 1)
+
+
+def _random_case(i):
+    r = random.Random(1_000_003 * i + 17)
+
+    def run():
+        x = _r_tensor(r)
+        nd = x.ndim
+        k = r.randrange(24)
+        if k == 0:
+            y = getattr(ops, r.choice(["add", "subtract", "multiply", "divide", "power", "maximum", "minimum",
+                                       "floor_divide", "mod", "equal", "less", "greater_equal"]))(x, _r_tensor(r))
+        elif k == 1:
+            y = getattr(ops, r.choice(["sum", "mean", "max", "min", "var", "std", "logsumexp", "any", "all"]))(
+                x, axis=_r_axis(r, nd), keepdims=r.random() < 0.5)
+        elif k == 2:
+            y = getattr(ops, r.choice(["argmax", "argmin"]))(x, axis=r.choice([None, _r_int(r, nd + 1)]))
+        elif k == 3:
+            y = ops.reshape(x, tuple(r.choice([-1, 0, 1, 2, 3, 6, _r_int(r)]) for _ in range(r.randrange(0, 4))))
+        elif k == 4:
+            y = ops.transpose(x, None if r.random() < 0.2 else tuple(_r_int(r, nd) for _ in range(nd + r.choice([-1, 0, 0, 1]))))
+        elif k == 5:
+            y = getattr(ops, r.choice(["expand_dims", "squeeze"]))(x, _r_int(r, nd + 1))
+        elif k == 6:
+            arg = _r_int(r) if r.random() < 0.5 else [_r_int(r, 4) for _ in range(r.randrange(0, 4))]
+            y = ops.split(x, arg, axis=_r_int(r, nd))
+        elif k == 7:
+            y = getattr(ops, r.choice(["concatenate", "stack"]))([x, _r_tensor(r, tuple(x.shape), x.dtype)], axis=_r_int(r, nd + 1))
+        elif k == 8:
+            y = ops.take(x, _r_tensor(r, _r_shape(r, r.randrange(0, 3)), "int64"), axis=r.choice([None, _r_int(r, nd)]))
+        elif k == 9:
+            y = ops.take_along_axis(x, _r_tensor(r, tuple(x.shape), "int64"), axis=_r_int(r, nd))
+        elif k in (10, 11, 12):
+            y = x[_r_index(r, x)]
+        elif k == 13:
+            y = ops.one_hot(_r_tensor(r, dtype="int64"), _r_int(r))
+        elif k == 14:
+            shape = _r_shape(r, hostile=True)
+            y = getattr(K, r.choice(["zeros", "ones"]))(shape) if r.random() < 0.5 else K.full(shape, 1.5)
+        elif k == 15:
+            y = K.arange(_r_int(r), r.choice([None, _r_int(r)]), r.choice([None, 1, -1, 3, 0.5, _r_int(r)]))
+        elif k == 16:
+            y = getattr(K.random, r.choice(["normal", "uniform"]))(_r_shape(r, hostile=True))
+        elif k == 17:
+            y = ops.broadcast_to(x, _r_shape(r, r.randrange(0, 6), hostile=r.random() < 0.3))
+        elif k == 18:
+            y = r.choice([ops.matmul, ops.dot])(x, _r_tensor(r))
+        elif k == 19:
+            img = _r_tensor(r, (r.randrange(0, 3), r.randrange(0, 6), r.randrange(0, 6), r.randrange(1, 3)), "float32")
+            if r.random() < 0.5:
+                ker = _r_tensor(r, (r.randrange(0, 4), r.randrange(0, 4), img.shape[-1], r.randrange(0, 3)), "float32")
+                y = ops.conv(img, ker, strides=r.choice([1, 2, _r_int(r)]), padding=r.choice(["valid", "same"]),
+                             dilation_rate=r.choice([1, 2, _r_int(r)]))
+            else:
+                y = getattr(ops, r.choice(["max_pool", "average_pool"]))(
+                    img, r.choice([1, 2, 3, _r_int(r)]), strides=r.choice([None, 1, 2, _r_int(r)]),
+                    padding=r.choice(["valid", "same"]))
+        elif k == 20:
+            y = getattr(ops, r.choice(["softmax", "log_softmax"]))(x, axis=r.choice([-1, _r_int(r, nd + 1)]))
+        elif k == 21:
+            y = ops.cast(x, r.choice(DTYPES))
+        elif k == 22:
+            y = K._core.permutation(abs(_r_int(r, 8)))
+            return y
+        else:
+            y = K.eye(_r_int(r, 4), r.choice([None, _r_int(r, 4)]), k=_r_int(r, 3))
+        for t in (y if isinstance(y, (list, tuple)) else [y]):
+            if isinstance(t, K.Tensor) and t.requires_grad and t.dtype.startswith("float"):
+                ops.sum(t).backward()
+        return y
+
+    return run
+
+
 def all_cases():
     c = _cases()
+    c.update({f"random:{i}": _random_case(i) for i in range(N_RANDOM)})
     c.update({"size:" + k: v for k, v in SIZE_CASES.items()})
     c.update({"deep:" + k: v for k, v in DEEP_CASES.items()})
     return c

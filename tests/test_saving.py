@@ -781,3 +781,141 @@ def test_fuzzed_archives_only_raise_value_error(saved):
             for n, v in mem.items():
                 zf.writestr(n, json.dumps(c).encode() if n == "config.json" else v)
         attempt(buf.getvalue())
+
+
+# ---------------------------------------------------------------- loading is bounded by the file
+
+
+def test_config_asking_for_huge_weights_is_refused_before_allocating(tmp_path, good):
+    """A small config whose input shape asks for a (2**34, 8) kernel: refused by the check of
+    each weight against the file's tensors, before any of it is allocated."""
+    cfg = json.loads(good["config.json"])
+    cfg["config"]["layers"][0]["config"]["batch_shape"] = [None, 2**34]
+    _core.reset_peak_memory()
+    msg = load_error(write_zip(tmp_path / "big.keras", dict(good, **{"config.json": json.dumps(cfg).encode()})))
+    assert "17179869184" in msg, msg
+    live, peak = _core.memory_stats()[:2]
+    assert peak - live < 1 << 20, (live, peak)  # nothing of the (1, 2**34) input or a (2**34, 8) kernel was allocated
+    # without the layers' recorded build shapes, the weight itself is refused by the check against the file
+    for layer in cfg["config"]["layers"]:
+        layer.pop("build_config", None)
+    msg = load_error(write_zip(tmp_path / "big2.keras", dict(good, **{"config.json": json.dumps(cfg).encode()})))
+    assert "(17179869184, 8)" in msg and "values left" in msg, msg
+    # a model a little different from the file still gets the message naming both shapes
+    cfg["config"]["layers"][0]["config"]["batch_shape"] = [None, 5]
+    msg = load_error(write_zip(tmp_path / "five.keras", dict(good, **{"config.json": json.dumps(cfg).encode()})))
+    assert "layers/dense/vars/0" in msg and "(5, 8)" in msg and "(4, 8)" in msg, msg
+
+
+def _patch_central_sizes(raw, name, csize=None, size=None):
+    pos = 0
+    while True:
+        pos = raw.find(b"PK\x01\x02", pos)
+        if pos < 0:
+            return raw
+        n = struct.unpack_from("<H", raw, pos + 28)[0]
+        if raw[pos + 46:pos + 46 + n] == name.encode():
+            if csize is not None:
+                struct.pack_into("<I", raw, pos + 20, csize)
+            if size is not None:
+                struct.pack_into("<I", raw, pos + 24, size)
+        pos += 4
+
+
+def test_declared_compressed_size_must_fit_the_file(tmp_path, good):
+    """The probe's bomb: a small file whose directory declares a large compressed member (43 MB
+    compressed, 3.9 GB uncompressed: a ratio under the limit) is refused from the directory."""
+    padded = dict(good, **{"model.weights.safetensors": good["model.weights.safetensors"] + b"\0" * (1 << 20)})
+    raw = bytearray(open(write_zip(tmp_path / "ok.keras", padded, compression=zipfile.ZIP_DEFLATED), "rb").read())
+    raw = _patch_central_sizes(raw, "model.weights.safetensors", csize=43_000_000, size=3_900_000_000)
+    p = tmp_path / "bomb.keras"
+    p.write_bytes(bytes(raw))
+    assert os.path.getsize(p) < 100_000
+    msg = load_error(p)
+    assert "past the end" in msg or "more than the file" in msg, msg
+
+
+def test_member_read_stops_at_the_running_cap(tmp_path, good, monkeypatch):
+    """However a member's stream inflates, no more than the cap tied to the real file size is
+    read: with the ratio limit lowered, a member that passes the directory checks is cut off."""
+    big = dict(good, **{"config.json": good["config.json"] + b" " * (4 << 20)})
+    p = write_zip(tmp_path / "deflated.keras", big, compression=zipfile.ZIP_DEFLATED)
+    # the directory check passes (ratio limit high), the streaming cap (tied to the file) does not
+    monkeypatch.setattr(archive_mod, "MAX_COMPRESSION_RATIO", 10**6)
+    size = os.path.getsize(p)
+    real = archive_mod._read_member
+
+    def capped(zf, info, where, file_size):
+        with monkeypatch.context() as m:
+            m.setattr(archive_mod, "MAX_COMPRESSION_RATIO", 10)
+            return real(zf, info, where, file_size)
+
+    monkeypatch.setattr(archive_mod, "_read_member", capped)
+    msg = load_error(p)
+    assert "inflates past" in msg and str(max(archive_mod.RATIO_EXEMPT_SIZE, 10 * size)) in msg, msg
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_non_regular_files_are_refused(tmp_path, saved):
+    link = tmp_path / "zero.keras"
+    os.symlink("/dev/zero", link)
+    assert "not a regular file" in load_error(link)
+    wlink = tmp_path / "zero.weights.h5"
+    os.symlink("/dev/zero", wlink)
+    with pytest.raises(ValueError, match="not a regular file"):
+        saved[0].load_weights(str(wlink))
+    fifo = tmp_path / "fifo.keras"
+    os.mkfifo(fifo)
+    assert "not a regular file" in load_error(fifo)  # and does not wait for a writer
+
+
+def test_temporary_files_of_killed_saves_are_cleaned_up(tmp_path, saved):
+    """A save killed with -9 leaves its temporary file; the next save of the same path removes
+    the ones whose process is gone, and leaves a live process's alone."""
+    import subprocess
+    import sys
+
+    model, path, _, _ = saved
+    directory = os.path.dirname(path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    base = os.path.basename(path)
+    for i in range(3):
+        with open(os.path.join(directory, f".{base}.{dead_pid}.x{i}.tmp"), "wb") as f:
+            f.write(b"\0" * 1000)
+    live = os.path.join(directory, f".{base}.{os.getppid()}.live.tmp")
+    open(live, "wb").close()
+    other = os.path.join(directory, f".other.keras.{dead_pid}.x.tmp")
+    open(other, "wb").close()
+    model.save(path)
+    left = sorted(_temp_files(directory))
+    assert left == sorted([os.path.basename(live), os.path.basename(other)]), left
+    keras.models.load_model(path)
+
+
+def test_kill_during_save_leaves_no_debris_after_next_save(tmp_path):
+    """kill -9 in the middle of writes, many times; then one save of the same path: the old file
+    loads and no temporary file is left."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = str(tmp_path / "m.keras")
+    script = (
+        "import sys, numpy as np, kerasish as keras\n"
+        "m = keras.Sequential([keras.Input((64,)), keras.layers.Dense(2048), keras.layers.Dense(2048)])\n"
+        "m.compile(optimizer='adam', loss='mse')\n"
+        "print('ready', flush=True)\n"
+        "while True:\n"
+        "    m.save(sys.argv[1])\n"
+    )
+    for _ in range(4):
+        p = subprocess.Popen([sys.executable, "-c", script, path], stdout=subprocess.PIPE, text=True)
+        assert p.stdout.readline().strip() == "ready"
+        time.sleep(0.4)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+    model = keras.models.load_model(path)
+    model.save(path)
+    assert _temp_files(str(tmp_path)) == []

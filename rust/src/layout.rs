@@ -94,6 +94,10 @@ impl Layout {
 
     /// Storage range [start, end) the layout can touch, for contiguous layouts.
     pub fn contiguous_range(&self) -> Option<(usize, usize)> {
+        // an empty view's offset may lie past its storage (x[2:] of 2 rows): it reads nothing
+        if self.numel() == 0 {
+            return Some((0, 0));
+        }
         if self.is_contiguous() { Some((self.offset, self.offset + self.numel())) } else { None }
     }
 
@@ -102,6 +106,7 @@ impl Layout {
         if shape.len() < self.ndim() {
             bail!(Shape, "{op}: cannot broadcast {} to {}", fmt_shape(&self.shape), fmt_shape(shape));
         }
+        crate::storage::check_numel(op, shape)?;
         let lead = shape.len() - self.ndim();
         let mut strides = vec![0isize; shape.len()];
         for i in 0..self.ndim() {

@@ -185,28 +185,165 @@ pub mod stats {
     }
 }
 
-/// Checks, before any work, that a result of this shape can be held: its size must not
-/// overflow, and above 1 GiB the memory is asked for once (and given back) so that an
-/// impossible request becomes a MemoryError instead of an abort. Returns the element count.
-pub fn check_size(op: &str, shape: &[usize], dtype: DType) -> crate::Result<usize> {
-    let fail = || {
-        crate::Error::Memory(format!(
-            "{op}: a result of shape {} and dtype {} is too large to allocate",
-            crate::error::fmt_shape(shape),
-            dtype.name()
-        ))
-    };
-    let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or_else(fail)?;
-    let bytes = n.checked_mul(dtype.size()).filter(|&b| b <= isize::MAX as usize / 2).ok_or_else(fail)?;
-    if bytes > 1 << 30 {
-        let mut probe: Vec<u8> = Vec::new();
-        probe.try_reserve_exact(bytes).map_err(|_| fail())?;
+/// What the machine can give: requests are compared with it before any memory is touched
+/// (reserving address space is no check: with overcommit it succeeds far past the RAM there is,
+/// and the pages then fill memory as they are written).
+pub mod budget {
+    use std::sync::OnceLock;
+
+    /// Requests below this are not compared with the machine's free memory (reading it costs
+    /// microseconds); the cap, when set, applies to every request.
+    pub const CHECK_MIN: usize = 64 << 20;
+
+    /// `KERASISH_MAX_MEMORY` (bytes, or with a K/M/G/T suffix, powers of 1024): the most the
+    /// tensors may hold together. Read once, at the first request.
+    pub fn cap() -> Option<u64> {
+        static CAP: OnceLock<Option<u64>> = OnceLock::new();
+        *CAP.get_or_init(|| std::env::var("KERASISH_MAX_MEMORY").ok().and_then(|v| parse_bytes(&v)))
     }
+
+    pub fn parse_bytes(v: &str) -> Option<u64> {
+        let v = v.trim();
+        let (num, mul) = match v.char_indices().last()? {
+            (i, c) if c.is_ascii_alphabetic() => {
+                let m = match c.to_ascii_uppercase() { 'K' => 1u64 << 10, 'M' => 1 << 20, 'G' => 1 << 30, 'T' => 1 << 40, _ => return None };
+                (&v[..i], m)
+            }
+            _ => (v, 1),
+        };
+        let x: f64 = num.trim().parse().ok()?;
+        (x.is_finite() && x >= 0.0).then(|| (x * mul as f64) as u64)
+    }
+
+    fn read_u64(path: &str) -> Option<u64> {
+        std::fs::read_to_string(path).ok()?.trim().parse().ok()
+    }
+
+    /// Bytes this process can still be given: MemAvailable plus free swap, and no more than
+    /// its cgroup's limit less its usage (v2, else v1). None where it cannot be read.
+    pub fn available() -> Option<u64> {
+        let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let field = |name: &str| -> Option<u64> {
+            let line = info.lines().find(|l| l.starts_with(name))?;
+            Some(line[name.len()..].trim().trim_end_matches("kB").trim().parse::<u64>().ok()? * 1024)
+        };
+        let mut avail = field("MemAvailable:")?.saturating_add(field("SwapFree:").unwrap_or(0));
+        let cg = match (read_u64("/sys/fs/cgroup/memory.max"), read_u64("/sys/fs/cgroup/memory.current")) {
+            (Some(max), Some(cur)) => Some(max.saturating_sub(cur)),
+            _ => match (read_u64("/sys/fs/cgroup/memory/memory.limit_in_bytes"), read_u64("/sys/fs/cgroup/memory/memory.usage_in_bytes")) {
+                (Some(max), Some(cur)) => Some(max.saturating_sub(cur)),
+                _ => None,
+            },
+        };
+        if let Some(c) = cg {
+            avail = avail.min(c);
+        }
+        Some(avail)
+    }
+
+    /// Why `bytes` more cannot be held now (None when they can).
+    pub fn refuse(bytes: usize) -> Option<String> {
+        if let Some(cap) = cap() {
+            let live = super::stats::get(false).0.max(0) as u64;
+            if live.saturating_add(bytes as u64) > cap {
+                return Some(format!(
+                    "over the KERASISH_MAX_MEMORY cap of {} ({} already held by tensors)",
+                    human(cap),
+                    human(live)
+                ));
+            }
+        }
+        if bytes >= CHECK_MIN {
+            match available() {
+                Some(avail) if bytes as u64 > avail => return Some(format!("more than the {} of memory available", human(avail))),
+                Some(_) => {}
+                // no /proc: ask the allocator once (and give it back)
+                None => {
+                    let mut probe: Vec<u8> = Vec::new();
+                    if probe.try_reserve_exact(bytes).is_err() {
+                        return Some("more than the allocator can reserve".into());
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    pub fn human(b: u64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+        let mut x = b as f64;
+        let mut u = 0;
+        while x >= 1024.0 && u + 1 < units.len() {
+            x /= 1024.0;
+            u += 1;
+        }
+        if u == 0 { format!("{b} B") } else { format!("{x:.1} {}", units[u]) }
+    }
+}
+
+/// Checks, before any work, that a result of this shape can be held: its element count and
+/// byte size must not overflow, and the bytes must fit in what the machine can give (and under
+/// `KERASISH_MAX_MEMORY`), else a MemoryError naming the shape and the bytes. Returns the
+/// element count.
+pub fn check_size(op: &str, shape: &[usize], dtype: DType) -> crate::Result<usize> {
+    let what = || format!("{op}: a result of shape {} and dtype {}", crate::error::fmt_shape(shape), dtype.name());
+    let fits = strided_bytes(shape, dtype.size()).is_some();
+    let n: usize = shape.iter().product();
+    let bytes = n * dtype.size();
+    if !fits {
+        return Err(crate::Error::Memory(format!("{} is too large to allocate (its size overflows 64 bits)", what())));
+    }
+    check_bytes(bytes).map_err(|why| crate::Error::Memory(format!("{} needs {} ({bytes} bytes), {why}", what(), budget::human(bytes as u64))))?;
     Ok(n)
 }
 
+/// The element count of a shape that a view may have (no memory is needed for it, but the
+/// count, and so every index into it, must not overflow).
+pub fn check_numel(op: &str, shape: &[usize]) -> crate::Result<usize> {
+    match strided_bytes(shape, 8) {
+        Some(_) => Ok(shape.iter().product()),
+        None => Err(crate::Error::Value(format!(
+            "{op}: a tensor of shape {} has more elements than fit in 64 bits",
+            crate::error::fmt_shape(shape)
+        ))),
+    }
+}
+
+/// The bytes of a shape with its zero dims counted as 1 (NumPy's rule, so that every stride of
+/// the contiguous layout, even of an empty tensor, fits in an isize), or None when that overflows.
+fn strided_bytes(shape: &[usize], elem: usize) -> Option<usize> {
+    shape.iter().try_fold(elem, |a, &d| a.checked_mul(d.max(1))).filter(|&b| b <= isize::MAX as usize)
+}
+
+/// `Err(why)` when `bytes` more cannot be held now.
+pub fn check_bytes(bytes: usize) -> std::result::Result<(), String> {
+    match budget::refuse(bytes) {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
+}
+
+/// The panic payload of an allocation refused by [`alloc`]: the bindings turn it into a
+/// MemoryError (ops check their result's size with [`check_size`] before any work; this is the
+/// net under every kernel that sizes its buffer from a view, so none of them can fill memory).
+#[derive(Debug)]
+pub struct AllocRefused(pub String);
+
 /// An empty Vec with room for `n` elements, warm from the pool when one fits.
 pub fn alloc<T: Elem>(n: usize) -> Vec<T> {
+    let bytes = n.checked_mul(std::mem::size_of::<T>()).filter(|&b| b <= isize::MAX as usize);
+    match bytes {
+        None => std::panic::panic_any(AllocRefused(format!("a buffer of {n} elements is too large to allocate"))),
+        Some(b) if b >= budget::CHECK_MIN || budget::cap().is_some() => {
+            if let Err(why) = check_bytes(b) {
+                std::panic::panic_any(AllocRefused(format!(
+                    "a buffer of {n} elements needs {} ({b} bytes), {why}",
+                    budget::human(b as u64)
+                )));
+            }
+        }
+        _ => {}
+    }
     pool::take(n).unwrap_or_else(|| Vec::with_capacity(n))
 }
 

@@ -1,6 +1,7 @@
 """The Layer base class and the symbolic tensors of the functional API."""
 from __future__ import annotations
 
+import contextvars
 import inspect
 
 import numpy as np
@@ -10,6 +11,10 @@ from kerasish._core import Tensor
 from kerasish._tensor import no_grad
 from kerasish.naming import auto_name, to_snake_case
 from kerasish.variables import Variable
+
+# While a saved model is built from its config (saving_lib.load_model), a callable that every
+# new weight's shape is checked against before it is allocated.
+WEIGHT_GUARD = contextvars.ContextVar("kerasish_weight_guard", default=None)
 
 _BASE_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim"}
 
@@ -97,9 +102,11 @@ def _is_symbolic(structure):
 
 
 def _dummy(kt):
-    """A concrete stand-in for a symbolic tensor: zeros, with unknown dims set to 1."""
+    """A concrete stand-in for a symbolic tensor: zeros, with unknown dims set to 1. A broadcast
+    view of one zero, so that no memory is taken for it (a config's input shape, however large,
+    costs nothing until an op makes an output of that size, and that output is checked)."""
     shape = tuple(1 if d is None else d for d in kt.shape)
-    return _core.full(shape, 0.0, kt.dtype)
+    return _core.broadcast_to(_core.full((), 0.0, kt.dtype), shape)
 
 
 _CALL_DEPTH = [0]  # nesting of layer calls: the outermost call clears the losses of the previous one
@@ -167,6 +174,9 @@ class Layer:
 
         shape = tuple(shape or ())
         dtype = dtype or self.dtype
+        claim = WEIGHT_GUARD.get()
+        if claim is not None:
+            claim(self, shape)  # loading a saved model: the weight must be one the file holds
         if initializer is None:
             initializer = "glorot_uniform" if dtype in ("float32", "float64") else "zeros"
         init = initializers.get(initializer)

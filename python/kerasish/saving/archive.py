@@ -77,6 +77,32 @@ def _fsync_dir(directory):
             os.close(fd)
 
 
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True  # someone else's process, or no way to tell: leave its file alone
+    return True
+
+
+def remove_stale_temps(directory, base):
+    """Removes the temporary files that saves of ``base`` left behind when their process was
+    killed (``.BASE.<pid>.<random>.tmp``, written by a process that no longer runs); a live
+    process's temporary file is left alone."""
+    head = f".{base}."
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(head) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(head):-len(".tmp")].split(".", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(directory, name))
+
+
 def check_overwrite(filepath, overwrite):
     if not overwrite and os.path.exists(filepath):
         raise FileExistsValueError(f"File {filepath!r} already exists and overwrite=False; pass overwrite=True to replace it.")
@@ -93,7 +119,9 @@ def atomic_write(filepath, write, overwrite=True):
     if os.path.isdir(filepath):
         raise IsADirectoryError(f"Cannot save to {filepath!r}: it is a directory.")
     mode = _file_mode(filepath)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(filepath) + ".", suffix=".tmp", dir=directory)
+    base = os.path.basename(filepath)
+    remove_stale_temps(directory, base)
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.{os.getpid()}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -198,8 +226,42 @@ def _open_source(source):
             raise ValueError(f"File not found: filepath={path}. Please ensure the file is an accessible `.keras` zip file.")
         if os.path.isdir(path):
             raise ValueError(f"{path!r} is a directory, not a `.keras` zip file.")
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             yield f
+
+
+def open_regular(path):
+    """``open(path, "rb")`` for a regular file only: a device, FIFO or socket (or a link to one,
+    such as /dev/zero) could be read forever or block, so it is refused, checked on the opened
+    descriptor so that the file cannot be swapped in between."""
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ValueError(f"{os.fspath(path)!r} is not a regular file (it is a {_kind(mode)}); refusing to read it.")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _kind(mode):
+    for test, name in ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "FIFO"),
+                       (stat.S_ISSOCK, "socket"), (stat.S_ISDIR, "directory")):
+        if test(mode):
+            return name
+    return "special file"
+
+
+def _real_size(f):
+    pos = f.tell()
+    f.seek(0, os.SEEK_END)
+    size = f.tell()
+    f.seek(pos)
+    return size
 
 
 def is_zip(source):
@@ -210,11 +272,48 @@ def is_zip(source):
     return head in (b"PK\x03\x04", b"PK\x05\x06")
 
 
+READ_CHUNK = 1 << 20
+
+
+def _check_against_file(infos, where, file_size):
+    """The declared compressed sizes must fit in the file that is really there: a small file
+    declaring large compressed members (to pass the ratio check) is refused."""
+    total = 0
+    for info in infos:
+        csize = int(info.compress_size)
+        if int(info.header_offset) + csize > file_size:
+            raise ValueError(f"{where}: member {info.filename!r} declares {csize} compressed bytes at offset "
+                             f"{info.header_offset}, past the end of the {file_size}-byte file (corrupt or hostile archive).")
+        total += csize
+    if total > file_size:
+        raise ValueError(f"{where}: the members declare {total} compressed bytes in all, more than the file's "
+                         f"{file_size} bytes (corrupt or hostile archive).")
+
+
+def _read_member(zf, info, where, file_size):
+    """The member's bytes, read in chunks under a running cap: its declared size, and no more than
+    MAX_COMPRESSION_RATIO times the bytes the file really has (however the stream inflates)."""
+    cap = min(int(info.file_size), max(RATIO_EXEMPT_SIZE, MAX_COMPRESSION_RATIO * file_size))
+    chunks, got = [], 0
+    with zf.open(info) as member:
+        while True:
+            chunk = member.read(min(READ_CHUNK, cap + 1 - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+            if got > cap:
+                raise ValueError(f"{where}: member {info.filename!r} inflates past {cap} bytes (its declared size, or "
+                                 f"{MAX_COMPRESSION_RATIO}x the {file_size}-byte file); refusing to read more (possible zip bomb).")
+    return b"".join(chunks)
+
+
 def read_archive(source, required=MEMBERS, only=None):
     """``{member name: bytes}`` for the members of a .keras archive (``only`` restricts which are
-    read), after checking its zip directory."""
+    read), after checking its zip directory against the file."""
     where = _describe(source)
     with _open_source(source) as f:
+        file_size = _real_size(f)
         try:
             zf = zipfile.ZipFile(f)
         except Exception as e:  # BadZipFile, truncated or corrupt directories (struct/EOF/OS errors)
@@ -223,13 +322,15 @@ def read_archive(source, required=MEMBERS, only=None):
         with zf:
             infos = zf.infolist()
             _check_directory(infos, where, required)
+            _check_against_file(infos, where, file_size)
             out = {}
             for info in infos:
                 if only is not None and info.filename not in only:
                     continue
                 try:
-                    with zf.open(info) as member:
-                        data = member.read(info.file_size + 1)
+                    data = _read_member(zf, info, where, file_size)
+                except ValueError:
+                    raise
                 except Exception as e:  # bad local header, CRC mismatch, truncated data, zlib errors
                     raise ValueError(f"{where}: cannot read member {info.filename!r} (truncated or corrupt "
                                      f"archive): {type(e).__name__}: {e}") from None

@@ -10,9 +10,11 @@ same architecture whatever its auto-generated layer names.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import inspect
 import json
+import math
 import os
 import warnings
 
@@ -23,6 +25,7 @@ from kerasish.saving import serialization as ser
 
 WEIGHTS_SUFFIXES = (".weights.safetensors", ".weights.h5")
 MODEL_SUFFIXES = (".keras", ".h5")
+LOAD_SLACK_VALUES = 1 << 20  # weight values a loaded config may ask for beyond the file's (see _weights_from_file)
 
 
 def _version():
@@ -203,6 +206,34 @@ def _load_tensors(data, where):
     except Exception as e:  # the engine's dtype errors and the like
         raise ValueError(f"{where}: invalid weights data: {type(e).__name__}: {e}") from None
     return dict(items)
+
+
+@contextlib.contextmanager
+def _weights_from_file(tensors, where):
+    """While the config builds the model, the weights the layers ask for may hold no more values
+    together than the file's (model) tensors do: the file bounds what loading allocates,
+    whatever shapes the config asks for (a 1.6 KB config asking for a (2**34, 10) kernel is
+    refused before anything is allocated). Weights that fit but differ from the file's are named
+    afterwards, with both shapes, by _check_and_assign."""
+    from kerasish.layers.layer import WEIGHT_GUARD
+
+    # a little over the file's own count, so that a model that differs from the file by a few
+    # values still builds and gets _check_and_assign's message naming the weight and both shapes
+    left = [sum(math.prod(t.shape) for k, t in tensors.items() if not k.startswith("optimizer/")) + LOAD_SLACK_VALUES]
+
+    def claim(layer, shape):
+        n = math.prod(shape)
+        if n > left[0]:
+            raise ValueError(f"the saved config gives layer {layer.name!r} a weight of shape {shape} ({n} values), "
+                             f"more than the {left[0]} values left in the tensors of {where}'s weights "
+                             f"(and {LOAD_SLACK_VALUES} more; a corrupt or hostile config); nothing was allocated for it")
+        left[0] -= n
+
+    token = WEIGHT_GUARD.set(claim)
+    try:
+        yield
+    finally:
+        WEIGHT_GUARD.reset(token)
 
 
 # ---------------------------------------------------------------------------------------- compile config
@@ -459,7 +490,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     del members
     objs = ser.get_custom_objects(custom_objects)
     try:
-        model = ser.deserialize_layer(config, objs)
+        with _weights_from_file(tensors, where):
+            model = ser.deserialize_layer(config, objs)
         if not isinstance(model, Model):
             raise ValueError(f"The saved object is a {type(model).__name__}, not a model")
         if compile and config.get("compile_config") is not None:
@@ -497,13 +529,13 @@ def load_weights(model, filepath, skip_mismatch=False):
     warning, the layers that do not)."""
     path = _path_str(filepath)
     if str(path).endswith(WEIGHTS_SUFFIXES):
-        if not os.path.isfile(path):
+        if not os.path.exists(path):
             raise ValueError(f"File not found: filepath={path}")
-        size = os.path.getsize(path)
-        if size > archive.MAX_TOTAL_SIZE:
-            raise ValueError(f"{path!r} is {size} bytes, over the {archive.MAX_TOTAL_SIZE}-byte limit for weights files")
-        with open(path, "rb") as f:
-            data = f.read()
+        with archive.open_regular(path) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > archive.MAX_TOTAL_SIZE:
+                raise ValueError(f"{path!r} is {size} bytes, over the {archive.MAX_TOTAL_SIZE}-byte limit for weights files")
+            data = f.read(size)
     elif str(path).endswith(MODEL_SUFFIXES):
         data = archive.read_archive(path, only=(archive.WEIGHTS_FILENAME,))[archive.WEIGHTS_FILENAME]
     else:

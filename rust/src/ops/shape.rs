@@ -62,6 +62,7 @@ pub fn infer_shape(x_shape: &[usize], shape: &[isize]) -> Result<Vec<usize>> {
     if numel(&out) != n {
         bail!(Shape, "reshape: cannot reshape a tensor of shape {} (size {n}) into {}", fmt_shape(x_shape), fmt_shape(&out));
     }
+    crate::storage::check_numel("reshape", &out)?;
     Ok(out)
 }
 
@@ -246,7 +247,12 @@ pub fn split(x: &Tensor, sections: Option<usize>, points: Option<&[usize]>, axis
             if k == 0 || n % k != 0 {
                 bail!(Value, "split: axis {ax} of size {n} does not divide into {k} equal sections");
             }
-            (0..=k).map(|i| i * n / k).collect()
+            // an empty axis divides into any number of empty sections: each is a tensor
+            let per_piece = std::mem::size_of::<crate::tensor::Inner>() + 2 * x.ndim() * 8 + 8;
+            if let Err(why) = k.checked_mul(per_piece).ok_or_else(|| "more than fit in 64 bits".to_string()).and_then(|b| crate::storage::check_bytes(b).map(|_| b)) {
+                bail!(Memory, "split: {k} sections of axis {ax} (size {n}) are {k} tensors, {why}");
+            }
+            (0..=k).map(|i| (i as u128 * n as u128 / k as u128) as usize).collect()
         }
         (None, Some(p)) => {
             let mut c = vec![0];

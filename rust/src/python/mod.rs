@@ -26,10 +26,18 @@ impl From<Error> for PyErr {
 /// Tensors at least this large run with the GIL released.
 const DETACH_MIN: usize = 1 << 15;
 
-/// Runs engine work, releasing the GIL when the inputs are large.
+/// Runs engine work, releasing the GIL when the inputs are large. An allocation the machine
+/// cannot give (storage::AllocRefused) becomes a MemoryError; any other panic goes on as a bug.
 pub(crate) fn run<R: Send>(py: Python<'_>, work: usize, f: impl FnOnce() -> crate::Result<R> + Send) -> PyResult<R> {
-    let r = if work >= DETACH_MIN { py.detach(f) } else { f() };
-    r.map_err(PyErr::from)
+    let guarded = move || std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let r = if work >= DETACH_MIN { py.detach(guarded) } else { guarded() };
+    match r {
+        Ok(r) => r.map_err(PyErr::from),
+        Err(payload) => match payload.downcast::<crate::storage::AllocRefused>() {
+            Ok(refused) => Err(pyo3::exceptions::PyMemoryError::new_err(refused.0)),
+            Err(other) => std::panic::resume_unwind(other),
+        },
+    }
 }
 
 /// Runs one op for Python through the tracer (recorded when a trace is open), releasing the GIL
@@ -57,6 +65,13 @@ pub(crate) fn op_inplace(
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // a refused allocation is reported as a MemoryError, not printed as a panic
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload().downcast_ref::<crate::storage::AllocRefused>().is_none() {
+            default_hook(info)
+        }
+    }));
     m.add_class::<PyTensor>()?;
     functions::register(m)?;
     plan::register(m)?;

@@ -216,8 +216,9 @@ fn load_into(set: &[Tensor], srcs: &[ArrayRef], rows: &[usize]) {
 
 /// A random permutation of 0..n from the global generator (the order fit shuffles rows in).
 #[pyfunction]
-fn permutation<'py>(py: Python<'py>, n: usize) -> Bound<'py, numpy::PyArray1<i64>> {
-    numpy::PyArray1::from_vec(py, perm(n))
+fn permutation<'py>(py: Python<'py>, n: usize) -> PyResult<Bound<'py, numpy::PyArray1<i64>>> {
+    crate::storage::check_size("permutation", &[n], DType::I64)?;
+    Ok(numpy::PyArray1::from_vec(py, py.detach(|| perm(n))))
 }
 
 fn perm(n: usize) -> Vec<i64> {
@@ -231,6 +232,9 @@ fn perm(n: usize) -> Vec<i64> {
     });
     v
 }
+
+/// How often a loop that runs without the GIL looks for Ctrl-C.
+const SIGNAL_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Whole epochs without Python: per epoch `reset` (no inputs), the rows shuffled when asked,
 /// each segment's plan on its batches (`(plan, batch_size, count)`, in order), then `results`,
@@ -258,6 +262,10 @@ fn run_epochs(
     let n_rows = segs.first().map(|s| s.0.srcs.first().map_or(0, |a| a.shape[0])).unwrap_or(0);
     let (reset, results) = (&reset.0, &results.0);
     let mut out = Vec::with_capacity(epochs);
+    // Ctrl-C: the signal flag is read between batches (taking the GIL for it at most every
+    // SIGNAL_EVERY), so an interrupt stops the loop at a batch boundary within ~100 ms
+    let mut last_check = std::time::Instant::now();
+    let mut interrupted: Option<PyErr> = None;
     for _ in 0..epochs {
         let values = py.detach(|| -> crate::Result<Vec<f64>> {
             reset.run(&[])?;
@@ -272,10 +280,20 @@ fn run_epochs(
                     let next = (j + 1 < *count).then(|| &order[pos + bs..pos + 2 * bs]);
                     feed.step(next)?;
                     pos += bs;
+                    if last_check.elapsed() >= SIGNAL_EVERY {
+                        last_check = std::time::Instant::now();
+                        if let Err(e) = Python::attach(|py| py.check_signals()) {
+                            interrupted = Some(e);
+                            return Ok(Vec::new());
+                        }
+                    }
                 }
             }
             results.run(&[])?.iter().map(|t| t.item_f64()).collect()
         })?;
+        if let Some(e) = interrupted {
+            return Err(e);
+        }
         out.push(values);
         py.check_signals()?;
     }
