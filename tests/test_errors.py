@@ -284,3 +284,58 @@ def test_fuzz_only_python_exceptions(fuzz_results, group):
     if bad:
         lines = [f"{len(v)} x {k[0]}: {k[1]!r}; e.g. {v[:3]}" for k, v in sorted(bad.items(), key=lambda kv: -len(kv[1]))]
         pytest.fail("unexpected outcomes:\n" + "\n".join(lines))
+
+
+# ---------------------------------------------------------------- impossible allocations
+
+
+@pytest.mark.parametrize("make", [
+    lambda: K.zeros((2**40,)),
+    lambda: K.ones((2**36,)),
+    lambda: K.random.normal((2**40,)),
+    lambda: ops.matmul(K.zeros((2**20, 1)), K.zeros((1, 2**20))),
+    lambda: K.layers.Dense(2**36)(K.zeros((1, 2))),
+    lambda: K.arange(10**13),
+    lambda: ops.exp(ops.broadcast_to(K.ones((1,)), (2**20, 2**20))),  # a view costs nothing, its result does
+    lambda: ops.cast(ops.broadcast_to(K.ones((1,)), (2**20, 2**20)), "int64"),
+    lambda: K.ones((1,)) + ops.broadcast_to(K.ones((1,)), (2**21, 2**21)),
+    lambda: ops.sum(ops.broadcast_to(K.ones((1,)), (2**21, 2**21)) * 2.0),
+    lambda: K._core.permutation(2**45),
+    lambda: ops.split(K.zeros((0, 2)), 2**62),
+], ids=["zeros", "ones", "normal", "outer_matmul", "dense", "arange", "exp_of_view", "cast_of_view", "add_view",
+        "sum_of_product", "permutation", "split"])
+def test_impossible_allocations_raise_memory_error_at_once(make):
+    """Compared with what the machine can give before any memory is touched (reserving address
+    space succeeds far past the RAM there is, so it is no check): a MemoryError naming the bytes."""
+    import time
+
+    t = time.perf_counter()
+    e = raises_family(make, MemoryError)
+    assert time.perf_counter() - t < 2.0
+    msg = str(e)
+    assert "bytes" in msg or "tensors" in msg, msg
+    if "result of shape" in msg:
+        assert "(" in msg and "memory available" in msg or "overflows" in msg, msg
+
+
+def test_memory_cap_from_the_environment():
+    """KERASISH_MAX_MEMORY caps what tensors may hold together (a MemoryError beyond it)."""
+    code = (
+        "import kerasish as K\n"
+        "a = K.zeros((2**20,))\n"  # 4 MiB: fine
+        "try:\n"
+        "    K.zeros((2**27,))\n"  # 512 MiB: over the cap
+        "except MemoryError as e:\n"
+        "    print('refused', e)\n"
+        "b = K.zeros((2**24,))\n"  # 64 MiB: fine
+        "try:\n"
+        "    [K.zeros((2**24,)) for _ in range(8)]\n"  # 8 x 64 MiB held together: over the cap
+        "except MemoryError as e:\n"
+        "    print('refused', e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, KERASISH_MAX_MEMORY="256M"))
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2 and all(ln.startswith("refused") and "KERASISH_MAX_MEMORY" in ln for ln in lines), out.stdout
+    assert "(134217728,)" in lines[0] and "512.0 MiB" in lines[0] and "256.0 MiB" in lines[0]

@@ -196,7 +196,7 @@ pub mod budget {
     pub const CHECK_MIN: usize = 64 << 20;
 
     /// `KERASISH_MAX_MEMORY` (bytes, or with a K/M/G/T suffix, powers of 1024): the most the
-    /// tensors may hold together. Read once, at the first request.
+    /// tensors may hold together, on the CPU and the GPU. Read once, at the first request.
     pub fn cap() -> Option<u64> {
         static CAP: OnceLock<Option<u64>> = OnceLock::new();
         *CAP.get_or_init(|| std::env::var("KERASISH_MAX_MEMORY").ok().and_then(|v| parse_bytes(&v)))
@@ -243,15 +243,8 @@ pub mod budget {
 
     /// Why `bytes` more cannot be held now (None when they can).
     pub fn refuse(bytes: usize) -> Option<String> {
-        if let Some(cap) = cap() {
-            let live = super::stats::get(false).0.max(0) as u64;
-            if live.saturating_add(bytes as u64) > cap {
-                return Some(format!(
-                    "over the KERASISH_MAX_MEMORY cap of {} ({} already held by tensors)",
-                    human(cap),
-                    human(live)
-                ));
-            }
+        if let Some(why) = over_cap(bytes as u64) {
+            return Some(why);
         }
         if bytes >= CHECK_MIN {
             match available() {
@@ -267,6 +260,17 @@ pub mod budget {
             }
         }
         None
+    }
+
+    /// Why `bytes` more would pass `KERASISH_MAX_MEMORY` (None when no cap is set or they fit).
+    /// Tensors on both devices count (on a CPU adapter GPU buffers are host memory too); GPU
+    /// buffers are held to the cap only, as the device's own memory is not the host's.
+    pub fn over_cap(bytes: u64) -> Option<String> {
+        let cap = cap()?;
+        let live = (super::stats::get(false).0.max(0) + super::stats::get(true).0.max(0)) as u64;
+        (live.saturating_add(bytes) > cap).then(|| {
+            format!("over the KERASISH_MAX_MEMORY cap of {} ({} already held by tensors)", human(cap), human(live))
+        })
     }
 
     pub fn human(b: u64) -> String {

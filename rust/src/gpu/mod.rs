@@ -206,6 +206,9 @@ impl Ctx {
                 self.info.name, self.max_binding
             )));
         }
+        if let Some(why) = crate::storage::budget::over_cap(class) {
+            return Err(Error::Memory(format!("a GPU buffer of {n} elements needs {bytes} bytes, {why}")));
+        }
         let pooled = {
             let mut p = self.pool.lock().unwrap_or_else(|e| e.into_inner());
             let b = p.free.get_mut(&class).and_then(|v| v.pop());

@@ -216,12 +216,16 @@ fn sparse_ce_logits(x: &Tensor, labels: Vec<i64>, classes: usize) -> Result<Tens
 
 /// Resolves "valid" / "same" padding for one spatial dim: (output size, padding before).
 pub fn pad_geometry(op: &str, padding: &str, n: usize, k: usize, s: usize, d: usize) -> Result<(usize, usize)> {
-    let span = d * (k - 1) + 1;
+    let too_big = || crate::error::Error::Value(format!("{op}: a window of {k} with dilation {d} and stride {s} over {n} overflows 64 bits"));
+    if k == 0 || s == 0 || d == 0 {
+        bail!(Value, "{op}: window size {k}, stride {s} and dilation {d} must be positive");
+    }
+    let span = d.checked_mul(k - 1).and_then(|x| x.checked_add(1)).ok_or_else(too_big)?;
     match padding {
         "valid" => Ok((if n >= span { (n - span) / s + 1 } else { 0 }, 0)),
         "same" => {
             let out = n.div_ceil(s);
-            let total = ((out.max(1) - 1) * s + span).saturating_sub(n);
+            let total = ((out.max(1) - 1).checked_mul(s).and_then(|x| x.checked_add(span)).ok_or_else(too_big)?).saturating_sub(n);
             Ok((out, total / 2))
         }
         other => bail!(Value, "{op}: padding must be 'valid' or 'same', got '{other}'"),

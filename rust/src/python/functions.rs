@@ -555,14 +555,14 @@ fn safetensors_dumps<'py>(
     metadata: Option<std::collections::HashMap<String, String>>,
 ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
     let items: Vec<(String, Tensor)> = tensors.into_iter().map(|(n, t)| (n, t.t.clone())).collect();
-    let bytes = py.detach(|| crate::io::dumps(&items, metadata))?;
+    let bytes = super::run(py, usize::MAX, || crate::io::dumps(&items, metadata))?;
     Ok(pyo3::types::PyBytes::new(py, &bytes))
 }
 
 /// Parses safetensors bytes: ([(name, tensor)] sorted by name, metadata dict).
 #[pyfunction]
 fn safetensors_loads(py: Python<'_>, data: &[u8]) -> PyResult<(Vec<(String, PyTensor)>, std::collections::HashMap<String, String>)> {
-    let (items, meta) = py.detach(|| crate::io::loads(data))?;
+    let (items, meta) = super::run(py, usize::MAX, || crate::io::loads(data))?;
     Ok((items.into_iter().map(|(n, t)| (n, PyTensor::from(t))).collect(), meta))
 }
 

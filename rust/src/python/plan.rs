@@ -238,7 +238,7 @@ const SIGNAL_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Whole epochs without Python: per epoch `reset` (no inputs), the rows shuffled when asked,
 /// each segment's plan on its batches (`(plan, batch_size, count)`, in order), then `results`,
-/// whose scalar outputs are returned, one list per epoch. Ctrl-C is checked between epochs.
+/// whose scalar outputs are returned, one list per epoch. Ctrl-C is checked between batches.
 #[pyfunction]
 fn run_epochs(
     py: Python<'_>,
@@ -267,7 +267,7 @@ fn run_epochs(
     let mut last_check = std::time::Instant::now();
     let mut interrupted: Option<PyErr> = None;
     for _ in 0..epochs {
-        let values = py.detach(|| -> crate::Result<Vec<f64>> {
+        let values = super::run(py, usize::MAX, || -> crate::Result<Vec<f64>> {
             reset.run(&[])?;
             let order: Vec<usize> = if shuffle { perm(n_rows).into_iter().map(|r| r as usize).collect() } else { (0..n_rows).collect() };
             let mut pos = 0;
@@ -308,7 +308,7 @@ impl PyPlan {
     /// Replays the step once on these inputs; returns the traced outputs.
     fn __call__(&self, py: Python<'_>, inputs: Vec<PyRef<'_, PyTensor>>) -> PyResult<Vec<PyTensor>> {
         let ts: Vec<Tensor> = inputs.iter().map(|p| p.t.clone()).collect();
-        let outs = py.detach(|| self.0.run(&ts))?;
+        let outs = super::run(py, usize::MAX, || self.0.run(&ts))?;
         Ok(outs.into_iter().map(PyTensor::from).collect())
     }
 
@@ -389,7 +389,7 @@ impl PyPlan {
         for j in 0..count {
             let lo = start + j * batch_size;
             let next = (j + 1 < count).then(|| rows_of(j + 1));
-            let result = py.detach(|| feed.step(next.as_deref()))?;
+            let result = super::run(py, usize::MAX, || feed.step(next.as_deref()))?;
             for (i, (t, o)) in result.iter().zip(&outs).enumerate() {
                 let row: usize = o.shape[1..].iter().product();
                 if t.numel() != batch_size * row || super::tensor::dtype_arg(Some(&outputs.as_ref().unwrap()[i].getattr("dtype")?))?.unwrap_or(DType::F32) != t.dtype() {
