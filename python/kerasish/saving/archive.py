@@ -1,12 +1,17 @@
 """The .keras zip archive, read and written safely.
 
-Writing is atomic: the archive goes to a temporary file in the target's directory, is fsynced,
-then renamed over the target (``os.replace``), so a failure part-way leaves any old file intact.
+Writing is atomic: the archive goes to a temporary file in the target's directory
+(``.NAME.<pid>.<random>.tmp``), is fsynced, then renamed over the target (``os.replace``), so a
+failure part-way leaves any old file intact; the next save of the same path removes the
+temporary files left by saves whose process was killed.
 
-Reading never extracts anything to disk: members are looked up by exact name and read into
+Reading never extracts anything to disk and opens regular files only (a device, FIFO or a link
+to one could be read forever or block). Members are looked up by exact name and read into
 memory, after the zip directory has been checked for unsafe names (path traversal), unexpected or
 missing members, encryption, unsupported compression and zip bombs (declared sizes over the limits
-below, or a compression ratio over ``MAX_COMPRESSION_RATIO``). Every problem is a ``ValueError``.
+below, a compression ratio over ``MAX_COMPRESSION_RATIO``, compressed sizes that do not fit in
+the real file); each member is then read in chunks under a running cap tied to the real file's
+size, however its stream inflates. Every problem is a ``ValueError``.
 """
 from __future__ import annotations
 
@@ -169,7 +174,7 @@ def write_archive(target, members, overwrite=True):
 
 
 # ---------------------------------------------------------------------------------------- reading
-def _check_directory(infos, where, required):
+def _check_directory(infos, where, required, file_size):
     if len(infos) > MAX_MEMBERS:
         raise ValueError(f"{where} is not a valid .keras file: its zip directory lists {len(infos)} entries.")
     names = []
@@ -188,7 +193,7 @@ def _check_directory(infos, where, required):
     missing = [n for n in required if n not in names]
     if missing:
         raise ValueError(f"{where} is not a valid .keras file: missing members {missing}.")
-    total = 0
+    total = ctotal = 0
     for info in infos:
         name = info.filename
         if info.flag_bits & 0x1:
@@ -208,10 +213,19 @@ def _check_directory(infos, where, required):
         if size > RATIO_EXEMPT_SIZE and size > MAX_COMPRESSION_RATIO * max(csize, 1):
             raise ValueError(f"{where}: member {name!r} declares a compression ratio of {size / max(csize, 1):.0f} "
                              f"(over {MAX_COMPRESSION_RATIO}; possible zip bomb); refusing to read it.")
+        # the compressed bytes must be in the file that is really there (a small file declaring
+        # large compressed members would pass the ratio check)
+        if int(info.header_offset) + csize > file_size:
+            raise ValueError(f"{where}: member {name!r} declares {csize} compressed bytes at offset "
+                             f"{info.header_offset}, past the end of the {file_size}-byte file (corrupt or hostile archive).")
         total += size
+        ctotal += csize
     if total > MAX_TOTAL_SIZE:
         raise ValueError(f"{where}: the archive declares {total} bytes uncompressed in all, over the limit of "
                          f"{MAX_TOTAL_SIZE} bytes (possible zip bomb); refusing to read it.")
+    if ctotal > file_size:
+        raise ValueError(f"{where}: the members declare {ctotal} compressed bytes in all, more than the file's "
+                         f"{file_size} bytes (corrupt or hostile archive).")
 
 
 @contextlib.contextmanager
@@ -275,21 +289,6 @@ def is_zip(source):
 READ_CHUNK = 1 << 20
 
 
-def _check_against_file(infos, where, file_size):
-    """The declared compressed sizes must fit in the file that is really there: a small file
-    declaring large compressed members (to pass the ratio check) is refused."""
-    total = 0
-    for info in infos:
-        csize = int(info.compress_size)
-        if int(info.header_offset) + csize > file_size:
-            raise ValueError(f"{where}: member {info.filename!r} declares {csize} compressed bytes at offset "
-                             f"{info.header_offset}, past the end of the {file_size}-byte file (corrupt or hostile archive).")
-        total += csize
-    if total > file_size:
-        raise ValueError(f"{where}: the members declare {total} compressed bytes in all, more than the file's "
-                         f"{file_size} bytes (corrupt or hostile archive).")
-
-
 def _read_member(zf, info, where, file_size):
     """The member's bytes, read in chunks under a running cap: its declared size, and no more than
     MAX_COMPRESSION_RATIO times the bytes the file really has (however the stream inflates)."""
@@ -321,8 +320,7 @@ def read_archive(source, required=MEMBERS, only=None):
                              f"(truncated or corrupt?): {type(e).__name__}: {e}") from None
         with zf:
             infos = zf.infolist()
-            _check_directory(infos, where, required)
-            _check_against_file(infos, where, file_size)
+            _check_directory(infos, where, required, file_size)
             out = {}
             for info in infos:
                 if only is not None and info.filename not in only:
