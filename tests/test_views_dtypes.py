@@ -41,8 +41,19 @@ VIEWS = {
 
 BINARY = ["add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "floor_divide", "mod"]
 COMPARE = ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal"]
-UNARY = ["negative", "abs", "square", "sqrt", "exp", "log", "tanh", "sigmoid", "relu"]
-NP_UNARY = {"sigmoid": lambda x: 1 / (1 + np.exp(-x)), "relu": lambda x: np.maximum(x, 0)}
+UNARY = ["negative", "abs", "square", "sqrt", "exp", "log", "log1p", "tanh", "sigmoid", "relu", "leaky_relu", "elu",
+         "selu", "gelu", "softplus", "silu"]
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+NP_UNARY = {
+    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "relu": lambda x: np.maximum(x, 0),
+    "leaky_relu": lambda x: np.where(x >= 0, x, 0.2 * x),  # Keras's default negative_slope
+    "elu": lambda x: np.where(x > 0, x, np.expm1(x)),
+    "selu": lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(x)),
+    "gelu": lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),  # approximate=True
+    "softplus": lambda x: np.logaddexp(0, x),
+    "silu": lambda x: x / (1 + np.exp(-x)),
+}
 NP_BINARY = {"mod": np.mod, "power": np.power}
 
 
@@ -210,24 +221,22 @@ def test_unary_every_dtype_and_view(device):
     n = 0
     for dt in _dtypes_on(device):
         for kind in VIEWS:
-            for size0 in (False, True):
-                p = _make(kind, dt, device, positive=True, size0=size0)
-                if p is None:
+            for size0, name in itertools.product((False, True), UNARY):
+                # the domain-restricted ops get non-negative inputs, the rest both signs
+                p = _make(kind, dt, device, positive=name in ("sqrt", "log", "log1p"), size0=size0)
+                if p is None or (dt == "bool" and name == "negative"):
                     continue
                 a, x = p
-                for name in UNARY:
-                    if dt == "bool" and name in ("negative",):
-                        continue
-                    got = getattr(ops, name)(x)
-                    ref = getattr(ops, name)(_contig(x, device))
-                    fn = NP_UNARY.get(name) or getattr(np, name)
-                    with np.errstate(all="ignore"):
-                        exp = np.asarray(fn(a.astype(got.dtype)))
-                    try:
-                        _check(got, exp, ref)
-                    except AssertionError as e:
-                        raise AssertionError(f"{name}({dt} {kind}{' size0' if size0 else ''}) on {device}: {e}") from None
-                    n += 1
+                got = getattr(ops, name)(x)
+                ref = getattr(ops, name)(_contig(x, device))
+                fn = NP_UNARY.get(name) or getattr(np, name)
+                with np.errstate(all="ignore"):
+                    exp = np.asarray(fn(a.astype(got.dtype)))
+                try:
+                    _check(got, exp, ref)
+                except AssertionError as e:
+                    raise AssertionError(f"{name}({dt} {kind}{' size0' if size0 else ''}) on {device}: {e}") from None
+                n += 1
     assert n > 300, n
 
 
