@@ -291,12 +291,12 @@ pub mod budget {
 /// element count.
 pub fn check_size(op: &str, shape: &[usize], dtype: DType) -> crate::Result<usize> {
     let what = || format!("{op}: a result of shape {} and dtype {}", crate::error::fmt_shape(shape), dtype.name());
-    let fits = strided_bytes(shape, dtype.size()).is_some();
-    let n: usize = shape.iter().product();
-    let bytes = n * dtype.size();
-    if !fits {
+    if strided_bytes(shape, dtype.size()).is_none() {
         return Err(crate::Error::Memory(format!("{} is too large to allocate (its size overflows 64 bits)", what())));
     }
+    // no overflow from here: the product with zero dims counted as 1 fits
+    let n: usize = shape.iter().product();
+    let bytes = n * dtype.size();
     check_bytes(bytes).map_err(|why| crate::Error::Memory(format!("{} needs {} ({bytes} bytes), {why}", what(), budget::human(bytes as u64))))?;
     Ok(n)
 }

@@ -249,9 +249,8 @@ pub fn split(x: &Tensor, sections: Option<usize>, points: Option<&[usize]>, axis
             }
             // an empty axis divides into any number of empty sections: each is a tensor
             let per_piece = std::mem::size_of::<crate::tensor::Inner>() + 2 * x.ndim() * 8 + 8;
-            if let Err(why) = k.checked_mul(per_piece).ok_or_else(|| "more than fit in 64 bits".to_string()).and_then(|b| crate::storage::check_bytes(b).map(|_| b)) {
-                bail!(Memory, "split: {k} sections of axis {ax} (size {n}) are {k} tensors, {why}");
-            }
+            crate::storage::check_bytes(k.saturating_mul(per_piece))
+                .map_err(|why| crate::Error::Memory(format!("split: {k} sections of axis {ax} (size {n}) are {k} tensors, {why}")))?;
             (0..=k).map(|i| (i as u128 * n as u128 / k as u128) as usize).collect()
         }
         (None, Some(p)) => {
