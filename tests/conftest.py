@@ -171,6 +171,18 @@ def check_grad(fn, inputs, wrt=None, seed=0, eps=1e-6, rtol=GRAD_RTOL, atol=GRAD
     return [ts[i].grad for i in wrt]
 
 
+def assert_compiled(model, *kinds):
+    """The model ran each kind of step ("train", "test", "predict") as a replayed plan, not op by
+    op: a compiled-vs-eager comparison that fell back to the eager path would compare it with
+    itself."""
+    plans = getattr(model, "_plans", {})
+    untraceable = getattr(model, "_untraceable", {})
+    for kind in kinds:
+        assert kind not in untraceable, f"the {kind} step fell back to eager: {untraceable[kind]}"
+        ran = [k for k, p in plans.items() if k[0] == kind and p is not None]
+        assert ran, f"no {kind} plan was traced (plans: {sorted(plans)})"
+
+
 def away_from(x, points, margin=0.1):
     """Moves elements of x that lie within ``margin`` of any of ``points`` out to the margin."""
     x = np.array(x, dtype=np.float64, copy=True)

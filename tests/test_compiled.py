@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import kerasish as keras
+from conftest import assert_compiled
 from kerasish import _core, layers
 
 
@@ -51,6 +52,7 @@ def test_compiled_fit_equals_eager(name):
     eager, he = _train(True, make, kw)
     compiled, hc = _train(False, make, kw)
     assert ("train", 16) in compiled._plans and ("train", 6) in compiled._plans  # 70 = 4*16 + 6
+    assert_compiled(compiled, "train", "test")  # validation too
     assert he.history == hc.history  # loss, accuracy and validation, bit for bit
     for a, b in zip(eager.get_weights(), compiled.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -70,6 +72,8 @@ def test_compiled_large_batches_equal_eager(epochs):
                   metrics=["accuracy"], run_eagerly=eager)
         h = m.fit(x, y, batch_size=128, epochs=epochs, verbose=0)  # 5 batches of 128 and one of 60
         out.append((h.history, m.predict(x, batch_size=128, verbose=0), m.get_weights()))
+        if not eager:
+            assert_compiled(m, "train", "predict")
     assert out[0][0] == out[1][0]
     np.testing.assert_array_equal(out[0][1], out[1][1])
     for a, b in zip(out[0][2], out[1][2]):
@@ -92,6 +96,8 @@ def test_compiled_cnn_equals_eager():
         m.compile(optimizer=opt, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), run_eagerly=eager)
         h = m.fit(x, y, batch_size=12, epochs=2, verbose=0)
         out.append((h.history["loss"], m.predict(x, batch_size=7, verbose=0), m.evaluate(x, y, batch_size=9, verbose=0)))
+        if not eager:
+            assert_compiled(m, "train", "predict", "test")
     assert out[0][0] == out[1][0]
     np.testing.assert_array_equal(out[0][1], out[1][1])
     assert out[0][2] == out[1][2]
@@ -178,6 +184,8 @@ def _fit_logged(eager, cb, epochs=1):
         m.fit(x, y, batch_size=10, epochs=epochs, verbose=0, callbacks=[cb])
     except KeyboardInterrupt:
         pass
+    if not eager:
+        assert_compiled(m, "train")
     return m
 
 
@@ -326,6 +334,7 @@ def test_quiet_fit_runs_whole_epochs_in_the_engine(monkeypatch):
         x, y = _data()
         hists.append((m.fit(x, y, batch_size=16, epochs=6, verbose=0).history, [w.tolist() for w in m.get_weights()]))
     assert calls == [5]  # the first epoch traced the plans, the other five ran in one call
+    assert_compiled(m, "train")
     assert hists[0] == hists[1]
     assert len(hists[1][0]["loss"]) == 6
 

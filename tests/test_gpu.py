@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import kerasish as K
+from conftest import assert_compiled
 from kerasish import _core, ops
 
 _BUILT, _INFO = _core.gpu_info()
@@ -964,6 +965,8 @@ def test_fit_on_gpu_matches_cpu(run_eagerly, rng):
             hist[dev] = h.history
             ev = model.evaluate(x, y, verbose=0)
             pred = model.predict(x[:10], verbose=0)
+            if not run_eagerly:
+                assert_compiled(model, "train", "test", "predict")
         hist[dev]["eval"] = ev
         hist[dev]["pred"] = pred
     np.testing.assert_allclose(hist["gpu"]["loss"], hist["cpu"]["loss"], rtol=1e-3, atol=1e-4)
@@ -984,6 +987,8 @@ def test_dropout_fit_on_gpu_matches_cpu(run_eagerly, rng):
                                   K.layers.Dense(3, activation="softmax")])
             model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", run_eagerly=run_eagerly)
             hist[dev] = model.fit(x, y, epochs=5, batch_size=32, verbose=0).history["loss"]
+            if not run_eagerly:
+                assert_compiled(model, "train")
             masks[dev] = K.layers.Dropout(0.5, seed=9)(K.ops.ones((64, 16)), training=True).numpy()
     np.testing.assert_array_equal(masks["gpu"], masks["cpu"])
     assert set(np.unique(masks["gpu"])) == {0.0, 2.0}
