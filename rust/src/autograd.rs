@@ -177,11 +177,7 @@ fn sweep(order: Vec<Tensor>, root: &Tensor, seed: Tensor, retain_graph: bool) ->
     for t in order.into_iter().rev() {
         let t = &t;
         let Some(g) = grads.remove(&key(t)) else { continue };
-        let node = if retain_graph {
-            node_of(t)
-        } else {
-            t.0.node.lock().unwrap_or_else(|e| e.into_inner()).take()
-        };
+        let node = if retain_graph { node_of(t) } else { t.0.node.lock().unwrap_or_else(|e| e.into_inner()).take() };
         let Some(node) = node else {
             // a leaf: accumulate into .grad
             let acc = match t.grad() {
@@ -209,7 +205,13 @@ fn sweep(order: Vec<Tensor>, root: &Tensor, seed: Tensor, retain_graph: bool) ->
             // a 0-d cpu scalar used with gpu tensors gets its (one-element) gradient back on the cpu
             let ig = if ig.device() != inp.device() && inp.ndim() == 0 { ig.to_device(inp.device())? } else { ig };
             if ig.device() != inp.device() {
-                bail!(Device, "backward of {}: a gradient on {} for a tensor on {} (engine bug)", node.name, ig.device().name(), inp.device().name());
+                bail!(
+                    Device,
+                    "backward of {}: a gradient on {} for a tensor on {} (engine bug)",
+                    node.name,
+                    ig.device().name(),
+                    inp.device().name()
+                );
             }
             let ig = ig.try_convert(inp.dtype())?;
             let k = key(inp);

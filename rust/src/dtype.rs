@@ -58,6 +58,10 @@ impl DType {
 
     /// The float dtype an op such as exp computes in: floats keep theirs, others become float32.
     pub fn to_float(self) -> DType {
-        if self.is_float() { self } else { DType::F32 }
+        if self.is_float() {
+            self
+        } else {
+            DType::F32
+        }
     }
 }

@@ -23,7 +23,9 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Shape(m) | Error::DType(m) | Error::Index(m) | Error::Value(m) | Error::Memory(m) | Error::Device(m) => f.write_str(m),
+            Error::Shape(m) | Error::DType(m) | Error::Index(m) | Error::Value(m) | Error::Memory(m) | Error::Device(m) => {
+                f.write_str(m)
+            }
         }
     }
 }

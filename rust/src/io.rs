@@ -59,7 +59,11 @@ fn to_tensor(name: &str, v: &TensorView<'_>) -> Result<Tensor> {
     let d = v.data();
     macro_rules! read {
         ($t:ty, $n:expr, $dt:expr) => {
-            Tensor::from_vec(d.chunks_exact($n).map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or([0; $n]))).collect::<Vec<$t>>(), &shape, $dt)
+            Tensor::from_vec(
+                d.chunks_exact($n).map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or([0; $n]))).collect::<Vec<$t>>(),
+                &shape,
+                $dt,
+            )
         };
     }
     Ok(match v.dtype() {

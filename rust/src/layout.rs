@@ -98,7 +98,11 @@ impl Layout {
         if self.numel() == 0 {
             return Some((0, 0));
         }
-        if self.is_contiguous() { Some((self.offset, self.offset + self.numel())) } else { None }
+        if self.is_contiguous() {
+            Some((self.offset, self.offset + self.numel()))
+        } else {
+            None
+        }
     }
 
     /// View with these shape broadcast to `shape` (stride 0 along expanded dims).
@@ -155,11 +159,15 @@ impl Layout {
             j += 1;
             while ps != pt {
                 if ps < pt {
-                    if i >= src.len() { return None; }
+                    if i >= src.len() {
+                        return None;
+                    }
                     ps *= src[i].0;
                     i += 1;
                 } else {
-                    if j >= shape.len() { return None; }
+                    if j >= shape.len() {
+                        return None;
+                    }
                     pt *= shape[j];
                     j += 1;
                 }

@@ -3,10 +3,10 @@
 pub mod autograd;
 pub mod cpu;
 pub mod dtype;
-pub mod io;
 pub mod error;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+pub mod io;
 pub mod layout;
 pub mod ops;
 pub mod plan;

@@ -160,7 +160,11 @@ pub fn call(name: &'static str, inputs: Vec<Tensor>, f: OpFn) -> Result<Vec<Tens
 }
 
 /// One op with one output.
-pub fn call1(name: &'static str, inputs: Vec<Tensor>, f: impl Fn(&[Tensor]) -> Result<Tensor> + Send + Sync + 'static) -> Result<Tensor> {
+pub fn call1(
+    name: &'static str,
+    inputs: Vec<Tensor>,
+    f: impl Fn(&[Tensor]) -> Result<Tensor> + Send + Sync + 'static,
+) -> Result<Tensor> {
     let mut v = call(name, inputs, Arc::new(move |i| Ok(vec![f(i)?])))?;
     Ok(v.pop().expect("one output"))
 }

@@ -206,7 +206,13 @@ pub mod budget {
         let v = v.trim();
         let (num, mul) = match v.char_indices().last()? {
             (i, c) if c.is_ascii_alphabetic() => {
-                let m = match c.to_ascii_uppercase() { 'K' => 1u64 << 10, 'M' => 1 << 20, 'G' => 1 << 30, 'T' => 1 << 40, _ => return None };
+                let m = match c.to_ascii_uppercase() {
+                    'K' => 1u64 << 10,
+                    'M' => 1 << 20,
+                    'G' => 1 << 30,
+                    'T' => 1 << 40,
+                    _ => return None,
+                };
                 (&v[..i], m)
             }
             _ => (v, 1),
@@ -230,7 +236,10 @@ pub mod budget {
         let mut avail = field("MemAvailable:")?.saturating_add(field("SwapFree:").unwrap_or(0));
         let cg = match (read_u64("/sys/fs/cgroup/memory.max"), read_u64("/sys/fs/cgroup/memory.current")) {
             (Some(max), Some(cur)) => Some(max.saturating_sub(cur)),
-            _ => match (read_u64("/sys/fs/cgroup/memory/memory.limit_in_bytes"), read_u64("/sys/fs/cgroup/memory/memory.usage_in_bytes")) {
+            _ => match (
+                read_u64("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+                read_u64("/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+            ) {
                 (Some(max), Some(cur)) => Some(max.saturating_sub(cur)),
                 _ => None,
             },
@@ -248,7 +257,9 @@ pub mod budget {
         }
         if bytes >= CHECK_MIN {
             match available() {
-                Some(avail) if bytes as u64 > avail => return Some(format!("more than the {} of memory available", human(avail))),
+                Some(avail) if bytes as u64 > avail => {
+                    return Some(format!("more than the {} of memory available", human(avail)))
+                }
                 Some(_) => {}
                 // no /proc: ask the allocator once (and give it back)
                 None => {
@@ -268,9 +279,8 @@ pub mod budget {
     pub fn over_cap(bytes: u64) -> Option<String> {
         let cap = cap()?;
         let live = (super::stats::get(false).0.max(0) + super::stats::get(true).0.max(0)) as u64;
-        (live.saturating_add(bytes) > cap).then(|| {
-            format!("over the KERASISH_MAX_MEMORY cap of {} ({} already held by tensors)", human(cap), human(live))
-        })
+        (live.saturating_add(bytes) > cap)
+            .then(|| format!("over the KERASISH_MAX_MEMORY cap of {} ({} already held by tensors)", human(cap), human(live)))
     }
 
     pub fn human(b: u64) -> String {
@@ -281,7 +291,11 @@ pub mod budget {
             x /= 1024.0;
             u += 1;
         }
-        if u == 0 { format!("{b} B") } else { format!("{x:.1} {}", units[u]) }
+        if u == 0 {
+            format!("{b} B")
+        } else {
+            format!("{x:.1} {}", units[u])
+        }
     }
 }
 
@@ -297,7 +311,9 @@ pub fn check_size(op: &str, shape: &[usize], dtype: DType) -> crate::Result<usiz
     // no overflow from here: the product with zero dims counted as 1 fits
     let n: usize = shape.iter().product();
     let bytes = n * dtype.size();
-    check_bytes(bytes).map_err(|why| crate::Error::Memory(format!("{} needs {} ({bytes} bytes), {why}", what(), budget::human(bytes as u64))))?;
+    check_bytes(bytes).map_err(|why| {
+        crate::Error::Memory(format!("{} needs {} ({bytes} bytes), {why}", what(), budget::human(bytes as u64)))
+    })?;
     Ok(n)
 }
 
@@ -450,10 +466,22 @@ elem!(u8, Bool | U8, |v, d| if d == DType::Bool { Buffer::Bool(v) } else { Buffe
 macro_rules! with_dtype {
     ($dt:expr, $T:ident => $body:expr) => {
         match $dt {
-            $crate::dtype::DType::F32 => { type $T = f32; $body }
-            $crate::dtype::DType::F64 => { type $T = f64; $body }
-            $crate::dtype::DType::I64 => { type $T = i64; $body }
-            $crate::dtype::DType::Bool | $crate::dtype::DType::U8 => { type $T = u8; $body }
+            $crate::dtype::DType::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::dtype::DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            $crate::dtype::DType::I64 => {
+                type $T = i64;
+                $body
+            }
+            $crate::dtype::DType::Bool | $crate::dtype::DType::U8 => {
+                type $T = u8;
+                $body
+            }
         }
     };
 }
@@ -464,8 +492,14 @@ macro_rules! with_dtype {
 macro_rules! with_float {
     ($dt:expr, $T:ident => $body:expr) => {
         match $dt {
-            $crate::dtype::DType::F64 => { type $T = f64; $body }
-            _ => { type $T = f32; $body }
+            $crate::dtype::DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            _ => {
+                type $T = f32;
+                $body
+            }
         }
     };
 }

@@ -13,7 +13,11 @@ static DEFAULT_GPU: AtomicBool = AtomicBool::new(false);
 
 /// The device new tensors are made on (`kerasish.config.set_device`, `with kerasish.device(...)`).
 pub fn default_device() -> Device {
-    if DEFAULT_GPU.load(Ordering::Relaxed) { Device::Gpu } else { Device::Cpu }
+    if DEFAULT_GPU.load(Ordering::Relaxed) {
+        Device::Gpu
+    } else {
+        Device::Cpu
+    }
 }
 
 pub fn set_default_device(d: Device) {

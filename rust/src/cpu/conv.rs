@@ -124,7 +124,11 @@ fn scratch<T: Copy>(n: usize) -> Vec<T> {
 }
 
 fn threads_for(tiles: usize) -> usize {
-    if tiles == 1 { rayon::current_num_threads() } else { 1 }
+    if tiles == 1 {
+        rayon::current_num_threads()
+    } else {
+        1
+    }
 }
 
 /// Patch rows up to this long go to the direct kernels: a GEMM with so short an inner dimension

@@ -45,11 +45,25 @@ macro_rules! float_gemm {
                 // (the caller built the offsets and strides from valid layouts); out is exclusive.
                 unsafe {
                     gemm::gemm(
-                        m, n, k,
-                        out.as_mut_ptr(), 1, ldo as isize, acc,
-                        a.data.as_ptr().add(a.offset), a.cs, a.rs,
-                        b.data.as_ptr().add(b.offset), b.cs, b.rs,
-                        1.0, 1.0, false, false, false, par,
+                        m,
+                        n,
+                        k,
+                        out.as_mut_ptr(),
+                        1,
+                        ldo as isize,
+                        acc,
+                        a.data.as_ptr().add(a.offset),
+                        a.cs,
+                        a.rs,
+                        b.data.as_ptr().add(b.offset),
+                        b.cs,
+                        b.rs,
+                        1.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        par,
                     );
                 }
             }
@@ -97,15 +111,7 @@ impl GemmElem for i64 {
 }
 
 /// Batched product: `a_off[b]`, `b_off[b]` give each batch's [0, 0] offset.
-pub fn batched<T: GemmElem>(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: Mat<T>,
-    b: Mat<T>,
-    a_offs: &[usize],
-    b_offs: &[usize],
-) -> Vec<T> {
+pub fn batched<T: GemmElem>(m: usize, n: usize, k: usize, a: Mat<T>, b: Mat<T>, a_offs: &[usize], b_offs: &[usize]) -> Vec<T> {
     let batch = a_offs.len();
     let mut out = crate::storage::alloc_for_overwrite::<T>(batch * m * n);
     if m * n == 0 {

@@ -24,13 +24,12 @@ macro_rules! multiversion {
     )*};
 }
 
-
-pub mod elementwise;
-pub mod reduce;
-pub mod matmul;
 pub mod conv;
-pub mod pool;
+pub mod elementwise;
 pub mod math;
+pub mod matmul;
+pub mod pool;
+pub mod reduce;
 
 /// Below this many elements a kernel runs on the calling thread: splitting costs more than it gains.
 pub const PAR_MIN: usize = 1 << 15;

@@ -82,7 +82,14 @@ fn max_into<T: Copy + PartialOrd>(o: &mut [T], src: &[T]) {
 /// dst (+)= g where src equals the pooled maximum m and no earlier element of the window took it;
 /// `set` stores instead of adding (windows that do not overlap write each element once).
 #[inline(always)]
-fn route_grad<T: num_traits::Float + crate::cpu::math::BitSelect>(dst: &mut [T], src: &[T], m: &[T], g: &[T], done: &mut [bool], set: bool) {
+fn route_grad<T: num_traits::Float + crate::cpu::math::BitSelect>(
+    dst: &mut [T],
+    src: &[T],
+    m: &[T],
+    g: &[T],
+    done: &mut [bool],
+    set: bool,
+) {
     let n = dst.len();
     let (src, m, g, done) = (&src[..n], &m[..n], &g[..n], &mut done[..n]);
     for ch in 0..n {
@@ -97,10 +104,19 @@ fn route_grad<T: num_traits::Float + crate::cpu::math::BitSelect>(dst: &mut [T],
 /// Gradient of max pooling: each output gradient goes to the first element of its window that
 /// equals the pooled maximum. When windows tile the image without overlap or padding (the usual
 /// pool_size == strides), each input element is written once and nothing is zeroed first.
-pub fn max_pool_backward<T: num_traits::Float + crate::storage::Elem + crate::cpu::math::BitSelect>(x: &[T], y: &[T], dy: &[T], g: &PoolGeom) -> Vec<T> {
+pub fn max_pool_backward<T: num_traits::Float + crate::storage::Elem + crate::cpu::math::BitSelect>(
+    x: &[T],
+    y: &[T],
+    dy: &[T],
+    g: &PoolGeom,
+) -> Vec<T> {
     let (img_in, img_out) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
     let tiled = g.sh == g.ph && g.sw == g.pw && g.pt == 0 && g.pl == 0 && g.oh * g.ph <= g.h && g.ow * g.pw <= g.w;
-    let mut dx = if tiled { crate::storage::alloc_for_overwrite::<T>(g.n * img_in) } else { crate::storage::alloc_zeroed::<T>(g.n * img_in) };
+    let mut dx = if tiled {
+        crate::storage::alloc_for_overwrite::<T>(g.n * img_in)
+    } else {
+        crate::storage::alloc_zeroed::<T>(g.n * img_in)
+    };
     if img_in == 0 {
         return dx;
     }

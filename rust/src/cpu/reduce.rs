@@ -71,20 +71,32 @@ macro_rules! sum_impl {
     ($t:ty, $zero:expr, $add:expr) => {
         impl Reducer<$t> for Sum {
             type Acc = $t;
-            fn init(&self) -> $t { $zero }
-            fn step(&self, a: $t, x: $t, _: usize) -> $t { let add: fn($t, $t) -> $t = $add; add(a, x) }
-            fn merge(&self, a: $t, b: $t) -> $t { let add: fn($t, $t) -> $t = $add; add(a, b) }
+            fn init(&self) -> $t {
+                $zero
+            }
+            fn step(&self, a: $t, x: $t, _: usize) -> $t {
+                let add: fn($t, $t) -> $t = $add;
+                add(a, x)
+            }
+            fn merge(&self, a: $t, b: $t) -> $t {
+                let add: fn($t, $t) -> $t = $add;
+                add(a, b)
+            }
             fn piece(&self, xs: &[$t], _: usize) -> $t {
                 let add: fn($t, $t) -> $t = $add;
                 let mut lanes = [$zero; 16];
                 let chunks = xs.chunks_exact(16);
                 let rest = chunks.remainder();
                 for c in chunks {
-                    for l in 0..16 { lanes[l] = add(lanes[l], c[l]); }
+                    for l in 0..16 {
+                        lanes[l] = add(lanes[l], c[l]);
+                    }
                 }
                 let mut w = 8;
                 while w > 0 {
-                    for l in 0..w { lanes[l] = add(lanes[l], lanes[l + w]); }
+                    for l in 0..w {
+                        lanes[l] = add(lanes[l], lanes[l + w]);
+                    }
                     w /= 2;
                 }
                 rest.iter().fold(lanes[0], |a, &x| add(a, x))
@@ -116,9 +128,17 @@ impl<T: Copy + PartialOrd + Default + Send + Sync> Reducer<T> for Extreme {
         #[allow(clippy::eq_op)]
         let x_nan = x != x;
         let better = if self.min { x < a.0 } else { x > a.0 };
-        if !a_nan && (x_nan || better) { (x, i, true) } else { a }
+        if !a_nan && (x_nan || better) {
+            (x, i, true)
+        } else {
+            a
+        }
     }
     fn merge(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc {
-        if !b.2 { a } else { self.step(a, b.0, b.1) }
+        if !b.2 {
+            a
+        } else {
+            self.step(a, b.0, b.1)
+        }
     }
 }

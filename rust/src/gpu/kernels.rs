@@ -60,7 +60,11 @@ fn on_gpu(op: &str, t: &Tensor) -> Result<Tensor> {
             super::upload(t)
         }
         Device::Cpu => {
-            crate::bail!(Device, "{op}: a cpu tensor of shape {} cannot be used with gpu tensors; move it with .to('gpu')", fmt_shape(t.shape()))
+            crate::bail!(
+                Device,
+                "{op}: a cpu tensor of shape {} cannot be used with gpu tensors; move it with .to('gpu')",
+                fmt_shape(t.shape())
+            )
         }
     }
 }
@@ -245,7 +249,8 @@ pub fn reduce(op: &str, x: &Tensor, axes: &[usize], kind: Red) -> Result<Tensor>
     let rst: Vec<isize> = axes.iter().map(|&d| l.strides[d]).collect();
     let (ks, kst) = coalesce(&ks, &[&kst]);
     let (rs, rst) = coalesce(&rs, &[&rst]);
-    let mut mt = vec![i32_of(op, m as isize)?, i32_of(op, k as isize)?, ks.len() as i32, rs.len() as i32, i32_of(op, l.offset as isize)?];
+    let mut mt =
+        vec![i32_of(op, m as isize)?, i32_of(op, k as isize)?, ks.len() as i32, rs.len() as i32, i32_of(op, l.offset as isize)?];
     for (sh, st) in [(&ks, &kst[0]), (&rs, &rst[0])] {
         for &d in sh.iter() {
             mt.push(i32_of(op, d as isize)?);
@@ -284,7 +289,17 @@ pub fn reduce(op: &str, x: &Tensor, axes: &[usize], kind: Red) -> Result<Tensor>
 /// Batched matmul: a is [batch.., m, k], b is [batch.., k, n] as broadcast layouts (any strides);
 /// the result is a contiguous [batch.., m, n]. 64x64 output tiles per workgroup of 16x16 threads
 /// (4x4 each), the k loop staged through workgroup memory 16 deep.
-pub fn matmul(a: &Tensor, la: &Layout, b: &Tensor, lb: &Layout, batch: &[usize], m: usize, n: usize, k: usize, dt: DType) -> Result<Tensor> {
+pub fn matmul(
+    a: &Tensor,
+    la: &Layout,
+    b: &Tensor,
+    lb: &Layout,
+    batch: &[usize],
+    m: usize,
+    n: usize,
+    k: usize,
+    dt: DType,
+) -> Result<Tensor> {
     check_dtype("matmul", dt)?;
     let c = ctx()?;
     let nb: usize = batch.iter().product();
@@ -306,10 +321,17 @@ pub fn matmul(a: &Tensor, la: &Layout, b: &Tensor, lb: &Layout, batch: &[usize],
     while z0 < nb {
         let nz = (nb - z0).min(maxz);
         let mut mt = vec![
-            i32_of("matmul", m as isize)?, i32_of("matmul", n as isize)?, i32_of("matmul", k as isize)?, bd as i32,
-            i32_of("matmul", la.strides[bd])?, i32_of("matmul", la.strides[bd + 1])?,
-            i32_of("matmul", lb.strides[bd])?, i32_of("matmul", lb.strides[bd + 1])?,
-            i32_of("matmul", la.offset as isize)?, i32_of("matmul", lb.offset as isize)?, z0 as i32,
+            i32_of("matmul", m as isize)?,
+            i32_of("matmul", n as isize)?,
+            i32_of("matmul", k as isize)?,
+            bd as i32,
+            i32_of("matmul", la.strides[bd])?,
+            i32_of("matmul", la.strides[bd + 1])?,
+            i32_of("matmul", lb.strides[bd])?,
+            i32_of("matmul", lb.strides[bd + 1])?,
+            i32_of("matmul", la.offset as isize)?,
+            i32_of("matmul", lb.offset as isize)?,
+            z0 as i32,
         ];
         for &d in batch {
             mt.push(i32_of("matmul", d as isize)?);
@@ -367,7 +389,10 @@ pub fn softmax_rows(x: &Tensor, log: bool) -> Result<Tensor> {
         return Ok(out);
     }
     let p = c.pipeline(&SOFTMAX.replace("{LOG}", if log { "true" } else { "false" }))?;
-    let mb = meta(c, &[i32_of("softmax", rows as isize)?, i32_of("softmax", n as isize)?, i32_of("softmax", x.layout().offset as isize)?])?;
+    let mb = meta(
+        c,
+        &[i32_of("softmax", rows as isize)?, i32_of("softmax", n as isize)?, i32_of("softmax", x.layout().offset as isize)?],
+    )?;
     let bufs = [mb.raw().clone(), raw(&out)?, raw(&x)?];
     let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
     c.dispatch(&p, &refs, c.grid(rows));
@@ -379,7 +404,14 @@ pub fn softmax_rows(x: &Tensor, log: bool) -> Result<Tensor> {
 /// (SGD: momentum; Adam: ln b1, ln b2, 1 - b1, 1 - b2, eps). The learning rate and (Adam) the
 /// iteration count are read by the kernel from their tensors (0-d CPU scalars are uploaded), so
 /// an update never waits for the GPU.
-pub fn optim(state: &[&Tensor], grad: &Tensor, kind: u32, lr: &Tensor, iterations: Option<&Tensor>, params: &[f32]) -> Result<()> {
+pub fn optim(
+    state: &[&Tensor],
+    grad: &Tensor,
+    kind: u32,
+    lr: &Tensor,
+    iterations: Option<&Tensor>,
+    params: &[f32],
+) -> Result<()> {
     let op = "optimizer update";
     let c = ctx()?;
     let g = contiguous(grad)?;
@@ -438,15 +470,30 @@ pub fn optim(state: &[&Tensor], grad: &Tensor, kind: u32, lr: &Tensor, iteration
 /// Convolution geometry (as cpu::conv::Geom).
 #[derive(Clone, Copy)]
 pub struct ConvGeom {
-    pub n: usize, pub h: usize, pub w: usize, pub c: usize, pub kh: usize, pub kw: usize,
-    pub sh: usize, pub sw: usize, pub dh: usize, pub dw: usize, pub pt: usize, pub pl: usize,
-    pub oh: usize, pub ow: usize,
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub sh: usize,
+    pub sw: usize,
+    pub dh: usize,
+    pub dw: usize,
+    pub pt: usize,
+    pub pl: usize,
+    pub oh: usize,
+    pub ow: usize,
 }
 
 /// A stride along a dim with one output position (or a dilation with one tap) never multiplies
 /// a nonzero index: clamped so that huge values fit the kernels' 32-bit arithmetic.
 fn clamp_step(step: usize, positions: usize, extent: usize) -> usize {
-    if positions <= 1 { step.min(extent + 1) } else { step }
+    if positions <= 1 {
+        step.min(extent + 1)
+    } else {
+        step
+    }
 }
 
 fn conv_meta(g: &ConvGeom, off: usize) -> Result<Vec<i32>> {
@@ -498,8 +545,18 @@ pub fn col2im(cols: &Tensor, g: &ConvGeom) -> Result<Tensor> {
 /// Pool geometry (as cpu::pool::PoolGeom).
 #[derive(Clone, Copy)]
 pub struct PoolGeom {
-    pub n: usize, pub h: usize, pub w: usize, pub c: usize, pub ph: usize, pub pw: usize,
-    pub sh: usize, pub sw: usize, pub pt: usize, pub pl: usize, pub oh: usize, pub ow: usize,
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+    pub ph: usize,
+    pub pw: usize,
+    pub sh: usize,
+    pub sw: usize,
+    pub pt: usize,
+    pub pl: usize,
+    pub oh: usize,
+    pub ow: usize,
 }
 
 fn pool_run(src: &Tensor, extra: Option<&Tensor>, g: &PoolGeom, fwd: bool, max: bool) -> Result<(Tensor, Option<Tensor>)> {
@@ -517,7 +574,9 @@ fn pool_run(src: &Tensor, extra: Option<&Tensor>, g: &PoolGeom, fwd: bool, max: 
     let (extra_decl, store, back) = match (fwd, max) {
         (true, true) => ("@group(0) @binding(3) var<storage, read_write> oi: array<i32>;", "oi[e] = bi;", ""),
         (true, false) => ("", "", ""),
-        (false, true) => ("@group(0) @binding(3) var<storage, read> xi: array<i32>;", "", "if (xi[oe] == e) { acc = acc + x[off + oe]; }"),
+        (false, true) => {
+            ("@group(0) @binding(3) var<storage, read> xi: array<i32>;", "", "if (xi[oe] == e) { acc = acc + x[off + oe]; }")
+        }
         (false, false) => ("", "", "acc = acc + x[off + oe] / count(oy, ox);"),
     };
     let text = POOL
@@ -593,11 +652,11 @@ pub fn uniform(shape: &[usize], key: &[u32; 8], pos: u128, low: f64, high: f64) 
     Ok(out)
 }
 
-
 /// The kernel of one `//== name` section of index.wgsl.
 fn index_section(name: &str) -> Result<&'static str> {
     let tag = format!("//== {name}\n");
-    let start = INDEX.find(&tag).ok_or_else(|| Error::Device(format!("engine bug: no kernel '{name}' in index.wgsl")))? + tag.len();
+    let start =
+        INDEX.find(&tag).ok_or_else(|| Error::Device(format!("engine bug: no kernel '{name}' in index.wgsl")))? + tag.len();
     let rest = &INDEX[start..];
     Ok(&rest[..rest.find("//== ").unwrap_or(rest.len())])
 }
@@ -646,7 +705,9 @@ pub fn flat_index(out_shape: &[usize], rest: &[usize], c0: i64, terms: &[(Tensor
             decl.push_str(&format!("@group(0) @binding({}) var<storage, read> t{k}: array<i32>;\n", k + 2));
             init.push_str(&format!("    let b{k} = tb + {k} * (3 + nd);\n    var p{k} = mt[b{k}];\n"));
             step.push_str(&format!("        p{k} = p{k} + j * mt[b{k} + 3 + d];\n"));
-            sum.push_str(&format!("    let v{k} = t{k}[p{k}];\n    acc = acc + select(v{k}, v{k} + mt[b{k} + 1], v{k} < 0) * mt[b{k} + 2];\n"));
+            sum.push_str(&format!(
+                "    let v{k} = t{k}[p{k}];\n    acc = acc + select(v{k}, v{k} + mt[b{k} + 1], v{k} < 0) * mt[b{k} + 2];\n"
+            ));
         }
         let src = index_section("flat_index")?
             .replace("{DECL}", &decl)
@@ -739,10 +800,20 @@ pub fn scatter_add(g: &Tensor, idx: &Tensor, shape: &[usize]) -> Result<Tensor> 
     let n_mt = meta(c, &[ni])?;
     let t_mt = meta(c, &[tiles as i32])?;
     let scan = index_section("wg_scan")?;
-    c.dispatch(&c.pipeline(&format!("{}{scan}", index_section("scan_tiles")?))?, &[n_mt.raw(), &rc, offs.raw(), tsum.raw()], c.grid(tiles));
+    c.dispatch(
+        &c.pipeline(&format!("{}{scan}", index_section("scan_tiles")?))?,
+        &[n_mt.raw(), &rc, offs.raw(), tsum.raw()],
+        c.grid(tiles),
+    );
     c.dispatch(&c.pipeline(&format!("{}{scan}", index_section("scan_totals")?))?, &[t_mt.raw(), tsum.raw()], (1, 1, 1));
-    c.dispatch(&c.pipeline(index_section("scatter_fill")?)?, &[fill_mt.raw(), &rc, offs.raw(), tsum.raw(), perm.raw(), &ri], c.flat_grid(m));
-    let src = index_section("scatter_sum")?.replace("{T}", wty(g.dtype())).replace("{SUM}", if g.dtype().is_float() { "true" } else { "false" });
+    c.dispatch(
+        &c.pipeline(index_section("scatter_fill")?)?,
+        &[fill_mt.raw(), &rc, offs.raw(), tsum.raw(), perm.raw(), &ri],
+        c.flat_grid(m),
+    );
+    let src = index_section("scatter_sum")?
+        .replace("{T}", wty(g.dtype()))
+        .replace("{SUM}", if g.dtype().is_float() { "true" } else { "false" });
     let sum_mt = meta(c, &[ni, i32_of(op, g.layout().offset as isize)?, mi])?;
     c.dispatch(&c.pipeline(&src)?, &[sum_mt.raw(), &raw(&out)?, offs.raw(), tsum.raw(), perm.raw(), &raw(&g)?], c.flat_grid(n));
     Ok(out)

@@ -108,7 +108,8 @@ fn init() -> std::result::Result<Ctx, String> {
         memory_hints: wgpu::MemoryHints::Performance,
         ..Default::default()
     };
-    let (device, queue) = pollster::block_on(adapter.request_device(&desc)).map_err(|e| format!("the GPU adapter refused a device: {e}"))?;
+    let (device, queue) =
+        pollster::block_on(adapter.request_device(&desc)).map_err(|e| format!("the GPU adapter refused a device: {e}"))?;
     // a validation error the scopes below do not catch must not panic inside wgpu
     device.on_uncaptured_error(std::sync::Arc::new(|e: wgpu::Error| eprintln!("kerasish: GPU error: {e}")));
     Ok(Ctx {
@@ -125,7 +126,8 @@ fn init() -> std::result::Result<Ctx, String> {
 
 /// The global context, made on first use; an error names what is missing.
 pub fn ctx() -> Result<&'static Ctx> {
-    let r = CTX.get_or_init(|| std::panic::catch_unwind(init).unwrap_or_else(|_| Err("wgpu panicked while opening the GPU".into())));
+    let r =
+        CTX.get_or_init(|| std::panic::catch_unwind(init).unwrap_or_else(|_| Err("wgpu panicked while opening the GPU".into())));
     r.as_ref().map_err(|m| Error::Device(m.clone()))
 }
 
@@ -281,10 +283,9 @@ impl Ctx {
             return Ok(p.clone());
         }
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: None,
-            source: wgpu::ShaderSource::Wgsl(src.into()),
-        });
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor { label: None, source: wgpu::ShaderSource::Wgsl(src.into()) });
         let p = self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: None,
             layout: None,
@@ -306,8 +307,11 @@ impl Ctx {
             return;
         }
         let layout = p.get_bind_group_layout(0);
-        let entries: Vec<wgpu::BindGroupEntry> =
-            bufs.iter().enumerate().map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() }).collect();
+        let entries: Vec<wgpu::BindGroupEntry> = bufs
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+            .collect();
         let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &layout, entries: &entries });
         let full = {
             let mut b = self.batch.lock().unwrap_or_else(|e| e.into_inner());

@@ -64,10 +64,23 @@ impl Binary {
             Binary::Minimum => map2(a, la, b, lb, |x, y| x.min(y)),
             // Python's floor semantics; division by zero gives 0, as NumPy does
             Binary::FloorDiv | Binary::Div => map2(a, la, b, lb, |x, y| {
-                if y == 0 { 0 } else { x.wrapping_div(y) - ((x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0))) as i64 }
+                if y == 0 {
+                    0
+                } else {
+                    x.wrapping_div(y) - ((x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0))) as i64
+                }
             }),
             Binary::Mod => map2(a, la, b, lb, |x, y| {
-                if y == 0 { 0 } else { let r = x.wrapping_rem(y); if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r } }
+                if y == 0 {
+                    0
+                } else {
+                    let r = x.wrapping_rem(y);
+                    if r != 0 && ((r < 0) != (y < 0)) {
+                        r + y
+                    } else {
+                        r
+                    }
+                }
             }),
         }
     }
@@ -78,23 +91,25 @@ impl Binary {
         Ok(match self {
             Binary::Add => (Some(g.clone()), Some(g.clone())),
             Binary::Sub => (Some(g.clone()), if rb { Some(unary::neg(g)?) } else { None }),
-            Binary::Mul => (
-                if ra { Some(mul(g, b)?) } else { None },
-                if rb { Some(mul(g, a)?) } else { None },
-            ),
-            Binary::Div => (
-                if ra { Some(div(g, b)?) } else { None },
-                if rb { Some(unary::neg(&div(&mul(g, out)?, b)?)?) } else { None },
-            ),
+            Binary::Mul => (if ra { Some(mul(g, b)?) } else { None }, if rb { Some(mul(g, a)?) } else { None }),
+            Binary::Div => {
+                (if ra { Some(div(g, b)?) } else { None }, if rb { Some(unary::neg(&div(&mul(g, out)?, b)?)?) } else { None })
+            }
             Binary::Pow => (
                 // d/da a^b = b * a^(b-1)
-                if ra { Some(mul(g, &mul(b, &binary(Binary::Pow, a, &sub(b, &Tensor::scalar(1.0, b.dtype()))?)?)?)?) } else { None },
+                if ra {
+                    Some(mul(g, &mul(b, &binary(Binary::Pow, a, &sub(b, &Tensor::scalar(1.0, b.dtype()))?)?)?)?)
+                } else {
+                    None
+                },
                 // d/db a^b = a^b * ln(a), taken as 0 where a <= 0
                 if rb {
                     let pos = compare(Compare::Gt, a, &Tensor::scalar(0.0, a.dtype()))?;
                     let safe_a = where_(&pos, a, &Tensor::scalar(1.0, a.dtype()))?;
                     Some(mul(g, &mul(out, &unary::log(&safe_a)?)?)?)
-                } else { None },
+                } else {
+                    None
+                },
             ),
             Binary::Maximum | Binary::Minimum => {
                 // the gradient goes to the selected input (to a on ties)
@@ -106,7 +121,8 @@ impl Binary {
             }
             Binary::FloorDiv | Binary::Mod => {
                 // floor_divide is piecewise constant; a mod b = a - floor(a/b) * b
-                let gb = if self == Binary::Mod && rb { Some(unary::neg(&mul(g, &binary(Binary::FloorDiv, a, b)?)?)?) } else { None };
+                let gb =
+                    if self == Binary::Mod && rb { Some(unary::neg(&mul(g, &binary(Binary::FloorDiv, a, b)?)?)?) } else { None };
                 (if self == Binary::Mod { Some(g.clone()) } else { None }, gb)
             }
         })
@@ -132,7 +148,11 @@ fn divmod<T: Float>(a: T, b: T) -> (T, T) {
     }
     let fd = if div != T::zero() {
         let f = div.floor();
-        if div - f > T::from(0.5).unwrap_or_else(T::one) { f + T::one() } else { f }
+        if div - f > T::from(0.5).unwrap_or_else(T::one) {
+            f + T::one()
+        } else {
+            f
+        }
     } else {
         T::zero().copysign(a / b)
     };
@@ -205,19 +225,39 @@ fn record_binary(op: Binary, out: Tensor, a: &Tensor, b: &Tensor) -> Tensor {
         let (a, b) = (&inp[0], &inp[1]);
         let (ga, gb) = op.grad(g, a, b, out)?;
         Ok(vec![
-            match ga { Some(t) if a.requires_grad() => Some(sum_to(&t, a.shape())?), _ => None },
-            match gb { Some(t) if b.requires_grad() => Some(sum_to(&t, b.shape())?), _ => None },
+            match ga {
+                Some(t) if a.requires_grad() => Some(sum_to(&t, a.shape())?),
+                _ => None,
+            },
+            match gb {
+                Some(t) if b.requires_grad() => Some(sum_to(&t, b.shape())?),
+                _ => None,
+            },
         ])
     })
 }
 
-pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Add, a, b) }
-pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Sub, a, b) }
-pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Mul, a, b) }
-pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Div, a, b) }
-pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Pow, a, b) }
-pub fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Maximum, a, b) }
-pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(Binary::Minimum, a, b) }
+pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    binary(Binary::Add, a, b)
+}
+pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    binary(Binary::Sub, a, b)
+}
+pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    binary(Binary::Mul, a, b)
+}
+pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    binary(Binary::Div, a, b)
+}
+pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    binary(Binary::Pow, a, b)
+}
+pub fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    binary(Binary::Maximum, a, b)
+}
+pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    binary(Binary::Minimum, a, b)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compare {
@@ -236,7 +276,14 @@ pub fn compare(op: Compare, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     #[cfg(feature = "gpu")]
     if crate::gpu::kernels::any("compare", &[a, b])? {
         let (ac, bc) = (a.try_convert(dt)?, b.try_convert(dt)?);
-        return crate::gpu::kernels::map("compare", &[&ac, &bc], DType::Bool, &shape, &crate::gpu::exprs::compare(op, dt.is_float()), None);
+        return crate::gpu::kernels::map(
+            "compare",
+            &[&ac, &bc],
+            DType::Bool,
+            &shape,
+            &crate::gpu::exprs::compare(op, dt.is_float()),
+            None,
+        );
     }
     let (ac, la, bc, lb) = converted("compare", &shape, a, b, dt)?;
     let v = with_dtype!(dt, T => read2(&ac, &bc, |x: &[T], y: &[T]| match op {
@@ -256,7 +303,9 @@ pub fn where_(cond: &Tensor, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
     let shape = broadcast_shapes("where", &s, x2.shape()).map_err(|_| {
         crate::error::Error::Shape(format!(
             "where: shapes {}, {} and {} cannot be broadcast together",
-            fmt_shape(cond.shape()), fmt_shape(x1.shape()), fmt_shape(x2.shape())
+            fmt_shape(cond.shape()),
+            fmt_shape(x1.shape()),
+            fmt_shape(x2.shape())
         ))
     })?;
     let dt = DType::promote(x1.dtype(), x2.dtype());
@@ -270,17 +319,21 @@ pub fn where_(cond: &Tensor, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
     };
     #[cfg(not(feature = "gpu"))]
     let gpu_out: Option<Tensor> = None;
-    let out = match gpu_out { Some(o) => o, None => {
-    let (lc, la, lb) = (
-        c.layout().broadcast_to("where", &shape)?,
-        a.layout().broadcast_to("where", &shape)?,
-        b.layout().broadcast_to("where", &shape)?,
-    );
-    with_dtype!(dt, T => {
-        let gc = c.storage().read();
-        let v = read2(&a, &b, |xa: &[T], xb: &[T]| map3(u8::slice(&gc), &lc, xa, &la, xb, &lb, |m, p, q| if m != 0 { p } else { q }));
-        Tensor::from_vec(v, &shape, dt)
-    }) } };
+    let out = match gpu_out {
+        Some(o) => o,
+        None => {
+            let (lc, la, lb) = (
+                c.layout().broadcast_to("where", &shape)?,
+                a.layout().broadcast_to("where", &shape)?,
+                b.layout().broadcast_to("where", &shape)?,
+            );
+            with_dtype!(dt, T => {
+                let gc = c.storage().read();
+                let v = read2(&a, &b, |xa: &[T], xb: &[T]| map3(u8::slice(&gc), &lc, xa, &la, xb, &lb, |m, p, q| if m != 0 { p } else { q }));
+                Tensor::from_vec(v, &shape, dt)
+            })
+        }
+    };
     if !dt.is_float() {
         return Ok(out);
     }

@@ -1,9 +1,9 @@
 //! Fused layer epilogues: `bias_act(z, bias, act)` = act(z + bias) in one pass over z (bias along
 //! the last axis, as Dense and Conv add it), and its backward in one pass plus the bias sum.
 use super::{read1, read2, reduce::sum, FloatElem};
-use crate::cpu::elementwise::{map1, map2};
 use crate::autograd::record;
 use crate::bail;
+use crate::cpu::elementwise::{map1, map2};
 use crate::error::{fmt_shape, Result};
 use crate::tensor::Tensor;
 
@@ -31,7 +31,13 @@ impl Act {
     fn f<T: FloatElem>(self, x: T) -> T {
         match self {
             Act::Linear => x,
-            Act::Relu => if !(x <= T::zero()) { x } else { T::zero() }, // NaN passes, as relu's
+            Act::Relu => {
+                if !(x <= T::zero()) {
+                    x
+                } else {
+                    T::zero()
+                }
+            } // NaN passes, as relu's
             Act::Sigmoid => super::unary::sig(x),
             Act::Tanh => x.tanh(),
         }
@@ -42,7 +48,13 @@ impl Act {
     fn df<T: FloatElem>(self, y: T) -> T {
         match self {
             Act::Linear => T::one(),
-            Act::Relu => if y > T::zero() { T::one() } else { T::zero() },
+            Act::Relu => {
+                if y > T::zero() {
+                    T::one()
+                } else {
+                    T::zero()
+                }
+            }
             Act::Sigmoid => y * (T::one() - y),
             Act::Tanh => T::one() - y * y,
         }
@@ -54,10 +66,22 @@ impl Act {
 macro_rules! per_act {
     ($act:expr, $A:ident => $body:expr) => {
         match $act {
-            Act::Linear => { const $A: Act = Act::Linear; $body }
-            Act::Relu => { const $A: Act = Act::Relu; $body }
-            Act::Sigmoid => { const $A: Act = Act::Sigmoid; $body }
-            Act::Tanh => { const $A: Act = Act::Tanh; $body }
+            Act::Linear => {
+                const $A: Act = Act::Linear;
+                $body
+            }
+            Act::Relu => {
+                const $A: Act = Act::Relu;
+                $body
+            }
+            Act::Sigmoid => {
+                const $A: Act = Act::Sigmoid;
+                $body
+            }
+            Act::Tanh => {
+                const $A: Act = Act::Tanh;
+                $body
+            }
         }
     };
 }
@@ -166,7 +190,12 @@ crate::multiversion! {
 /// act(z + bias): bias has shape (c,) with c = z's last dim (None: no bias).
 pub fn bias_act(z: &Tensor, bias: Option<&Tensor>, act: Act) -> Result<Tensor> {
     if !z.dtype().is_float() || z.ndim() == 0 {
-        bail!(Value, "bias_act: z must be a float tensor of at least 1 dim, got {} of shape {}", z.dtype().name(), fmt_shape(z.shape()));
+        bail!(
+            Value,
+            "bias_act: z must be a float tensor of at least 1 dim, got {} of shape {}",
+            z.dtype().name(),
+            fmt_shape(z.shape())
+        );
     }
     check_bias("bias_act", bias, z.shape()[z.ndim() - 1], z.dtype())?;
     #[cfg(feature = "gpu")]

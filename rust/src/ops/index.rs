@@ -41,7 +41,11 @@ fn slice_indices(start: Option<isize>, stop: Option<isize>, step: Option<isize>,
             None => default,
             Some(v) => {
                 let v = if v < 0 { v + n } else { v };
-                if step > 0 { v.clamp(0, n) } else { v.clamp(-1, n - 1) }
+                if step > 0 {
+                    v.clamp(0, n)
+                } else {
+                    v.clamp(-1, n - 1)
+                }
             }
         }
     };
@@ -207,7 +211,13 @@ fn nonzero(mask: &Tensor) -> Vec<Tensor> {
             }
         }
     }
-    coords.into_iter().map(|c| { let n = c.len(); Tensor::from_vec(c, &[n], DType::I64) }).collect()
+    coords
+        .into_iter()
+        .map(|c| {
+            let n = c.len();
+            Tensor::from_vec(c, &[n], DType::I64)
+        })
+        .collect()
 }
 
 /// Advanced indexing on `base` with index tensors at the given dims.
@@ -286,13 +296,26 @@ fn advanced(base: &Tensor, adv: &[Adv]) -> Result<Tensor> {
 /// index arrays are uploaded; 0-d ones only shift the positions by a constant.
 #[cfg(feature = "gpu")]
 #[allow(clippy::too_many_arguments)]
-fn advanced_gpu(base: &Tensor, adv: &[Adv], bshape: &[usize], out_shape: &[usize], split: usize, rest: &[usize], bs: &[isize]) -> Result<Tensor> {
+fn advanced_gpu(
+    base: &Tensor,
+    adv: &[Adv],
+    bshape: &[usize],
+    out_shape: &[usize],
+    split: usize,
+    rest: &[usize],
+    bs: &[isize],
+) -> Result<Tensor> {
     use crate::tensor::Device;
     let shape = base.shape();
     if base.numel() > i32::MAX as usize {
-        bail!(Memory, "index: a gpu tensor of {} elements is too large to index with arrays (positions are 32-bit)", base.numel());
+        bail!(
+            Memory,
+            "index: a gpu tensor of {} elements is too large to index with arrays (positions are 32-bit)",
+            base.numel()
+        );
     }
-    let out_of_bounds = |v: i64, d: usize| crate::error::Error::Index(format!("index {v} is out of bounds for axis {d} with size {}", shape[d]));
+    let out_of_bounds =
+        |v: i64, d: usize| crate::error::Error::Index(format!("index {v} is out of bounds for axis {d} with size {}", shape[d]));
     // NumPy reads no index values when the broadcast index is empty
     let checked = bshape.iter().product::<usize>() > 0;
     let nbd = bshape.len();
@@ -361,9 +384,7 @@ pub fn gather_flat(x: &Tensor, idx: &Tensor) -> Result<Tensor> {
         })
     };
     let idx = idx.clone();
-    Ok(record("gather", out, &[x], move |g, inp, _| {
-        Ok(vec![Some(scatter_add_flat(g, &idx, inp[0].shape())?)])
-    }))
+    Ok(record("gather", out, &[x], move |g, inp, _| Ok(vec![Some(scatter_add_flat(g, &idx, inp[0].shape())?)])))
 }
 
 /// zeros(shape) with g[i] added at flat position idx[i]; the gradient gathers back.
@@ -451,7 +472,11 @@ pub fn take_along_axis(x: &Tensor, indices: &Tensor, axis: isize) -> Result<Tens
             // 0 .. n along dim d, on x's device
             let mut s = vec![1usize; x.ndim()];
             s[d] = x.shape()[d];
-            let r = if gpu { arange_gpu(x.shape()[d])? } else { Tensor::from_vec((0..x.shape()[d] as i64).collect::<Vec<i64>>(), &[x.shape()[d]], DType::I64) };
+            let r = if gpu {
+                arange_gpu(x.shape()[d])?
+            } else {
+                Tensor::from_vec((0..x.shape()[d] as i64).collect::<Vec<i64>>(), &[x.shape()[d]], DType::I64)
+            };
             items.push(Index::InRange(r.with_layout(Layout::contiguous(&s))));
         }
     }
@@ -516,7 +541,8 @@ mod gpu_tests {
         for (dt, vals) in cases {
             let g = Tensor::from_vec(vals, &[7], DType::F64).convert(dt);
             let cpu = scatter_add_flat(&g, &idx, &[2, 3]).unwrap();
-            let on_gpu = scatter_add_flat(&g.to_device(Device::Gpu).unwrap(), &idx.to_device(Device::Gpu).unwrap(), &[2, 3]).unwrap();
+            let on_gpu =
+                scatter_add_flat(&g.to_device(Device::Gpu).unwrap(), &idx.to_device(Device::Gpu).unwrap(), &[2, 3]).unwrap();
             assert_eq!(on_gpu.device(), Device::Gpu);
             let back = on_gpu.to_device(Device::Cpu).unwrap();
             assert_eq!(back.dtype(), dt);

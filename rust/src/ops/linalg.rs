@@ -15,12 +15,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let ka = a.shape()[a.ndim() - 1];
     let kb = b.shape()[if b.ndim() == 1 { 0 } else { b.ndim() - 2 }];
     if ka != kb {
-        bail!(
-            Shape,
-            "matmul: {} @ {}: inner dimensions {ka} and {kb} differ",
-            fmt_shape(a.shape()),
-            fmt_shape(b.shape())
-        );
+        bail!(Shape, "matmul: {} @ {}: inner dimensions {ka} and {kb} differ", fmt_shape(a.shape()), fmt_shape(b.shape()));
     }
     // 1-D operands: (k,) -> (1, k) on the left, (k, 1) on the right, removed again afterwards
     let a2 = if a.ndim() == 1 { expand_dims(a, 0)? } else { a.clone() };
@@ -62,7 +57,12 @@ fn matmul_nd(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     #[cfg(feature = "gpu")]
     if crate::gpu::kernels::any("matmul", &[a, b])? {
         if ac.device() != bc.device() {
-            bail!(Device, "matmul: expected both operands on the same device, got {} and {}", ac.device().name(), bc.device().name());
+            bail!(
+                Device,
+                "matmul: expected both operands on the same device, got {} and {}",
+                ac.device().name(),
+                bc.device().name()
+            );
         }
         let out = crate::gpu::kernels::matmul(&ac, &la, &bc, &lb, &batch, m, n, k, dt)?;
         return Ok(if dt.is_float() { record_matmul(out, a, b) } else { out });
@@ -120,8 +120,15 @@ pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let nb = b.ndim();
     let k = b.shape()[nb - 2];
     if a.shape()[a.ndim() - 1] != k {
-        bail!(Shape, "dot: shapes {} and {} not aligned: {} (dim {}) != {k} (dim {})",
-            fmt_shape(a.shape()), fmt_shape(b.shape()), a.shape()[a.ndim() - 1], a.ndim() - 1, nb - 2);
+        bail!(
+            Shape,
+            "dot: shapes {} and {} not aligned: {} (dim {}) != {k} (dim {})",
+            fmt_shape(a.shape()),
+            fmt_shape(b.shape()),
+            a.shape()[a.ndim() - 1],
+            a.ndim() - 1,
+            nb - 2
+        );
     }
     // move b's axis -2 to the front and flatten the rest
     let mut perm: Vec<isize> = vec![(nb - 2) as isize];
@@ -133,4 +140,3 @@ pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     shape.push(b.shape()[nb - 1]);
     reshape_to(&matmul(&a2, &bt)?, &shape)
 }
-

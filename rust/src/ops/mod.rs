@@ -101,4 +101,3 @@ pub(crate) fn assign(dst: &Tensor, src: &Tensor) -> crate::error::Result<()> {
     });
     Ok(())
 }
-

@@ -165,11 +165,19 @@ pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_lo
         }
     };
     if let Some(bad) = bad {
-        bail!(Value, "sparse_categorical_crossentropy: label {bad} is out of range for {classes} classes (valid: 0 to {})", classes as i64 - 1);
+        bail!(
+            Value,
+            "sparse_categorical_crossentropy: label {bad} is out of range for {classes} classes (valid: 0 to {})",
+            classes as i64 - 1
+        );
     }
     let x = cast(output, output.dtype().to_float())?;
     // the one-pass CPU kernel; on the GPU the composed ops below
-    if from_logits && ax == x.ndim() - 1 && x.device() == crate::tensor::Device::Cpu && labels.device() == crate::tensor::Device::Cpu {
+    if from_logits
+        && ax == x.ndim() - 1
+        && x.device() == crate::tensor::Device::Cpu
+        && labels.device() == crate::tensor::Device::Cpu
+    {
         return sparse_ce_logits(&x, labels.to_vec::<i64>(), classes);
     }
     let oh = one_hot(&labels, classes, x.dtype())?;
@@ -216,7 +224,9 @@ fn sparse_ce_logits(x: &Tensor, labels: Vec<i64>, classes: usize) -> Result<Tens
 
 /// Resolves "valid" / "same" padding for one spatial dim: (output size, padding before).
 pub fn pad_geometry(op: &str, padding: &str, n: usize, k: usize, s: usize, d: usize) -> Result<(usize, usize)> {
-    let too_big = || crate::error::Error::Value(format!("{op}: a window of {k} with dilation {d} and stride {s} over {n} overflows 64 bits"));
+    let too_big = || {
+        crate::error::Error::Value(format!("{op}: a window of {k} with dilation {d} and stride {s} over {n} overflows 64 bits"))
+    };
     if k == 0 || s == 0 || d == 0 {
         bail!(Value, "{op}: window size {k}, stride {s} and dilation {d} must be positive");
     }
@@ -225,7 +235,8 @@ pub fn pad_geometry(op: &str, padding: &str, n: usize, k: usize, s: usize, d: us
         "valid" => Ok((if n >= span { (n - span) / s + 1 } else { 0 }, 0)),
         "same" => {
             let out = n.div_ceil(s);
-            let total = ((out.max(1) - 1).checked_mul(s).and_then(|x| x.checked_add(span)).ok_or_else(too_big)?).saturating_sub(n);
+            let total =
+                ((out.max(1) - 1).checked_mul(s).and_then(|x| x.checked_add(span)).ok_or_else(too_big)?).saturating_sub(n);
             Ok((out, total / 2))
         }
         other => bail!(Value, "{op}: padding must be 'valid' or 'same', got '{other}'"),
@@ -277,8 +288,21 @@ pub fn conv_bias_act(
     let (oh, pt) = pad_geometry("conv", padding, xs[1], ks[0], strides[0], dilation[0])?;
     let (ow, pl) = pad_geometry("conv", padding, xs[2], ks[1], strides[1], dilation[1])?;
     let g = conv::Geom {
-        n: xs[0], h: xs[1], w: xs[2], c: xs[3], kh: ks[0], kw: ks[1], o: ks[3],
-        sh: strides[0], sw: strides[1], dh: dilation[0], dw: dilation[1], pt, pl, oh, ow,
+        n: xs[0],
+        h: xs[1],
+        w: xs[2],
+        c: xs[3],
+        kh: ks[0],
+        kw: ks[1],
+        o: ks[3],
+        sh: strides[0],
+        sw: strides[1],
+        dh: dilation[0],
+        dw: dilation[1],
+        pt,
+        pl,
+        oh,
+        ow,
     };
     let dt = DType::promote(inputs.dtype(), kernel.dtype()).to_float();
     check_bias("conv", bias, g.o, dt)?;
@@ -286,8 +310,20 @@ pub fn conv_bias_act(
     #[cfg(feature = "gpu")]
     if crate::gpu::kernels::any("conv", &[inputs, kernel, bias.unwrap_or(kernel)])? {
         let gg = crate::gpu::kernels::ConvGeom {
-            n: g.n, h: g.h, w: g.w, c: g.c, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw,
-            pt: g.pt, pl: g.pl, oh: g.oh, ow: g.ow,
+            n: g.n,
+            h: g.h,
+            w: g.w,
+            c: g.c,
+            kh: g.kh,
+            kw: g.kw,
+            sh: g.sh,
+            sw: g.sw,
+            dh: g.dh,
+            dw: g.dw,
+            pt: g.pt,
+            pl: g.pl,
+            oh: g.oh,
+            ow: g.ow,
         };
         let y = conv_gpu(inputs, kernel, gg, g.o, dt)?;
         // bias and activation as one more GPU pass (the CPU kernels fuse them into the conv tiles)
@@ -310,19 +346,24 @@ pub fn conv_bias_act(
     let inputs_rec: Vec<&Tensor> = [inputs, kernel].into_iter().chain(bias).collect();
     Ok(record("conv", out, &inputs_rec, move |gy, inp, y| {
         let want_bias = matches!(inp.get(2), Some(b) if b.requires_grad());
-        let (gy, gb) = if bias_free(act, inp.len()) { (gy.contiguous_data(), None) } else { bias_act_backward(gy, y, act, want_bias)? };
+        let (gy, gb) =
+            if bias_free(act, inp.len()) { (gy.contiguous_data(), None) } else { bias_act_backward(gy, y, act, want_bias)? };
         let gx = if inp[0].requires_grad() {
             Some(with_float!(dt, T => {
                 let v = gy.with_contiguous(|d: &[T]| k.with_contiguous(|kv: &[T]| conv::backward_input(d, kv, &g)));
                 Tensor::from_vec(v, &[g.n, g.h, g.w, g.c], dt)
             }))
-        } else { None };
+        } else {
+            None
+        };
         let gk = if inp[1].requires_grad() {
             Some(with_float!(dt, T => {
                 let v = x.with_contiguous(|xv: &[T]| gy.with_contiguous(|d: &[T]| conv::backward_weight(xv, d, &g)));
                 Tensor::from_vec(v, &[g.kh, g.kw, g.c, g.o], dt)
             }))
-        } else { None };
+        } else {
+            None
+        };
         let mut grads = vec![gx, gk];
         if inp.len() == 3 {
             grads.push(gb);
@@ -347,18 +388,35 @@ fn conv_gpu(inputs: &Tensor, kernel: &Tensor, g: crate::gpu::kernels::ConvGeom, 
         let gx = if inp[0].requires_grad() {
             let dcols = super::linalg::matmul(&gy2, &transpose(&reshape_to(&k, &[kk, o])?, None)?)?;
             Some(gk::col2im(&dcols, &g)?)
-        } else { None };
+        } else {
+            None
+        };
         let gw = if inp[1].requires_grad() {
             let cols = gk::im2col(&x, &g)?;
             Some(reshape_to(&super::linalg::matmul(&transpose(&cols, None)?, &gy2)?, &[g.kh, g.kw, g.c, o])?)
-        } else { None };
+        } else {
+            None
+        };
         Ok(vec![gx, gw])
     }))
 }
 
 #[cfg(feature = "gpu")]
 fn gpu_pool_geom(g: &pool::PoolGeom) -> crate::gpu::kernels::PoolGeom {
-    crate::gpu::kernels::PoolGeom { n: g.n, h: g.h, w: g.w, c: g.c, ph: g.ph, pw: g.pw, sh: g.sh, sw: g.sw, pt: g.pt, pl: g.pl, oh: g.oh, ow: g.ow }
+    crate::gpu::kernels::PoolGeom {
+        n: g.n,
+        h: g.h,
+        w: g.w,
+        c: g.c,
+        ph: g.ph,
+        pw: g.pw,
+        sh: g.sh,
+        sw: g.sw,
+        pt: g.pt,
+        pl: g.pl,
+        oh: g.oh,
+        ow: g.ow,
+    }
 }
 
 /// A plain convolution: no bias and no activation, so the output gradient passes as it is.
@@ -377,8 +435,18 @@ fn pool_geom(op: &str, x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], p
     let (oh, pt) = pad_geometry(op, padding, s[1], pool_size[0], strides[0], 1)?;
     let (ow, pl) = pad_geometry(op, padding, s[2], pool_size[1], strides[1], 1)?;
     Ok(pool::PoolGeom {
-        n: s[0], h: s[1], w: s[2], c: s[3], ph: pool_size[0], pw: pool_size[1],
-        sh: strides[0], sw: strides[1], pt, pl, oh, ow,
+        n: s[0],
+        h: s[1],
+        w: s[2],
+        c: s[3],
+        ph: pool_size[0],
+        pw: pool_size[1],
+        sh: strides[0],
+        sw: strides[1],
+        pt,
+        pl,
+        oh,
+        ow,
     })
 }
 
@@ -406,7 +474,9 @@ pub fn max_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding:
         }
         let gg = gpu_pool_geom(&g);
         let (v, idx) = crate::gpu::kernels::max_pool(x, &gg)?;
-        return Ok(record("max_pool", v, &[x], move |gy, _, _| Ok(vec![Some(crate::gpu::kernels::max_pool_backward(gy, &idx, &gg)?)])));
+        return Ok(record("max_pool", v, &[x], move |gy, _, _| {
+            Ok(vec![Some(crate::gpu::kernels::max_pool_backward(gy, &idx, &gg)?)])
+        }));
     }
     let xc = x.contiguous_data();
     let shape = [g.n, g.oh, g.ow, g.c];
@@ -435,9 +505,12 @@ pub fn average_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padd
     if xf.device() == crate::tensor::Device::Gpu {
         let gg = gpu_pool_geom(&g);
         let out = crate::gpu::kernels::avg_pool(&xf, &gg)?;
-        return Ok(record("average_pool", out, &[&xf], move |gy, _, _| Ok(vec![Some(crate::gpu::kernels::avg_pool_backward(gy, &gg)?)])));
+        return Ok(record("average_pool", out, &[&xf], move |gy, _, _| {
+            Ok(vec![Some(crate::gpu::kernels::avg_pool_backward(gy, &gg)?)])
+        }));
     }
-    let out = with_float!(dt, T => Tensor::from_vec(xf.with_contiguous(|s: &[T]| pool::avg_pool(s, &g)), &[g.n, g.oh, g.ow, g.c], dt));
+    let out =
+        with_float!(dt, T => Tensor::from_vec(xf.with_contiguous(|s: &[T]| pool::avg_pool(s, &g)), &[g.n, g.oh, g.ow, g.c], dt));
     Ok(record("average_pool", out, &[&xf], move |gy, _, _| {
         let v = with_float!(dt, T => Tensor::from_vec(gy.with_contiguous(|s: &[T]| pool::avg_pool_backward(s, &g)), &[g.n, g.h, g.w, g.c], dt));
         Ok(vec![Some(v)])

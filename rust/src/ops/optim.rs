@@ -116,7 +116,11 @@ pub fn sgd_update(var: &Tensor, grad: &Tensor, m: Option<&Tensor>, lr: &Tensor, 
     #[cfg(feature = "gpu")]
     if gpu_state(op, &state, grad)? {
         scalar_shape(op, "learning_rate", lr)?;
-        let kind = match (m.is_some(), nesterov) { (false, _) => 0, (true, false) => 1, (true, true) => 2 };
+        let kind = match (m.is_some(), nesterov) {
+            (false, _) => 0,
+            (true, false) => 1,
+            (true, true) => 2,
+        };
         return crate::gpu::kernels::optim(&state, grad, kind, lr, None, &[momentum as f32]);
     }
     let lr = scalar(op, "learning_rate", lr)?;

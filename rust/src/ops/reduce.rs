@@ -31,7 +31,9 @@ fn run<T: crate::storage::Elem, R: Reducer<T>>(x: &Tensor, axes: &[usize], r: &R
         let v = x.with_contiguous(|s: &[T]| reduce_outer(s, k, m, r));
         return (v, out_shape);
     }
-    let src = if trailing { x.clone() } else {
+    let src = if trailing {
+        x.clone()
+    } else {
         let perm: Vec<usize> = kept.iter().chain(axes.iter()).copied().collect();
         x.with_layout(x.layout().permute(&perm))
     };
@@ -65,9 +67,18 @@ fn reduce_raw(x: &Tensor, axes: &[usize], kind: Kind, op: &str) -> Result<Tensor
             let dt = if dt.is_float() { dt } else { DType::I64 };
             let xc = x.convert(dt);
             match dt {
-                DType::F32 => { let (v, s) = run::<f32, _>(&xc, axes, &Sum); Tensor::from_vec(v, &s, dt) }
-                DType::F64 => { let (v, s) = run::<f64, _>(&xc, axes, &Sum); Tensor::from_vec(v, &s, dt) }
-                _ => { let (v, s) = run::<i64, _>(&xc, axes, &Sum); Tensor::from_vec(v, &s, dt) }
+                DType::F32 => {
+                    let (v, s) = run::<f32, _>(&xc, axes, &Sum);
+                    Tensor::from_vec(v, &s, dt)
+                }
+                DType::F64 => {
+                    let (v, s) = run::<f64, _>(&xc, axes, &Sum);
+                    Tensor::from_vec(v, &s, dt)
+                }
+                _ => {
+                    let (v, s) = run::<i64, _>(&xc, axes, &Sum);
+                    Tensor::from_vec(v, &s, dt)
+                }
             }
         }
         Kind::Max | Kind::Min | Kind::ArgMax | Kind::ArgMin => {
@@ -85,7 +96,11 @@ fn reduce_raw(x: &Tensor, axes: &[usize], kind: Kind, op: &str) -> Result<Tensor
 }
 
 fn finish(out: Tensor, x_shape: &[usize], axes: &[usize], keepdims: bool) -> Result<Tensor> {
-    if keepdims { reshape_to(&out, &keep_shape(x_shape, axes)) } else { Ok(out) }
+    if keepdims {
+        reshape_to(&out, &keep_shape(x_shape, axes))
+    } else {
+        Ok(out)
+    }
 }
 
 /// Sums g back to `shape` over the dims that broadcasting added or expanded.
@@ -94,10 +109,8 @@ pub fn sum_to(g: &Tensor, shape: &[usize]) -> Result<Tensor> {
         return Ok(g.clone());
     }
     let lead = g.ndim() - shape.len();
-    let axes: Vec<isize> = (0..g.ndim())
-        .filter(|&d| d < lead || (shape[d - lead] == 1 && g.shape()[d] != 1))
-        .map(|d| d as isize)
-        .collect();
+    let axes: Vec<isize> =
+        (0..g.ndim()).filter(|&d| d < lead || (shape[d - lead] == 1 && g.shape()[d] != 1)).map(|d| d as isize).collect();
     let s = sum(g, Some(&axes), false)?;
     reshape_to(&s, shape)
 }
@@ -159,7 +172,11 @@ pub fn argextreme(x: &Tensor, axis: Option<isize>, keepdims: bool, min: bool) ->
             let flat = x.with_layout(crate::layout::Layout::contiguous(&[x.numel()]));
             let flat = if x.is_contiguous() { flat } else { super::contiguous_copy(x)?.with_layout(flat.layout().clone()) };
             let out = reduce_raw(&flat, &[0], kind, op)?;
-            if keepdims { reshape_to(&out, &vec![1; x.ndim()]) } else { Ok(out) }
+            if keepdims {
+                reshape_to(&out, &vec![1; x.ndim()])
+            } else {
+                Ok(out)
+            }
         }
         Some(a) => {
             let ax = norm_axes(op, Some(&[a]), x.ndim())?;
@@ -187,4 +204,3 @@ pub fn var(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor>
 pub fn std(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
     unary::sqrt(&var(x, axes, keepdims)?)
 }
-

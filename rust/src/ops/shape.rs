@@ -230,7 +230,12 @@ pub fn stack(xs: &[Tensor], axis: isize) -> Result<Tensor> {
     }
     for t in &xs[1..] {
         if t.shape() != xs[0].shape() {
-            bail!(Shape, "stack: all tensors must have the same shape, got {} and {}", fmt_shape(xs[0].shape()), fmt_shape(t.shape()));
+            bail!(
+                Shape,
+                "stack: all tensors must have the same shape, got {} and {}",
+                fmt_shape(xs[0].shape()),
+                fmt_shape(t.shape())
+            );
         }
     }
     let ax = norm_axis("stack", axis, xs[0].ndim() + 1)? as isize;
@@ -249,8 +254,9 @@ pub fn split(x: &Tensor, sections: Option<usize>, points: Option<&[usize]>, axis
             }
             // an empty axis divides into any number of empty sections: each is a tensor
             let per_piece = std::mem::size_of::<crate::tensor::Inner>() + 2 * x.ndim() * 8 + 8;
-            crate::storage::check_bytes(k.saturating_mul(per_piece))
-                .map_err(|why| crate::Error::Memory(format!("split: {k} sections of axis {ax} (size {n}) are {k} tensors, {why}")))?;
+            crate::storage::check_bytes(k.saturating_mul(per_piece)).map_err(|why| {
+                crate::Error::Memory(format!("split: {k} sections of axis {ax} (size {n}) are {k} tensors, {why}"))
+            })?;
             (0..=k).map(|i| (i as u128 * n as u128 / k as u128) as usize).collect()
         }
         (None, Some(p)) => {

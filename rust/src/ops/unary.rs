@@ -15,8 +15,8 @@ fn gelu_tanh<T: FloatElem>(x: T) -> (T, T) {
     let inner = k * (x + c::<T>(0.044715) * x * x * x);
     let t = inner.tanh();
     let y = c::<T>(0.5) * x * (T::one() + t);
-    let dy = c::<T>(0.5) * (T::one() + t)
-        + c::<T>(0.5) * x * (T::one() - t * t) * k * (T::one() + c::<T>(3.0 * 0.044715) * x * x);
+    let dy =
+        c::<T>(0.5) * (T::one() + t) + c::<T>(0.5) * x * (T::one() - t * t) * k * (T::one() + c::<T>(3.0 * 0.044715) * x * x);
     (y, dy)
 }
 
@@ -102,7 +102,14 @@ pub fn unary(op: Unary, x: &Tensor, p: f64) -> Result<Tensor> {
         if matches!(op, Unary::Neg | Unary::Abs | Unary::Square | Unary::Relu) && x.dtype() != DType::Bool {
             #[cfg(feature = "gpu")]
             if gpu {
-                return crate::gpu::kernels::map(op.name(), &[x], x.dtype(), x.shape(), &crate::gpu::exprs::unary_int(op, x.dtype()), None);
+                return crate::gpu::kernels::map(
+                    op.name(),
+                    &[x],
+                    x.dtype(),
+                    x.shape(),
+                    &crate::gpu::exprs::unary_int(op, x.dtype()),
+                    None,
+                );
             }
             return Ok(int_unary(op, x));
         }

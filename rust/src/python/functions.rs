@@ -1,8 +1,8 @@
 //! Module-level functions of `kerasish._core`: creation, random numbers, autograd switches and
 //! the op table. `kerasish.ops` (Python) normalises Keras-style arguments and calls these.
 use super::convert::{as_tensor, from_numpy};
-use super::tensor::{axes_arg, dtype_arg, PyTensor};
 use super::op as call_op;
+use super::tensor::{axes_arg, dtype_arg, PyTensor};
 use crate::autograd;
 
 use crate::dtype::DType;
@@ -31,7 +31,12 @@ fn pair(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<(Tensor, Tensor)
     }
 }
 
-pub(crate) fn make_tensor(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option<DType>, requires_grad: bool) -> PyResult<Tensor> {
+pub(crate) fn make_tensor(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    dtype: Option<DType>,
+    requires_grad: bool,
+) -> PyResult<Tensor> {
     let t = match data.cast::<PyTensor>() {
         // a GPU tensor is copied on the GPU
         #[cfg(feature = "gpu")]
@@ -128,7 +133,10 @@ fn full(shape: &Bound<'_, PyAny>, fill_value: f64, dtype: Option<&Bound<'_, PyAn
 #[pyo3(signature = (start, stop=None, step=None, dtype=None))]
 fn arange(start: f64, stop: Option<f64>, step: Option<f64>, dtype: Option<&Bound<'_, PyAny>>, py: Python<'_>) -> T {
     let _ = py;
-    let (a, b) = match stop { Some(s) => (start, s), None => (0.0, start) };
+    let (a, b) = match stop {
+        Some(s) => (start, s),
+        None => (0.0, start),
+    };
     let st = step.unwrap_or(1.0);
     if st == 0.0 {
         return Err(crate::Error::Value("arange: step cannot be zero".into()).into());
@@ -188,7 +196,14 @@ impl SeedGenerator {
 
 #[pyfunction]
 #[pyo3(signature = (shape, mean=0.0, stddev=1.0, dtype=None, seed=None))]
-fn random_normal(py: Python<'_>, shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> T {
+fn random_normal(
+    py: Python<'_>,
+    shape: &Bound<'_, PyAny>,
+    mean: f64,
+    stddev: f64,
+    dtype: Option<&Bound<'_, PyAny>>,
+    seed: Option<&Bound<'_, PyAny>>,
+) -> T {
     let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
     if !dt.is_float() {
         bail_py(format!("normal: dtype must be a float dtype, got {}", dt.name()))?;
@@ -200,7 +215,14 @@ fn random_normal(py: Python<'_>, shape: &Bound<'_, PyAny>, mean: f64, stddev: f6
 
 #[pyfunction]
 #[pyo3(signature = (shape, minval=0.0, maxval=1.0, dtype=None, seed=None))]
-fn random_uniform(py: Python<'_>, shape: &Bound<'_, PyAny>, minval: f64, maxval: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> T {
+fn random_uniform(
+    py: Python<'_>,
+    shape: &Bound<'_, PyAny>,
+    minval: f64,
+    maxval: f64,
+    dtype: Option<&Bound<'_, PyAny>>,
+    seed: Option<&Bound<'_, PyAny>>,
+) -> T {
     let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
     if !dt.is_float() {
         bail_py(format!("uniform: dtype must be a float dtype, got {}", dt.name()))?;
@@ -212,7 +234,14 @@ fn random_uniform(py: Python<'_>, shape: &Bound<'_, PyAny>, minval: f64, maxval:
 
 #[pyfunction]
 #[pyo3(signature = (shape, minval, maxval, dtype=None, seed=None))]
-fn random_randint(py: Python<'_>, shape: &Bound<'_, PyAny>, minval: i64, maxval: i64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> T {
+fn random_randint(
+    py: Python<'_>,
+    shape: &Bound<'_, PyAny>,
+    minval: i64,
+    maxval: i64,
+    dtype: Option<&Bound<'_, PyAny>>,
+    seed: Option<&Bound<'_, PyAny>>,
+) -> T {
     if maxval <= minval {
         bail_py(format!("randint: maxval ({maxval}) must be greater than minval ({minval})"))?;
     }
@@ -245,10 +274,22 @@ fn is_grad_enabled() -> bool {
 #[pyo3(signature = (op, x, param=0.0))]
 fn unary(py: Python<'_>, op: &str, x: &Bound<'_, PyAny>, param: f64) -> T {
     let u = match op {
-        "negative" => Unary::Neg, "abs" => Unary::Abs, "square" => Unary::Square, "sqrt" => Unary::Sqrt,
-        "exp" => Unary::Exp, "log" => Unary::Log, "log1p" => Unary::Log1p, "tanh" => Unary::Tanh,
-        "sigmoid" => Unary::Sigmoid, "relu" => Unary::Relu, "leaky_relu" => Unary::LeakyRelu, "elu" => Unary::Elu,
-        "selu" => Unary::Selu, "gelu" => Unary::Gelu, "gelu_erf" => Unary::GeluErf, "softplus" => Unary::Softplus,
+        "negative" => Unary::Neg,
+        "abs" => Unary::Abs,
+        "square" => Unary::Square,
+        "sqrt" => Unary::Sqrt,
+        "exp" => Unary::Exp,
+        "log" => Unary::Log,
+        "log1p" => Unary::Log1p,
+        "tanh" => Unary::Tanh,
+        "sigmoid" => Unary::Sigmoid,
+        "relu" => Unary::Relu,
+        "leaky_relu" => Unary::LeakyRelu,
+        "elu" => Unary::Elu,
+        "selu" => Unary::Selu,
+        "gelu" => Unary::Gelu,
+        "gelu_erf" => Unary::GeluErf,
+        "softplus" => Unary::Softplus,
         "silu" => Unary::Silu,
         _ => return Err(crate::Error::Value(format!("unknown unary op '{op}'")).into()),
     };
@@ -258,9 +299,15 @@ fn unary(py: Python<'_>, op: &str, x: &Bound<'_, PyAny>, param: f64) -> T {
 #[pyfunction]
 fn binary(py: Python<'_>, op: &str, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> T {
     let o = match op {
-        "add" => Binary::Add, "subtract" => Binary::Sub, "multiply" => Binary::Mul, "divide" => Binary::Div,
-        "power" => Binary::Pow, "maximum" => Binary::Maximum, "minimum" => Binary::Minimum,
-        "floor_divide" => Binary::FloorDiv, "mod" => Binary::Mod,
+        "add" => Binary::Add,
+        "subtract" => Binary::Sub,
+        "multiply" => Binary::Mul,
+        "divide" => Binary::Div,
+        "power" => Binary::Pow,
+        "maximum" => Binary::Maximum,
+        "minimum" => Binary::Minimum,
+        "floor_divide" => Binary::FloorDiv,
+        "mod" => Binary::Mod,
         _ => return Err(crate::Error::Value(format!("unknown binary op '{op}'")).into()),
     };
     let (x, y) = pair(a, b)?;
@@ -270,8 +317,12 @@ fn binary(py: Python<'_>, op: &str, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) 
 #[pyfunction]
 fn compare(py: Python<'_>, op: &str, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> T {
     let c = match op {
-        "equal" => Compare::Eq, "not_equal" => Compare::Ne, "less" => Compare::Lt,
-        "less_equal" => Compare::Le, "greater" => Compare::Gt, "greater_equal" => Compare::Ge,
+        "equal" => Compare::Eq,
+        "not_equal" => Compare::Ne,
+        "less" => Compare::Lt,
+        "less_equal" => Compare::Le,
+        "greater" => Compare::Gt,
+        "greater_equal" => Compare::Ge,
         _ => return Err(crate::Error::Value(format!("unknown comparison '{op}'")).into()),
     };
     let (x, y) = pair(a, b)?;
@@ -346,7 +397,9 @@ fn transpose(py: Python<'_>, x: &Bound<'_, PyAny>, axes: Option<Vec<isize>>) -> 
 fn reshape(py: Python<'_>, x: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> T {
     let s: Vec<isize> = match shape.extract::<isize>() {
         Ok(n) => vec![n],
-        Err(_) => shape.extract().map_err(|_| PyTypeError::new_err(format!("reshape: new shape must be an int or a tuple of ints, got {shape}")))?,
+        Err(_) => shape
+            .extract()
+            .map_err(|_| PyTypeError::new_err(format!("reshape: new shape must be an int or a tuple of ints, got {shape}")))?,
     };
     call_op(py, "reshape", vec![t(x)?], move |i| ops::reshape(&i[0], &s))
 }
@@ -393,13 +446,18 @@ fn stack(py: Python<'_>, xs: &Bound<'_, PyAny>, axis: isize) -> T {
 #[pyo3(signature = (x, indices_or_sections, axis=0))]
 fn split(x: &Bound<'_, PyAny>, indices_or_sections: &Bound<'_, PyAny>, axis: isize) -> PyResult<Vec<PyTensor>> {
     let xt = t(x)?;
-    let (k, p): (Option<usize>, Option<Vec<usize>>) = match indices_or_sections.extract::<usize>() {
-        Ok(k) => (Some(k), None),
-        Err(_) => (None, Some(indices_or_sections.extract().map_err(|_| {
-            PyTypeError::new_err("split: indices_or_sections must be an int or a list of non-negative ints")
-        })?)),
-    };
-    let parts = crate::plan::call("split", vec![xt], std::sync::Arc::new(move |i: &[Tensor]| ops::split(&i[0], k, p.as_deref(), axis)))?;
+    let (k, p): (Option<usize>, Option<Vec<usize>>) =
+        match indices_or_sections.extract::<usize>() {
+            Ok(k) => (Some(k), None),
+            Err(_) => (
+                None,
+                Some(indices_or_sections.extract().map_err(|_| {
+                    PyTypeError::new_err("split: indices_or_sections must be an int or a list of non-negative ints")
+                })?),
+            ),
+        };
+    let parts =
+        crate::plan::call("split", vec![xt], std::sync::Arc::new(move |i: &[Tensor]| ops::split(&i[0], k, p.as_deref(), axis)))?;
     Ok(parts.into_iter().map(PyTensor::from).collect())
 }
 
@@ -441,13 +499,27 @@ fn binary_crossentropy(py: Python<'_>, target: &Bound<'_, PyAny>, output: &Bound
 
 #[pyfunction]
 #[pyo3(signature = (target, output, from_logits=false, axis=-1))]
-fn categorical_crossentropy(py: Python<'_>, target: &Bound<'_, PyAny>, output: &Bound<'_, PyAny>, from_logits: bool, axis: isize) -> T {
-    call_op(py, "categorical_crossentropy", vec![t(target)?, t(output)?], move |i| ops::categorical_crossentropy(&i[0], &i[1], from_logits, axis))
+fn categorical_crossentropy(
+    py: Python<'_>,
+    target: &Bound<'_, PyAny>,
+    output: &Bound<'_, PyAny>,
+    from_logits: bool,
+    axis: isize,
+) -> T {
+    call_op(py, "categorical_crossentropy", vec![t(target)?, t(output)?], move |i| {
+        ops::categorical_crossentropy(&i[0], &i[1], from_logits, axis)
+    })
 }
 
 #[pyfunction]
 #[pyo3(signature = (target, output, from_logits=false, axis=-1))]
-fn sparse_categorical_crossentropy(py: Python<'_>, target: &Bound<'_, PyAny>, output: &Bound<'_, PyAny>, from_logits: bool, axis: isize) -> T {
+fn sparse_categorical_crossentropy(
+    py: Python<'_>,
+    target: &Bound<'_, PyAny>,
+    output: &Bound<'_, PyAny>,
+    from_logits: bool,
+    axis: isize,
+) -> T {
     call_op(py, "sparse_categorical_crossentropy", vec![t(target)?, t(output)?], move |i| {
         ops::sparse_categorical_crossentropy(&i[0], &i[1], from_logits, axis)
     })
@@ -537,8 +609,12 @@ fn adam_update(
     epsilon: f64,
 ) -> PyResult<()> {
     let mut inputs = vec![
-        variable.t.clone(), gradient.t.clone(), momentum.t.clone(), velocity.t.clone(),
-        learning_rate.t.clone(), iterations.t.clone(),
+        variable.t.clone(),
+        gradient.t.clone(),
+        momentum.t.clone(),
+        velocity.t.clone(),
+        learning_rate.t.clone(),
+        iterations.t.clone(),
     ];
     inputs.extend(velocity_hat.map(|m| m.t.clone()));
     super::op_inplace(py, "adam_update", inputs, move |i| {
@@ -561,7 +637,10 @@ fn safetensors_dumps<'py>(
 
 /// Parses safetensors bytes: ([(name, tensor)] sorted by name, metadata dict).
 #[pyfunction]
-fn safetensors_loads(py: Python<'_>, data: &[u8]) -> PyResult<(Vec<(String, PyTensor)>, std::collections::HashMap<String, String>)> {
+fn safetensors_loads(
+    py: Python<'_>,
+    data: &[u8],
+) -> PyResult<(Vec<(String, PyTensor)>, std::collections::HashMap<String, String>)> {
     let (items, meta) = super::run(py, usize::MAX, || crate::io::loads(data))?;
     Ok((items.into_iter().map(|(n, t)| (n, PyTensor::from(t))).collect(), meta))
 }
@@ -635,13 +714,58 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     macro_rules! add {
         ($($f:ident),*) => { $(m.add_function(wrap_pyfunction!($f, m)?)?;)* };
     }
-    add!(tensor, convert_to_tensor, full, arange, eye, random_normal, random_uniform, random_randint, set_seed,
-         set_grad_enabled, is_grad_enabled, unary, binary, compare, where_, clip, reduce, argmax, argmin, matmul,
-         dot, transpose, reshape, expand_dims, squeeze, broadcast_to, concatenate, stack, split, one_hot, take,
-         take_along_axis, softmax, log_softmax, binary_crossentropy, categorical_crossentropy,
-         sparse_categorical_crossentropy, conv, max_pool, average_pool, num_threads, safetensors_dumps,
-         safetensors_loads, sgd_update, adam_update, bias_act, list_devices, gpu_info, set_device, get_device);
+    add!(
+        tensor,
+        convert_to_tensor,
+        full,
+        arange,
+        eye,
+        random_normal,
+        random_uniform,
+        random_randint,
+        set_seed,
+        set_grad_enabled,
+        is_grad_enabled,
+        unary,
+        binary,
+        compare,
+        where_,
+        clip,
+        reduce,
+        argmax,
+        argmin,
+        matmul,
+        dot,
+        transpose,
+        reshape,
+        expand_dims,
+        squeeze,
+        broadcast_to,
+        concatenate,
+        stack,
+        split,
+        one_hot,
+        take,
+        take_along_axis,
+        softmax,
+        log_softmax,
+        binary_crossentropy,
+        categorical_crossentropy,
+        sparse_categorical_crossentropy,
+        conv,
+        max_pool,
+        average_pool,
+        num_threads,
+        safetensors_dumps,
+        safetensors_loads,
+        sgd_update,
+        adam_update,
+        bias_act,
+        list_devices,
+        gpu_info,
+        set_device,
+        get_device
+    );
     m.add_class::<SeedGenerator>()?;
     Ok(())
 }
-

@@ -269,7 +269,8 @@ fn run_epochs(
     for _ in 0..epochs {
         let values = super::run(py, usize::MAX, || -> crate::Result<Vec<f64>> {
             reset.run(&[])?;
-            let order: Vec<usize> = if shuffle { perm(n_rows).into_iter().map(|r| r as usize).collect() } else { (0..n_rows).collect() };
+            let order: Vec<usize> =
+                if shuffle { perm(n_rows).into_iter().map(|r| r as usize).collect() } else { (0..n_rows).collect() };
             let mut pos = 0;
             for (feed, bs, count) in segs.iter_mut() {
                 let bs = *bs;
@@ -343,7 +344,9 @@ impl PyPlan {
         let (srcs, n_rows) = sources(&self.0, &arrays, batch_size)?;
         let order: Option<Vec<usize>> = match order.filter(|o| !o.is_none()) {
             Some(o) => {
-                let arr = o.cast::<numpy::PyArray1<i64>>().map_err(|_| PyTypeError::new_err("run_batches: `order` must be a 1-d int64 NumPy array"))?;
+                let arr = o
+                    .cast::<numpy::PyArray1<i64>>()
+                    .map_err(|_| PyTypeError::new_err("run_batches: `order` must be a 1-d int64 NumPy array"))?;
                 let v: Vec<i64> = arr.readonly().as_slice()?.to_vec();
                 if v.len() != n_rows || v.iter().any(|&r| r < 0 || r as usize >= n_rows) {
                     return Err(PyValueError::new_err("run_batches: `order` must be a permutation of the rows"));
@@ -392,7 +395,10 @@ impl PyPlan {
             let result = super::run(py, usize::MAX, || feed.step(next.as_deref()))?;
             for (i, (t, o)) in result.iter().zip(&outs).enumerate() {
                 let row: usize = o.shape[1..].iter().product();
-                if t.numel() != batch_size * row || super::tensor::dtype_arg(Some(&outputs.as_ref().unwrap()[i].getattr("dtype")?))?.unwrap_or(DType::F32) != t.dtype() {
+                if t.numel() != batch_size * row
+                    || super::tensor::dtype_arg(Some(&outputs.as_ref().unwrap()[i].getattr("dtype")?))?.unwrap_or(DType::F32)
+                        != t.dtype()
+                {
                     return Err(PyValueError::new_err(format!("run_batches: output {i} does not match the plan's output")));
                 }
                 scatter_rows(t, o, lo)?;

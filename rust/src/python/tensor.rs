@@ -67,7 +67,8 @@ pub(crate) fn to_numpy<'py>(slf: &Bound<'py, PyTensor>) -> PyResult<Bound<'py, P
     let l = t.layout();
     if l.ndim() > 32 {
         return Err(PyValueError::new_err(format!(
-            "a tensor of rank {} cannot be converted to NumPy (at most 32 dimensions)", l.ndim()
+            "a tensor of rank {} cannot be converted to NumPy (at most 32 dimensions)",
+            l.ndim()
         )));
     }
     let guard = t.storage().read();
@@ -106,7 +107,9 @@ fn parse_index(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Vec<Index>> {
         } else if let Ok(s) = it.cast::<PySlice>() {
             let get = |name: &str| -> PyResult<Option<isize>> {
                 let v = s.getattr(name)?;
-                if v.is_none() { Ok(None) } else {
+                if v.is_none() {
+                    Ok(None)
+                } else {
                     v.extract::<isize>().map(Some).map_err(|_| PyIndexError::new_err("slice indices must be integers or None"))
                 }
             };
@@ -122,7 +125,8 @@ fn parse_index(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Vec<Index>> {
             };
             if t.dtype().is_float() {
                 return Err(PyIndexError::new_err(format!(
-                    "arrays used as indices must be of integer or boolean type, got {}", t.dtype().name()
+                    "arrays used as indices must be of integer or boolean type, got {}",
+                    t.dtype().name()
                 )));
             }
             if t.ndim() == 0 && t.dtype() != DType::Bool {
@@ -188,7 +192,8 @@ impl PyTensor {
     fn set_requires_grad(&self, on: bool) -> PyResult<()> {
         if on && !self.t.dtype().is_float() {
             return Err(PyTypeError::new_err(format!(
-                "only float tensors can require gradients, this one is {}", self.t.dtype().name()
+                "only float tensors can require gradients, this one is {}",
+                self.t.dtype().name()
             )));
         }
         if !on && !self.t.is_leaf() {
@@ -207,7 +212,8 @@ impl PyTensor {
             return Ok(None);
         }
         super::op(py, "grad", vec![self.t.clone()], |i| {
-            i[0].grad().ok_or_else(|| crate::Error::Value("the traced step read a gradient that this step did not compute".into()))
+            i[0].grad()
+                .ok_or_else(|| crate::Error::Value("the traced step read a gradient that this step did not compute".into()))
         })
         .map(Some)
     }
@@ -221,7 +227,8 @@ impl PyTensor {
                 if gt.shape() != self.t.shape() {
                     return Err(PyValueError::new_err(format!(
                         "grad of shape {} does not match the tensor's shape {}",
-                        crate::error::fmt_shape(gt.shape()), crate::error::fmt_shape(self.t.shape())
+                        crate::error::fmt_shape(gt.shape()),
+                        crate::error::fmt_shape(self.t.shape())
                     )));
                 }
                 crate::plan::taint("a gradient was set from Python");
@@ -242,14 +249,22 @@ impl PyTensor {
     }
 
     #[pyo3(signature = (dtype=None, copy=None))]
-    fn __array__<'py>(slf: &Bound<'py, Self>, dtype: Option<&Bound<'py, PyAny>>, copy: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+    fn __array__<'py>(
+        slf: &Bound<'py, Self>,
+        dtype: Option<&Bound<'py, PyAny>>,
+        copy: Option<bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         crate::plan::taint("a tensor was converted to NumPy");
         let a = to_numpy(slf)?;
         let a = match dtype {
             Some(d) if !d.is_none() => a.call_method1("astype", (d,))?,
             _ => a,
         };
-        if copy == Some(true) { a.call_method0("copy") } else { Ok(a) }
+        if copy == Some(true) {
+            a.call_method0("copy")
+        } else {
+            Ok(a)
+        }
     }
 
     fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -301,7 +316,8 @@ impl PyTensor {
         crate::plan::taint("a tensor's value was used as a Python bool (`if tensor:`)");
         if self.t.numel() != 1 {
             return Err(PyValueError::new_err(format!(
-                "the truth value of a tensor with {} elements is ambiguous; use .any() or .all()", self.t.numel()
+                "the truth value of a tensor with {} elements is ambiguous; use .any() or .all()",
+                self.t.numel()
             )));
         }
         Ok(self.t.item_f64()? != 0.0)
@@ -374,22 +390,50 @@ impl PyTensor {
 
     /// NumPy's np.sum(t) passes dtype= and out= too: dtype casts the result, out is refused.
     #[pyo3(signature = (axis=None, keepdims=false, dtype=None, out=None))]
-    fn sum(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool, dtype: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn sum(
+        &self,
+        py: Python<'_>,
+        axis: Option<&Bound<'_, PyAny>>,
+        keepdims: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+        out: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         reduce_method(py, &self.t, axis, keepdims, dtype, out, ops::sum)
     }
     /// NumPy's np.mean(t) passes dtype= and out= too: dtype casts the result, out is refused.
     #[pyo3(signature = (axis=None, keepdims=false, dtype=None, out=None))]
-    fn mean(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool, dtype: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn mean(
+        &self,
+        py: Python<'_>,
+        axis: Option<&Bound<'_, PyAny>>,
+        keepdims: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+        out: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         reduce_method(py, &self.t, axis, keepdims, dtype, out, ops::mean)
     }
     /// NumPy's np.max(t) passes dtype= and out= too: dtype casts the result, out is refused.
     #[pyo3(signature = (axis=None, keepdims=false, dtype=None, out=None))]
-    fn max(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool, dtype: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn max(
+        &self,
+        py: Python<'_>,
+        axis: Option<&Bound<'_, PyAny>>,
+        keepdims: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+        out: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         reduce_method(py, &self.t, axis, keepdims, dtype, out, ops::max)
     }
     /// NumPy's np.min(t) passes dtype= and out= too: dtype casts the result, out is refused.
     #[pyo3(signature = (axis=None, keepdims=false, dtype=None, out=None))]
-    fn min(&self, py: Python<'_>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool, dtype: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn min(
+        &self,
+        py: Python<'_>,
+        axis: Option<&Bound<'_, PyAny>>,
+        keepdims: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+        out: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         reduce_method(py, &self.t, axis, keepdims, dtype, out, ops::min)
     }
     #[pyo3(signature = (axis=None, keepdims=false))]
@@ -430,18 +474,42 @@ impl PyTensor {
         super::op(py, "index", vec![self.t.clone()], move |i| ops::index(&i[0], &items))
     }
 
-    fn __add__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Add, false) }
-    fn __radd__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Add, true) }
-    fn __sub__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Sub, false) }
-    fn __rsub__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Sub, true) }
-    fn __mul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Mul, false) }
-    fn __rmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Mul, true) }
-    fn __truediv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Div, false) }
-    fn __rtruediv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Div, true) }
-    fn __floordiv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::FloorDiv, false) }
-    fn __rfloordiv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::FloorDiv, true) }
-    fn __mod__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Mod, false) }
-    fn __rmod__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> { binop(py, &self.t, o, Binary::Mod, true) }
+    fn __add__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        binop(py, &self.t, o, Binary::Add, false)
+    }
+    fn __radd__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        binop(py, &self.t, o, Binary::Add, true)
+    }
+    fn __sub__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        binop(py, &self.t, o, Binary::Sub, false)
+    }
+    fn __rsub__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        binop(py, &self.t, o, Binary::Sub, true)
+    }
+    fn __mul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        binop(py, &self.t, o, Binary::Mul, false)
+    }
+    fn __rmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        binop(py, &self.t, o, Binary::Mul, true)
+    }
+    fn __truediv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        binop(py, &self.t, o, Binary::Div, false)
+    }
+    fn __rtruediv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        binop(py, &self.t, o, Binary::Div, true)
+    }
+    fn __floordiv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        binop(py, &self.t, o, Binary::FloorDiv, false)
+    }
+    fn __rfloordiv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        binop(py, &self.t, o, Binary::FloorDiv, true)
+    }
+    fn __mod__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        binop(py, &self.t, o, Binary::Mod, false)
+    }
+    fn __rmod__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        binop(py, &self.t, o, Binary::Mod, true)
+    }
     fn __pow__(&self, py: Python<'_>, o: &Bound<'_, PyAny>, modulo: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
         if modulo.is_some_and(|m| !m.is_none()) {
             return Err(PyTypeError::new_err("pow() with a modulus is not supported for tensors"));
@@ -485,10 +553,18 @@ impl PyTensor {
 
     // In-place updates write into the storage (every view sees them), as in the course's
     // hand-written gradient descent: `with no_grad(): w -= lr * w.grad`.
-    fn __iadd__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> { inplace(&self.t, o, Binary::Add) }
-    fn __isub__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> { inplace(&self.t, o, Binary::Sub) }
-    fn __imul__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> { inplace(&self.t, o, Binary::Mul) }
-    fn __itruediv__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> { inplace(&self.t, o, Binary::Div) }
+    fn __iadd__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        inplace(&self.t, o, Binary::Add)
+    }
+    fn __isub__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        inplace(&self.t, o, Binary::Sub)
+    }
+    fn __imul__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        inplace(&self.t, o, Binary::Mul)
+    }
+    fn __itruediv__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        inplace(&self.t, o, Binary::Div)
+    }
 
     /// Writes `value` (broadcast to this shape) into this tensor's elements, in place.
     fn assign(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -538,12 +614,18 @@ fn inplace(t: &Tensor, o: &Bound<'_, PyAny>, op: Binary) -> PyResult<()> {
     if r.shape() != t.shape() {
         return Err(PyValueError::new_err(format!(
             "in-place {}: result of shape {} does not fit the tensor's shape {}",
-            op.name(), crate::error::fmt_shape(r.shape()), crate::error::fmt_shape(t.shape())
+            op.name(),
+            crate::error::fmt_shape(r.shape()),
+            crate::error::fmt_shape(t.shape())
         )));
     }
     if !t.dtype().is_float() && r.dtype().is_float() {
-        return Err(PyTypeError::new_err(format!("in-place {}: cannot store a {} result in a {} tensor", op.name(), r.dtype().name(), t.dtype().name())));
+        return Err(PyTypeError::new_err(format!(
+            "in-place {}: cannot store a {} result in a {} tensor",
+            op.name(),
+            r.dtype().name(),
+            t.dtype().name()
+        )));
     }
     super::op_inplace(o.py(), "assign", vec![t.clone(), r], |i| ops::assign(&i[0], &i[1]))
 }
-
