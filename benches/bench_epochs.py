@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 import kerasish as keras
-from kerasish import _core
-from kerasish import layers
+from kerasish import _core, layers
 
 SHARED = os.environ.get("KERASISH_DATASETS") or os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets")
 

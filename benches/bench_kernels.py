@@ -146,7 +146,9 @@ def test_conv_backward(benchmark, rng, lib):
 def _np_max_pool_fb(x, g):
     n, h, w, c = x.shape
     y = x.reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
-    up = lambda t: t.repeat(2, axis=1).repeat(2, axis=2)
+    def up(t):
+        return t.repeat(2, axis=1).repeat(2, axis=2)
+
     return y, (x == up(y)) * up(g)
 
 

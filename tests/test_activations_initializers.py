@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 import kerasish
-from kerasish import activations, initializers, ops, regularizers
-
 from conftest import assert_close, check_grad, to_np
+from kerasish import activations, initializers, ops, regularizers
 
 X = np.linspace(-4.5, 4.5, 19)  # avoids 0 and the kinks at +-1, +-3, +-0.5
 

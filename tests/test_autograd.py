@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 import kerasish as K
-from kerasish import ops
-
 from conftest import to_np
+from kerasish import ops
 
 
 def test_course_example():

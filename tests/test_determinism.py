@@ -1,6 +1,5 @@
 """Determinism: seeds repeat, large reductions and gradients are bit-identical from call to call
 (and do not depend on the number of threads)."""
-import hashlib
 import os
 import subprocess
 import sys
@@ -10,9 +9,8 @@ import numpy as np
 import pytest
 
 import kerasish as K
-from kerasish import ops
-
 from conftest import to_np
+from kerasish import ops
 
 
 def bits(t):

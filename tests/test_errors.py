@@ -9,10 +9,9 @@ import sys
 import numpy as np
 import pytest
 
+import _fuzz_cases
 import kerasish as K
 from kerasish import ops
-
-import _fuzz_cases
 
 FAMILIES = (ValueError, TypeError, IndexError, RuntimeError)
 FAMILY_NAMES = {"ValueError", "TypeError", "IndexError", "RuntimeError"}

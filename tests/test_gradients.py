@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 import kerasish as K
-from kerasish import ops
-
 from conftest import away_from, check_grad, numeric_grad
+from kerasish import ops
 
 R = np.random.default_rng(20240601)
 

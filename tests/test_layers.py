@@ -6,10 +6,8 @@ import numpy as np
 import pytest
 
 import kerasish as keras
-from kerasish import layers
-
 from conftest import numeric_grad, to_np
-
+from kerasish import layers
 
 # ---------------------------------------------------------------- NumPy references
 

@@ -7,9 +7,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import kerasish as K
+from conftest import assert_close
 from kerasish import ops
-
-from conftest import assert_close, to_np
 
 seeds = st.integers(0, 2**32 - 1)
 

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 import kerasish
-from kerasish import losses, ops
-
 from conftest import assert_close, check_grad, to_np
+from kerasish import losses, ops
 
 EPS = 1e-7
 RTOL, ATOL = 1e-5, 1e-6

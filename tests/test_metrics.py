@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 
 import kerasish
-from kerasish import metrics, ops
-
 from conftest import assert_close, to_np
+from kerasish import metrics, ops
 
 EPS = 1e-7
 

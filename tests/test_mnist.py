@@ -1,7 +1,6 @@
 """The course's MNIST models reach their accuracy with kerasish's fit (on subsets, to stay quick)."""
 import os
 
-import numpy as np
 import pytest
 
 import kerasish as keras

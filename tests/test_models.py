@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 import kerasish as keras
-from kerasish import layers
-
 from conftest import to_np
+from kerasish import layers
 
 
 def relu(x):

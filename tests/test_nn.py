@@ -9,9 +9,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import kerasish as K
-from kerasish import ops
-
 from conftest import assert_close, check_grad, to_np
+from kerasish import ops
 
 seeds = st.integers(0, 2**32 - 1)
 EPS = 1e-7

@@ -529,7 +529,6 @@ def test_zip_bombs(tmp_path, good, monkeypatch):
         pos = raw.find(b"PK\x01\x02", pos)
         if pos < 0:
             break
-        csize = struct.unpack_from("<I", raw, pos + 20)[0]
         struct.pack_into("<II", raw, pos + 20, 0xFFFFFFF0, 0xFFFFFFF0)  # compressed and uncompressed sizes
         pos += 4
     p = tmp_path / "huge.keras"
@@ -586,7 +585,9 @@ def test_functional_config_hostile(tmp_path, rng):
         if match:
             assert match in msg, msg
 
-    layers_ = lambda c: c["config"]["layers"]
+    def layers_(c):
+        return c["config"]["layers"]
+
     # layers listed out of order still load: calls wait for the tensors they read
     c = json.loads(json.dumps(cfg))
     c["config"]["layers"].reverse()

@@ -4,9 +4,10 @@
 compile / fit / evaluate / predict, layers, losses, metrics, optimizers and callbacks. The engine
 (tensors, kernels, autograd) lives in :mod:`kerasish._core`.
 """
-from kerasish._core import Tensor, __version__
+import importlib as _importlib
+
 from kerasish import config, ops, random, utils
-from kerasish.variables import Variable
+from kerasish._core import Tensor, __version__
 from kerasish._tensor import (
     arange,
     device,
@@ -21,7 +22,7 @@ from kerasish._tensor import (
     zeros,
     zeros_like,
 )
-import importlib as _importlib
+from kerasish.variables import Variable
 
 _SUBMODULES = {"activations", "initializers", "regularizers", "losses", "metrics", "optimizers", "callbacks",
                "layers", "models", "datasets", "saving"}

@@ -5,7 +5,6 @@ built from engine ops, so it is differentiable through the engine's autograd.
 """
 from __future__ import annotations
 
-
 from kerasish import _core, ops
 
 __all__ = [

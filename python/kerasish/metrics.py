@@ -15,7 +15,6 @@ import inspect
 
 from kerasish import _tensor, config, initializers, losses, naming, ops
 from kerasish._tensor import no_grad
-from kerasish.variables import Variable
 from kerasish.losses import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -31,6 +30,7 @@ from kerasish.losses import (
     squared_hinge,
     squeeze_or_expand_to_same_rank,
 )
+from kerasish.variables import Variable
 
 __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy",

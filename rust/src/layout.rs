@@ -227,8 +227,8 @@ pub fn coalesce(shape: &[usize], strides: &[&[isize]]) -> (Vec<usize>, Vec<Vec<i
     }
     if out_shape.is_empty() {
         out_shape.push(1);
-        for t in 0..k {
-            out_strides[t].push(0);
+        for s in out_strides.iter_mut() {
+            s.push(0);
         }
     }
     (out_shape, out_strides)

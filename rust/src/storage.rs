@@ -17,6 +17,10 @@ pub enum Buffer {
 }
 
 impl Buffer {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn len(&self) -> usize {
         match self {
             Buffer::Bool(v) | Buffer::U8(v) => v.len(),
@@ -91,7 +95,7 @@ mod pool {
 
     pub fn give(b: &mut Buffer) {
         let bytes = b.capacity_bytes();
-        if bytes < MIN_BYTES || bytes > MAX_BYTES / 4 {
+        if !(MIN_BYTES..=MAX_BYTES / 4).contains(&bytes) {
             return;
         }
         let kept = b.take_all();
@@ -218,7 +222,7 @@ pub mod budget {
             _ => (v, 1),
         };
         let x: f64 = num.trim().parse().ok()?;
-        (x.is_finite() && x >= 0.0).then(|| (x * mul as f64) as u64)
+        (x.is_finite() && x >= 0.0).then_some((x * mul as f64) as u64)
     }
 
     fn read_u64(path: &str) -> Option<u64> {

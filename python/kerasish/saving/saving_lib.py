@@ -250,7 +250,7 @@ def _serialize_loss(loss):
         loss = loss()
     if isinstance(loss, losses.Loss):
         out = losses.serialize(loss)
-        if not (type(loss) is getattr(losses, type(loss).__name__, None)):
+        if type(loss) is not getattr(losses, type(loss).__name__, None):
             out["module"] = type(loss).__module__
             out["registered_name"] = ser.get_registered_name(type(loss))
         return out
@@ -275,7 +275,7 @@ def _serialize_metric(metric):
         metric = metric()
     if isinstance(metric, metrics.Metric):
         out = metrics.serialize(metric)
-        if not (metrics.ALL_OBJECTS_DICT.get(type(metric).__name__) is type(metric)):
+        if metrics.ALL_OBJECTS_DICT.get(type(metric).__name__) is not type(metric):
             out["module"] = type(metric).__module__
             out["registered_name"] = ser.get_registered_name(type(metric))
         return out
@@ -301,7 +301,7 @@ def compile_config(model):
         "steps_per_execution": 1,
         "jit_compile": False,
     }
-    if opt is not None and not (optimizers._OPTIMIZERS.get(type(opt).__name__.lower()) is type(opt)):
+    if opt is not None and optimizers._OPTIMIZERS.get(type(opt).__name__.lower()) is not type(opt):
         cfg["optimizer"]["registered_name"] = ser.get_registered_name(type(opt))
     return ser.to_json_value(cfg, "the compile() arguments")
 

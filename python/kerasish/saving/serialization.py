@@ -23,7 +23,6 @@ import numpy as np
 from kerasish import _core
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
-from kerasish.naming import to_snake_case
 
 KERAS_TENSOR = "__keras_tensor__"
 

@@ -119,7 +119,10 @@ fn scratch<T: Copy>(n: usize) -> Vec<T> {
     let mut v = Vec::with_capacity(n);
     // SAFETY: the capacity holds n elements of a plain number type (any bit pattern is valid);
     // callers write the elements they read.
-    unsafe { v.set_len(n) };
+    #[allow(clippy::uninit_vec)]
+    unsafe {
+        v.set_len(n)
+    };
     v
 }
 

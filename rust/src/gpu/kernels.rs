@@ -147,8 +147,8 @@ pub fn map(op: &str, inputs: &[&Tensor], out_dt: DType, shape: &[usize], expr: &
         }
         src.push_str("  }\n");
     }
-    for i in 0..ins.len() {
-        src.push_str(&format!("  let {} = i{i}[p{}];\n", names[i], i + 1));
+    for (i, name) in names.iter().enumerate().take(ins.len()) {
+        src.push_str(&format!("  let {name} = i{i}[p{}];\n", i + 1));
     }
     src.push_str(&format!("  o[p0] = {expr};\n}}\n"));
     let p = c.pipeline(&src)?;
@@ -383,7 +383,7 @@ pub fn softmax_rows(x: &Tensor, log: bool) -> Result<Tensor> {
     let c = ctx()?;
     let x = contiguous(x)?;
     let n = *x.shape().last().unwrap_or(&1);
-    let rows = if n == 0 { 0 } else { x.numel() / n };
+    let rows = x.numel().checked_div(n).unwrap_or(0);
     let out = wrap(c.alloc(x.numel())?, x.shape(), x.dtype());
     if rows == 0 {
         return Ok(out);

@@ -200,7 +200,7 @@ impl Ctx {
 
     /// A buffer for `n` 4-byte elements (contents undefined), from the pool when one is free.
     pub fn alloc(&self, n: usize) -> Result<GpuBuf> {
-        let bytes = (n as u64).checked_mul(4).unwrap_or(u64::MAX);
+        let bytes = (n as u64).saturating_mul(4);
         let class = bytes.max(MIN_CLASS).checked_next_power_of_two().unwrap_or(u64::MAX);
         if class > self.max_binding {
             return Err(Error::Memory(format!(

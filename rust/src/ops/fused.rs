@@ -32,6 +32,8 @@ impl Act {
         match self {
             Act::Linear => x,
             Act::Relu => {
+                // written so that NaN passes through (x <= 0 is false for NaN)
+                #[allow(clippy::neg_cmp_op_on_partial_ord)]
                 if !(x <= T::zero()) {
                     x
                 } else {
@@ -124,7 +126,7 @@ crate::multiversion! {
 
 /// The epilogue for outputs with `o` channels: None when there is nothing to do.
 pub(crate) fn epilogue<T: FloatElem>(o: usize, bias: Option<&[T]>, act: Act) -> Option<impl Fn(&mut [T]) + Sync + '_> {
-    (bias.is_some() || act != Act::Linear).then(move || move |rows: &mut [T]| epilogue_rows(rows, o, bias, act))
+    (bias.is_some() || act != Act::Linear).then_some(move |rows: &mut [T]| epilogue_rows(rows, o, bias, act))
 }
 
 /// The gradient through act(z + bias) from the output gradient g and the output y: dz, and the

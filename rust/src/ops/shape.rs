@@ -54,7 +54,7 @@ pub fn infer_shape(x_shape: &[usize], shape: &[isize]) -> Result<Vec<usize>> {
     }
     let mut out: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(i) = unknown {
-        if known == 0 || n % known != 0 {
+        if known == 0 || !n.is_multiple_of(known) {
             bail!(Shape, "reshape: cannot reshape a tensor of shape {} (size {n}) into {shape:?}", fmt_shape(x_shape));
         }
         out[i] = n / known;
@@ -249,7 +249,7 @@ pub fn split(x: &Tensor, sections: Option<usize>, points: Option<&[usize]>, axis
     let n = x.shape()[ax];
     let cuts: Vec<usize> = match (sections, points) {
         (Some(k), _) => {
-            if k == 0 || n % k != 0 {
+            if k == 0 || !n.is_multiple_of(k) {
                 bail!(Value, "split: axis {ax} of size {n} does not divide into {k} equal sections");
             }
             // an empty axis divides into any number of empty sections: each is a tensor

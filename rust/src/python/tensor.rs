@@ -220,8 +220,14 @@ impl PyTensor {
     #[setter]
     fn set_grad(&self, py: Python<'_>, g: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         match g {
-            None => super::op_inplace(py, "clear_grad", vec![self.t.clone()], |i| Ok(i[0].set_grad(None)))?,
-            Some(g) if g.is_none() => super::op_inplace(py, "clear_grad", vec![self.t.clone()], |i| Ok(i[0].set_grad(None)))?,
+            None => super::op_inplace(py, "clear_grad", vec![self.t.clone()], |i| {
+                i[0].set_grad(None);
+                Ok(())
+            })?,
+            Some(g) if g.is_none() => super::op_inplace(py, "clear_grad", vec![self.t.clone()], |i| {
+                i[0].set_grad(None);
+                Ok(())
+            })?,
             Some(g) => {
                 let gt = as_tensor(g, Some(self.t.dtype()))?;
                 if gt.shape() != self.t.shape() {
