@@ -108,11 +108,15 @@ def _cases():
         "k1d": lambda: K.ones((2, 3, 1)),
         "k2d": lambda: K.ones((2, 2)),
     }
-    for a, k, st, pad, dil in itertools.product(conv_inputs, kernels, [1, 0, 2**40], ["valid", "same", "full"], [1, 0, 3]):
+    for a, k, st, pad, dil in itertools.product(conv_inputs, kernels, [1, 0, 2**40], ["valid", "same", "full"],
+                                                [1, 0, 3]):
         add(f"conv({a},{k},s={st},{pad},d={dil})",
-            lambda a=a, k=k, st=st, pad=pad, dil=dil: ops.conv(inp[a](), kernels[k](), strides=st, padding=pad, dilation_rate=dil))
-    for f, a, ps, st, pad in itertools.product(["max_pool", "average_pool"], conv_inputs, [1, 2, 0, 50], [None, 1, 0], ["valid", "same", "x"]):
-        add(f"{f}({a},{ps},{st},{pad})", lambda f=f, a=a, ps=ps, st=st, pad=pad: getattr(ops, f)(inp[a](), ps, strides=st, padding=pad))
+            lambda a=a, k=k, st=st, pad=pad, dil=dil: ops.conv(inp[a](), kernels[k](), strides=st, padding=pad,
+                                                               dilation_rate=dil))
+    for f, a, ps, st, pad in itertools.product(["max_pool", "average_pool"], conv_inputs, [1, 2, 0, 50], [None, 1, 0],
+                                               ["valid", "same", "x"]):
+        add(f"{f}({a},{ps},{st},{pad})",
+            lambda f=f, a=a, ps=ps, st=st, pad=pad: getattr(ops, f)(inp[a](), ps, strides=st, padding=pad))
 
     idxs = [5, -5, (0, 0, 0, 0, 0), slice(None, None, 0), 1.5, "a", [1.5], True, None, (None,) * 40, (Ellipsis, Ellipsis),
             [[0, 1], [1]], np.array([1.0]), np.array([[True]]), np.array([-(2**62)]), (slice(2**62, -(2**62), -(2**62)),),
@@ -122,7 +126,8 @@ def _cases():
 
     for d in ["complex64", "float16", 5, object, "", None]:
         add(f"tensor(dtype={d!r})", lambda d=d: K.tensor([1, 2], dtype=d))
-    for data in ["abc", [[1], [1, 2]], np.array([1 + 2j]), np.array(["x"]), {"a": 1}, object(), [None], np.array([1], dtype=object), 2**70]:
+    for data in ["abc", [[1], [1, 2]], np.array([1 + 2j]), np.array(["x"]), {"a": 1}, object(), [None],
+                 np.array([1], dtype=object), 2**70]:
         add(f"tensor({type(data).__name__}:{str(data)[:20]})", lambda data=data: K.tensor(data))
     for shp in [(-1,), (2, -3), "ab", (1.5,), None]:
         add(f"zeros({shp!r})", lambda shp=shp: K.zeros(shp))
@@ -320,7 +325,8 @@ def _random_case(i):
             arg = _r_int(r) if r.random() < 0.5 else [_r_int(r, 4) for _ in range(r.randrange(0, 4))]
             y = ops.split(x, arg, axis=_r_int(r, nd))
         elif k == 7:
-            y = getattr(ops, r.choice(["concatenate", "stack"]))([x, _r_tensor(r, tuple(x.shape), x.dtype)], axis=_r_int(r, nd + 1))
+            y = getattr(ops, r.choice(["concatenate", "stack"]))([x, _r_tensor(r, tuple(x.shape), x.dtype)],
+                                                                 axis=_r_int(r, nd + 1))
         elif k == 8:
             y = ops.take(x, _r_tensor(r, _r_shape(r, r.randrange(0, 3)), "int64"), axis=r.choice([None, _r_int(r, nd)]))
         elif k == 9:

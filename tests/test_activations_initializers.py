@@ -67,11 +67,13 @@ def test_activation_values(name):
 
 def test_activation_variants():
     x = X.astype("float32")
-    assert_close(activations.gelu(x, approximate=True), 0.5 * X * (1 + np.tanh(np.sqrt(2 / np.pi) * (X + 0.044715 * X**3))), atol=2e-6)
+    assert_close(activations.gelu(x, approximate=True), 0.5 * X * (1 + np.tanh(np.sqrt(2 / np.pi) * (X + 0.044715 * X**3))),
+                 atol=2e-6)
     assert_close(activations.relu(x, max_value=2.0), np.clip(X, 0, 2))
     assert_close(activations.relu(x, negative_slope=0.1), np.where(X > 0, X, 0.1 * X))
     assert_close(activations.relu(x, threshold=1.0), np.where(X > 1, X, 0))
-    assert_close(activations.relu(x, negative_slope=0.1, max_value=3.0, threshold=1.0), np.where(X > 1, np.minimum(X, 3), 0.1 * (X - 1)), atol=1e-6)
+    assert_close(activations.relu(x, negative_slope=0.1, max_value=3.0, threshold=1.0),
+                 np.where(X > 1, np.minimum(X, 3), 0.1 * (X - 1)), atol=1e-6)
     assert_close(activations.leaky_relu(x, negative_slope=0.3), np.where(X >= 0, X, 0.3 * X))
     assert_close(activations.elu(x, alpha=0.5), np.where(X > 0, X, 0.5 * (np.exp(X) - 1)), atol=1e-6)
     assert_close(activations.threshold(x, 1.0, -2.0), np.where(X > 1, X, -2))
@@ -80,7 +82,8 @@ def test_activation_variants():
     assert_close(activations.glu(x2), x2[:, :2] * np_sigmoid(x2[:, 2:]))
 
 
-@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "softmax", "elu", "selu", "gelu", "swish", "softplus", "softsign", "mish", "hard_sigmoid", "leaky_relu", "log_softmax", "celu"])
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "softmax", "elu", "selu", "gelu", "swish", "softplus", "softsign",
+                                  "mish", "hard_sigmoid", "leaky_relu", "log_softmax", "celu"])
 def test_activation_gradients(name):
     fn = activations.get(name)
     x = np.array([[-2.3, -1.2, -0.4, 0.3, 0.9, 2.1], [1.7, -0.8, 0.2, -2.6, 0.6, 3.4]])
@@ -130,7 +133,8 @@ SHAPE = (200, 300)
         (initializers.RandomUniform(), "uniform", 0.05),
         (initializers.RandomNormal(), "normal", 0.05),
         (initializers.TruncatedNormal(), "truncated_raw", 0.05),
-        (initializers.VarianceScaling(scale=3.0, mode="fan_out", distribution="untruncated_normal"), "normal", math.sqrt(3 / 300)),
+        (initializers.VarianceScaling(scale=3.0, mode="fan_out", distribution="untruncated_normal"), "normal",
+         math.sqrt(3 / 300)),
     ],
 )
 def test_initializer_statistics(init, kind, spread):
@@ -173,7 +177,8 @@ def test_constant_zeros_ones_identity():
 
 
 def test_seeding():
-    for cls in (initializers.GlorotUniform, initializers.HeNormal, initializers.RandomNormal, initializers.TruncatedNormal, initializers.Orthogonal):
+    for cls in (initializers.GlorotUniform, initializers.HeNormal, initializers.RandomNormal, initializers.TruncatedNormal,
+                initializers.Orthogonal):
         a, b, c = cls(seed=3), cls(seed=3), cls(seed=4)
         va = to_np(a((30, 20)))
         assert np.array_equal(va, to_np(b((30, 20))))
@@ -312,7 +317,8 @@ def test_regularizer_lookup_and_configs():
         regularizers.L2(-1.0)
     with pytest.raises(ValueError):
         regularizers.L1(float("nan"))
-    for obj in [regularizers.L1(0.3), regularizers.L2(0.2), regularizers.L1L2(0.1, 0.4), regularizers.OrthogonalRegularizer(0.2, "columns")]:
+    for obj in [regularizers.L1(0.3), regularizers.L2(0.2), regularizers.L1L2(0.1, 0.4),
+                regularizers.OrthogonalRegularizer(0.2, "columns")]:
         cfg = obj.get_config()
         assert type(obj).from_config(cfg).get_config() == cfg
         assert regularizers.deserialize(regularizers.serialize(obj)).get_config() == cfg

@@ -300,7 +300,8 @@ def test_model_checkpoint_formats_path_every_epoch(tmp_path, capsys):
     m = FakeModel()
     pattern = str(tmp_path / "sub" / "ckpt-{epoch:02d}-{val_loss:.2f}.keras")
     train([cbs.ModelCheckpoint(pattern, verbose=1)], m, losses(0.5, 0.25))
-    assert m.saved == [("model", str(tmp_path / "sub" / "ckpt-01-0.50.keras")), ("model", str(tmp_path / "sub" / "ckpt-02-0.25.keras"))]
+    assert m.saved == [("model", str(tmp_path / "sub" / "ckpt-01-0.50.keras")),
+                       ("model", str(tmp_path / "sub" / "ckpt-02-0.25.keras"))]
     assert os.path.isdir(tmp_path / "sub")
     assert capsys.readouterr().out == (
         f"\nEpoch 1: saving model to {tmp_path}/sub/ckpt-01-0.50.keras\n"

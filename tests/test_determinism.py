@@ -26,9 +26,11 @@ def test_same_seed_same_random_tensors(dtype):
         assert bits(draw(123)) == bits(draw(123))
         assert bits(draw(123)) != bits(draw(124))
     K.utils.set_random_seed(7)
-    a = [bits(K.random.normal((10,), dtype=dtype)), bits(K.random.uniform((5, 5), dtype=dtype)), bits(K.random.randint((9,), 0, 100))]
+    a = [bits(K.random.normal((10,), dtype=dtype)), bits(K.random.uniform((5, 5), dtype=dtype)),
+         bits(K.random.randint((9,), 0, 100))]
     K.utils.set_random_seed(7)
-    b = [bits(K.random.normal((10,), dtype=dtype)), bits(K.random.uniform((5, 5), dtype=dtype)), bits(K.random.randint((9,), 0, 100))]
+    b = [bits(K.random.normal((10,), dtype=dtype)), bits(K.random.uniform((5, 5), dtype=dtype)),
+         bits(K.random.randint((9,), 0, 100))]
     assert a == b
 
 

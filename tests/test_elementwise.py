@@ -108,7 +108,8 @@ def test_unary_on_ints(shape, seed):
     t = K.tensor(x)
     assert t.dtype == "int64"
     # these keep the integer dtype
-    for fn, ref in [(ops.negative, np.negative), (ops.abs, np.abs), (ops.square, np.square), (ops.relu, lambda a: np.maximum(a, 0))]:
+    for fn, ref in [(ops.negative, np.negative), (ops.abs, np.abs), (ops.square, np.square),
+                    (ops.relu, lambda a: np.maximum(a, 0))]:
         assert_close(fn(t), ref(x), dtype="int64")
     # the others compute in float32
     for fn, ref in [(ops.exp, np.exp), (ops.tanh, np.tanh), (ops.sigmoid, _sig)]:
@@ -363,7 +364,8 @@ def test_matmul_operator():
     assert_close(K.tensor(a) @ b, a @ b)
 
 
-@pytest.mark.parametrize("sym,op", [("==", operator.eq), ("!=", operator.ne), ("<", operator.lt), ("<=", operator.le), (">", operator.gt), (">=", operator.ge)])
+@pytest.mark.parametrize("sym,op", [("==", operator.eq), ("!=", operator.ne), ("<", operator.lt), ("<=", operator.le),
+                                    (">", operator.gt), (">=", operator.ge)])
 def test_comparison_operators_with_scalars_on_either_side(sym, op):
     a = np.array([1.0, 2.0, 3.0], dtype=np.float32)
     t = K.tensor(a)

@@ -222,7 +222,8 @@ def _run_isolated(names, timeout=240):
         if current is None:
             assert p.returncode == 0, p.stderr[-2000:]
             break
-        results[current] = {"case": current, "outcome": "crash", "type": f"exit code {p.returncode}", "msg": p.stderr[-300:], "grad_mode": True}
+        results[current] = {"case": current, "outcome": "crash", "type": f"exit code {p.returncode}", "msg": p.stderr[-300:],
+                            "grad_mode": True}
         todo = todo[todo.index(current) + 1 :]
     return results
 
@@ -237,8 +238,8 @@ def _group(name):
         "binary": {"add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "floor_divide", "mod", "equal", "less",
                    "greater_equal", "where", "clip", "iadd"},
         "reduction": {"sum", "mean", "max", "min", "var", "std", "logsumexp", "argmax", "argmin"},
-        "linalg_shape": {"matmul", "dot", "concatenate", "stack", "transpose", "reshape", "expand_dims", "squeeze", "broadcast_to",
-                         "split", "one_hot", "take", "take_along_axis"},
+        "linalg_shape": {"matmul", "dot", "concatenate", "stack", "transpose", "reshape", "expand_dims", "squeeze",
+                         "broadcast_to", "split", "one_hot", "take", "take_along_axis"},
         "nn": {"softmax", "log_softmax", "bce", "cce", "scce", "conv", "max_pool", "average_pool"},
         "indexing": {"getitem", "index"},
     }

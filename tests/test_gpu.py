@@ -491,7 +491,8 @@ INDEX_CASES = [
     ("after_slices", (6, 5, 4), lambda arr: (slice(1, None, 2), arr([3, 0]), slice(None, None, -1))),
     ("three_arrays", (3, 4, 5), lambda arr: (arr([2, 0]), arr([[3], [1]]), arr([4, 4]))),
     ("four_arrays", (2, 3, 4, 5), lambda arr: (arr([[1], [0]]), arr([2, -3, 0]), arr([[3]]), arr([4, 0, -1]))),  # two passes
-    ("five_arrays_and_an_int", (2, 3, 2, 4, 5, 3), lambda arr: (arr([1, 0]), 2, arr([[1], [0]]), arr([3, 0]), arr([0, 4]), arr([2]))),
+    ("five_arrays_and_an_int", (2, 3, 2, 4, 5, 3),
+     lambda arr: (arr([1, 0]), 2, arr([[1], [0]]), arr([3, 0]), arr([0, 4]), arr([2]))),
     ("newaxis_ellipsis", (3, 4, 5), lambda arr: (None, Ellipsis, arr([1, 3]))),
     ("empty_index", (4, 3), lambda arr: (arr(np.zeros((0,), np.int64)),)),
     ("size0_dim", (0, 3), lambda arr: (slice(None), arr([2, 0]))),
@@ -518,7 +519,8 @@ def test_advanced_indexing_views_and_dtypes(rng):
     i = K.tensor([2, 0, -1, 0])
     for view in (lambda t: t.T, lambda t: t[::2, 1:], lambda t: ops.transpose(t, (1, 0, 2))[:, ::-1]):
         same(view(gpu(a))[i.to("gpu")], view(K.tensor(a))[i], rtol=0, atol=0)
-    for arr in (rng.integers(-1000, 1000, (6, 5)), rng.integers(0, 2, (6, 5)).astype(bool), rng.integers(0, 255, (6, 5)).astype(np.uint8)):
+    for arr in (rng.integers(-1000, 1000, (6, 5)), rng.integers(0, 2, (6, 5)).astype(bool),
+                rng.integers(0, 255, (6, 5)).astype(np.uint8)):
         both(lambda t, j: t[j, 1:], arr, np.array([[5, 0], [2, 2]]))
 
 
@@ -545,7 +547,8 @@ def test_take(axis, rng):
 def test_take_along_axis(axis, rng):
     a = f32(rng, 4, 5, 6)
     n = a.shape[axis]
-    for shape in ([4, 5, 6], [4, 5, 6][:axis % 3] + [3] + [4, 5, 6][axis % 3 + 1:], [1, 5, 1][:axis % 3] + [2] + [1, 5, 1][axis % 3 + 1:]):
+    for shape in ([4, 5, 6], [4, 5, 6][:axis % 3] + [3] + [4, 5, 6][axis % 3 + 1:],
+                  [1, 5, 1][:axis % 3] + [2] + [1, 5, 1][axis % 3 + 1:]):
         idx = rng.integers(-n, n, shape)
         both(lambda x, i: ops.take_along_axis(x, i, axis=axis), a, idx)
         np.testing.assert_array_equal(ops.take_along_axis(gpu(a), gpu(idx), axis=axis).numpy(),
@@ -553,7 +556,8 @@ def test_take_along_axis(axis, rng):
     both(lambda x, i: ops.take_along_axis(x, i, axis=1), a[:, :0], np.zeros((4, 0, 6), np.int64))
     # 4-d: four index tensors (three aranges), two passes of the flat-index kernel
     b = f32(rng, 2, 3, 4, 5)
-    both(lambda x, i: ops.take_along_axis(x, i, axis=axis), b, rng.integers(0, b.shape[axis], (2, 3, 4, 5)[:axis % 4] + (2,) + (2, 3, 4, 5)[axis % 4 + 1:]))
+    both(lambda x, i: ops.take_along_axis(x, i, axis=axis), b,
+         rng.integers(0, b.shape[axis], (2, 3, 4, 5)[:axis % 4] + (2,) + (2, 3, 4, 5)[axis % 4 + 1:]))
 
 
 def test_indexing_out_of_bounds_is_an_index_error_on_gpu():
@@ -873,12 +877,14 @@ GRAD_CASES = {
     "mul_div": (lambda a, b: a * b / (ops.abs(b) + 1.0), [(3, 4), (3, 1)]),
     "pow": (lambda a, b: ops.power(ops.abs(a) + 0.5, b), [(3, 4), (4,)]),
     "max_min": (lambda a, b: ops.maximum(a, b) - ops.minimum(a, b * 0.5), [(3, 4), (3, 4)]),
-    "unary_chain": (lambda a: ops.tanh(ops.sigmoid(a) * ops.exp(a * 0.3)) + ops.softplus(a) + ops.gelu(a) + ops.silu(a), [(5, 3)]),
+    "unary_chain": (lambda a: ops.tanh(ops.sigmoid(a) * ops.exp(a * 0.3)) + ops.softplus(a) + ops.gelu(a) + ops.silu(a),
+                    [(5, 3)]),
     "elu_selu_leaky": (lambda a: ops.elu(a) + ops.selu(a) + ops.leaky_relu(a, 0.1), [(5, 3)]),
     "sqrt_log": (lambda a: ops.sqrt(ops.abs(a) + 1.0) + ops.log1p(ops.abs(a)) + ops.log(ops.square(a) + 1.0), [(5, 3)]),
     "matmul": (lambda a, b: ops.matmul(a, b), [(4, 5), (5, 3)]),
     "matmul_batched_T": (lambda a, b: ops.matmul(a, ops.transpose(b, (1, 0))), [(2, 4, 5), (3, 5)]),
-    "reductions": (lambda a: ops.sum(a, axis=0) + ops.mean(a, axis=0) + ops.max(a, axis=0) + ops.min(a, axis=0) + ops.var(a, axis=0), [(4, 3)]),
+    "reductions": (lambda a: ops.sum(a, axis=0) + ops.mean(a, axis=0) + ops.max(a, axis=0) + ops.min(a, axis=0)
+                   + ops.var(a, axis=0), [(4, 3)]),
     "softmax": (lambda a: ops.softmax(a, axis=-1), [(4, 6)]),
     "log_softmax_axis0": (lambda a: ops.log_softmax(a, axis=0), [(4, 6)]),
     "logsumexp": (lambda a: ops.logsumexp(a, axis=1), [(4, 6)]),
@@ -886,15 +892,20 @@ GRAD_CASES = {
     "concat_stack": (lambda a, b: ops.concatenate([a, b], axis=0) + ops.stack([a[0], b[0]], axis=0).sum(), [(2, 3), (1, 3)]),
     "where_clip": (lambda a, b: ops.where(a > 0, a, b) + ops.clip(a, -0.5, 0.5), [(3, 4), (3, 4)]),
     "slice_setitem_free": (lambda a: a[1:, ::2] * a[:-1, ::2], [(4, 5)]),
-    "cce_logits": (lambda a: ops.categorical_crossentropy(K.tensor(np.eye(4, dtype=np.float32)[[0, 2, 1]]).to(a.device), a, from_logits=True), [(3, 4)]),
-    "scce_logits": (lambda a: ops.sparse_categorical_crossentropy(K.tensor([3, 0, 1]).to(a.device), a, from_logits=True), [(3, 4)]),
-    "bce_logits": (lambda a: ops.binary_crossentropy(K.tensor(np.float32([[0, 1], [1, 1]])).to(a.device), a, from_logits=True), [(2, 2)]),
+    "cce_logits": (lambda a: ops.categorical_crossentropy(K.tensor(np.eye(4, dtype=np.float32)[[0, 2, 1]]).to(a.device), a,
+                                                         from_logits=True), [(3, 4)]),
+    "scce_logits": (lambda a: ops.sparse_categorical_crossentropy(K.tensor([3, 0, 1]).to(a.device), a, from_logits=True),
+                    [(3, 4)]),
+    "bce_logits": (lambda a: ops.binary_crossentropy(K.tensor(np.float32([[0, 1], [1, 1]])).to(a.device), a, from_logits=True),
+                   [(2, 2)]),
     # gathers; their gradient is the scatter-add (repeated indices add up)
     "take_repeated": (lambda a: ops.take(a, K.tensor([[3, 0, 3], [-1, 3, 1]]).to(a.device), axis=0), [(5, 3)]),
     "take_flat": (lambda a: ops.take(a, K.tensor([7, 7, 0, 14, 7]).to(a.device)), [(5, 3)]),
-    "index_arrays": (lambda a: a[K.tensor([[0], [2]]).to(a.device), :, K.tensor([1, 1, 0]).to(a.device)] + a[[1, 1], 1:][:, :, :1], [(3, 4, 2)]),
+    "index_arrays": (lambda a: a[K.tensor([[0], [2]]).to(a.device), :, K.tensor([1, 1, 0]).to(a.device)]
+                     + a[[1, 1], 1:][:, :, :1], [(3, 4, 2)]),
     "index_mask_view": (lambda a: a.T[1:][K.tensor(np.array([[True, False, True, True]] * 2)).to(a.device)], [(4, 3)]),
-    "take_along_axis": (lambda a: ops.take_along_axis(a, K.tensor([[0, 2, 2], [1, 1, 0], [2, 0, 0]]).to(a.device), axis=1), [(3, 3)]),
+    "take_along_axis": (lambda a: ops.take_along_axis(a, K.tensor([[0, 2, 2], [1, 1, 0], [2, 0, 0]]).to(a.device), axis=1),
+                        [(3, 3)]),
 }
 
 

@@ -187,7 +187,8 @@ def test_matmul_grad_on_transposed_views():
 
 @pytest.mark.parametrize(
     "name,xs",
-    [("scalar", [N(), N(2, 3)]), ("1d", [N(4), N(4)]), ("2d", [N(3, 4), N(4, 2)]), ("nd", [N(2, 3), N(2, 3, 2)]), ("nd_nd", [N(2, 2, 3), N(2, 3, 2)])],
+    [("scalar", [N(), N(2, 3)]), ("1d", [N(4), N(4)]), ("2d", [N(3, 4), N(4, 2)]), ("nd", [N(2, 3), N(2, 3, 2)]),
+     ("nd_nd", [N(2, 2, 3), N(2, 3, 2)])],
     ids=lambda v: v if isinstance(v, str) else "",
 )
 def test_dot_grad(name, xs):

@@ -357,4 +357,5 @@ def test_take_along_axis_argsort_pattern():
     x = np.random.default_rng(5).normal(size=(4, 6)).astype(np.float32)
     idx = np.argsort(x, axis=1)
     assert_close(ops.take_along_axis(K.tensor(x), K.tensor(idx), axis=1), np.sort(x, axis=1))
-    assert_close(ops.take_along_axis(K.tensor(x), K.tensor(idx.reshape(-1)), axis=None), np.take_along_axis(x, idx.reshape(-1), axis=None))
+    assert_close(ops.take_along_axis(K.tensor(x), K.tensor(idx.reshape(-1)), axis=None),
+                 np.take_along_axis(x, idx.reshape(-1), axis=None))

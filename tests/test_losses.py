@@ -339,7 +339,8 @@ def test_config_round_trips():
         assert ser["class_name"] == type(obj).__name__
         assert losses.deserialize(ser).get_config() == cfg
     cfg = losses.BinaryCrossentropy(from_logits=True).get_config()
-    assert cfg == {"name": "binary_crossentropy", "reduction": "sum_over_batch_size", "from_logits": True, "label_smoothing": 0.0, "axis": -1}
+    assert cfg == {"name": "binary_crossentropy", "reduction": "sum_over_batch_size", "from_logits": True, "label_smoothing": 0.0,
+                   "axis": -1}
     w = losses.LossFunctionWrapper(losses.huber, name="h", delta=0.5)
     w2 = losses.LossFunctionWrapper.from_config(w.get_config())
     assert w2.fn is losses.huber and w2._fn_kwargs == {"delta": 0.5}

@@ -76,7 +76,8 @@ def test_call_updates_and_returns_result():
 def test_mean_metric_wrapper_and_custom_metric():
     fn = lambda yt, yp: ops.square(ops.convert_to_tensor(yt) - yp)  # noqa: E731
     m = metrics.MeanMetricWrapper(fn, name="sq")
-    m.update_state(np.array([[1.0, 2.0], [3.0, 4.0]], "float32"), kerasish.tensor([[0.0, 0.0], [0.0, 0.0]]), sample_weight=[1.0, 3.0])
+    m.update_state(np.array([[1.0, 2.0], [3.0, 4.0]], "float32"), kerasish.tensor([[0.0, 0.0], [0.0, 0.0]]),
+                   sample_weight=[1.0, 3.0])
     # per-sample means 2.5 and 12.5, weights 1 and 3
     assert r(m) == pytest.approx((2.5 + 37.5) / 4)
 
@@ -278,7 +279,8 @@ def np_auc(y, p, num_thresholds=200, curve="ROC", method="interpolation", w=None
         x, yv = div(fp, fp + tn), rec
     else:
         x, yv = rec, div(tp, tp + fp)
-    h = {"interpolation": (yv[:-1] + yv[1:]) / 2, "minoring": np.minimum(yv[:-1], yv[1:]), "majoring": np.maximum(yv[:-1], yv[1:])}[method]
+    h = {"interpolation": (yv[:-1] + yv[1:]) / 2, "minoring": np.minimum(yv[:-1], yv[1:]),
+         "majoring": np.maximum(yv[:-1], yv[1:])}[method]
     return np.sum((x[:-1] - x[1:]) * h)
 
 
@@ -302,7 +304,8 @@ def test_precision_recall_vs_numpy():
     m = metrics.Recall(thresholds=th)
     m.update_state(y, p, sample_weight=w)
     assert_close(m.result(), c["tp"] / (c["tp"] + c["fn"]), rtol=1e-5)
-    for cls, key in [(metrics.TruePositives, "tp"), (metrics.FalsePositives, "fp"), (metrics.TrueNegatives, "tn"), (metrics.FalseNegatives, "fn")]:
+    for cls, key in [(metrics.TruePositives, "tp"), (metrics.FalsePositives, "fp"), (metrics.TrueNegatives, "tn"),
+                     (metrics.FalseNegatives, "fn")]:
         m = cls(thresholds=th)
         m.update_state(y, p, sample_weight=w)
         assert_close(m.result(), c[key], rtol=1e-5)

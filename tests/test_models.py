@@ -37,7 +37,7 @@ def test_sequential_basics(rng):
     model = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(2)], name="seq")
     assert model.name == "seq"
     assert model.built
-    assert len(model.layers) == 2 and all(isinstance(l, layers.Dense) for l in model.layers)
+    assert len(model.layers) == 2 and all(isinstance(layer, layers.Dense) for layer in model.layers)
     assert model.input_shape == (None, 4) and model.output_shape == (None, 2)
     assert [tuple(w.shape) for w in model.weights] == [(4, 8), (8,), (8, 2), (2,)]
     assert model.count_params() == 4 * 8 + 8 + 8 * 2 + 2
@@ -82,7 +82,7 @@ def test_sequential_add_errors():
 def test_sequential_deferred_build(rng):
     model = keras.Sequential([layers.Dense(3), layers.Dense(1)])
     assert not model.built
-    assert all(not l.built for l in model.layers)
+    assert all(not layer.built for layer in model.layers)
     assert model.weights == []
     x = rng.standard_normal((4, 6)).astype(np.float32)
     y = model(x)
@@ -105,7 +105,7 @@ def test_sequential_build_method():
 def test_sequential_with_conv_stack(rng):
     model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(2, 3, activation="relu"), layers.MaxPooling2D(),
                               layers.Flatten(), layers.Dense(3, activation="softmax")])
-    assert [l.name.split("_")[0] for l in model.layers][:2] == ["conv2d", "max"]
+    assert [layer.name.split("_")[0] for layer in model.layers][:2] == ["conv2d", "max"]
     assert model.output_shape == (None, 3)
     p = model.predict(rng.standard_normal((3, 8, 8, 1)).astype(np.float32), verbose=0)
     assert p.shape == (3, 3)
@@ -188,7 +188,7 @@ def test_functional_nested_model(rng):
     b = keras.Input((3,))
     outer = keras.Model(b, layers.Dense(1)(inner_f(b)))
     np.testing.assert_allclose(outer.predict(x, verbose=0).shape, (4, 1))
-    assert "│ inner_func (Functional) │ (None, 2) │ 8 │" in [squash(l) for l in summary_lines(outer)]
+    assert "│ inner_func (Functional) │ (None, 2) │ 8 │" in [squash(line) for line in summary_lines(outer)]
 
 
 def test_functional_errors():
@@ -217,7 +217,7 @@ def test_functional_layers_order_keras():
     s1, s2 = shared(da), shared(db)
     out = layers.Add(name="ord_add")([s1, s2])
     model = keras.Model([a, b], out)
-    assert [l.name for l in model.layers] == ["ord_a", "ord_b", "ord_da", "ord_db", "ord_shared", "ord_add"]
+    assert [layer.name for layer in model.layers] == ["ord_a", "ord_b", "ord_da", "ord_db", "ord_shared", "ord_add"]
 
 
 def test_functional_tensor_arithmetic(wide_terminal, rng):
@@ -231,10 +231,10 @@ def test_functional_tensor_arithmetic(wide_terminal, rng):
     expected = -((1.0 - ((d @ k + b + d) * 2.0) / 4.0)[:, :2] ** 2)
     np.testing.assert_allclose(model.predict(d, verbose=0), expected, rtol=1e-5, atol=1e-6)
     assert model.output_shape == (None, 2)
-    assert [l.name for l in model.layers] == ["arith_in", "arith_dense"]  # operations are not layers
-    rows = [squash(l) for l in summary_lines(model)]
+    assert [layer.name for layer in model.layers] == ["arith_in", "arith_dense"]  # operations are not layers
+    rows = [squash(line) for line in summary_lines(model)]
     assert any(re.fullmatch(r"│ add(_\d+)? \(Add\) │ \(None, 3\) │ 0 │ arith_dense\[0\]\[0\], │", r) for r in rows), rows
-    op = next(l for l in model._graph.all_layers if type(l).__name__ == "Add")
+    op = next(lay for lay in model._graph.all_layers if type(lay).__name__ == "Add")
     with pytest.raises(NotImplementedError):
         op.get_config()  # not silently saved as a keras.layers.Add
     # and they train: the gradient flows through them
@@ -297,7 +297,7 @@ def test_subclassed_model(rng):
     x = rng.standard_normal((6, 3)).astype(np.float32)
     y = model(x)
     assert model.built and tuple(y.shape) == (6, 2)
-    assert [l.name.split("_")[0] for l in model.layers] == ["affine", "batch", "dropout", "affine"]
+    assert [layer.name.split("_")[0] for layer in model.layers] == ["affine", "batch", "dropout", "affine"]
     # Keras order: each layer's weights in turn (BatchNormalization's moving stats right after it)
     assert [w.name for w in model.weights] == ["w", "b", "gamma", "beta", "moving_mean", "moving_variance", "w", "b"]
     assert [w.name for w in model.trainable_weights] == ["w", "b", "gamma", "beta", "w", "b"]
@@ -320,7 +320,7 @@ def test_model_trainable_flag(rng):
     assert len(model.non_trainable_weights) == 4
     model.trainable = False
     assert model.trainable_weights == [] and len(model.non_trainable_weights) == 8
-    assert all(not l.trainable for l in model.layers)
+    assert all(not layer.trainable for layer in model.layers)
     model.trainable = True
     assert len(model.trainable_weights) == 6
 
@@ -355,7 +355,7 @@ def test_get_set_weights_order_and_errors(rng):
 def test_count_params_and_names():
     model = keras.Sequential([keras.Input((10,)), layers.Dense(20), layers.Dense(5)])
     assert model.count_params() == 10 * 20 + 20 + 20 * 5 + 5
-    names = [l.name for l in model.layers]
+    names = [layer.name for layer in model.layers]
     assert all(re.fullmatch(r"dense(_\d+)?", n) for n in names) and len(set(names)) == 2
     assert re.fullmatch(r"sequential(_\d+)?", model.name)
     other = keras.Sequential()
@@ -377,8 +377,8 @@ def test_summary_exact_text(wide_terminal):
     def row(a, b, c, bar="│"):
         return f"{bar} {a.ljust(w[0])} {bar} {b.ljust(w[1])} {bar} {c.rjust(w[2])} {bar}"
 
-    def rule(l, m, r, f):
-        return l + m.join(f * (n + 2) for n in w) + r
+    def rule(left, mid, right, fill):
+        return left + mid.join(fill * (n + 2) for n in w) + right
 
     expected = [
         'Model: "summary_model"',
@@ -394,7 +394,7 @@ def test_summary_exact_text(wide_terminal):
         " Non-trainable params: 0 (0.00 B)",
     ]
     assert lines == expected
-    assert all(len(l) == 88 for l in lines[1:8])
+    assert all(len(line) == 88 for line in lines[1:8])
 
 
 def test_summary_optimizer_params_after_fit(wide_terminal, rng):
@@ -412,9 +412,9 @@ def test_summary_optimizer_params_after_fit(wide_terminal, rng):
 
 def test_summary_thousands_and_non_trainable(wide_terminal):
     model = keras.Sequential([keras.Input((784,)), layers.Dense(1000), layers.BatchNormalization()])
-    lines = [squash(l) for l in summary_lines(model)]
-    assert any(re.fullmatch(r"│ dense(_\d+)? \(Dense\) │ \(None, 1000\) │ 785,000 │", l) for l in lines), lines
-    assert any(re.fullmatch(r"│ batch_normalization(_\d+)? │ \(None, 1000\) │ 4,000 │", l) for l in lines), lines
+    lines = [squash(line) for line in summary_lines(model)]
+    assert any(re.fullmatch(r"│ dense(_\d+)? \(Dense\) │ \(None, 1000\) │ 785,000 │", line) for line in lines), lines
+    assert any(re.fullmatch(r"│ batch_normalization(_\d+)? │ \(None, 1000\) │ 4,000 │", line) for line in lines), lines
     assert "│ (BatchNormalization) │ │ │" in lines  # a long cell wraps onto a second line, as rich does
     assert lines[-3:] == [
         "Total params: 789,000 (3.01 MB)",
@@ -425,8 +425,8 @@ def test_summary_thousands_and_non_trainable(wide_terminal):
 
 def test_summary_unbuilt(wide_terminal):
     model = keras.Sequential([layers.Dense(4), layers.Dense(1)])
-    lines = [squash(l) for l in summary_lines(model)]
-    rows = [l for l in lines if "(Dense)" in l]
+    lines = [squash(line) for line in summary_lines(model)]
+    rows = [line for line in lines if "(Dense)" in line]
     assert len(rows) == 2
     assert all(re.fullmatch(r"│ dense(_\d+)? \(Dense\) │ \? │ 0 \(unbuilt\) │", r) for r in rows), rows
     assert lines[-3] == "Total params: 0 (0.00 B)"
@@ -437,9 +437,9 @@ def test_summary_functional_connected_to(wide_terminal):
     h = layers.Concatenate(name="ct_cat")([a, b])
     out = layers.Dense(1, name="ct_out")(h)
     lines = summary_lines(keras.Model([a, b], out, name="ct_model"))
-    assert all(len(l) == 108 for l in lines[1:-3])
+    assert all(len(line) == 108 for line in lines[1:-3])
     assert "Connected to" in lines[2]
-    sq = [squash(l) for l in lines]
+    sq = [squash(line) for line in lines]
     assert "│ ct_a (InputLayer) │ (None, 3) │ 0 │ - │" in sq
     assert "│ ct_cat (Concatenate) │ (None, 5) │ 0 │ ct_a[0][0], ct_b[0][0] │" in sq
     assert "│ ct_out (Dense) │ (None, 1) │ 6 │ ct_cat[0][0] │" in sq
@@ -448,7 +448,7 @@ def test_summary_functional_connected_to(wide_terminal):
     chain = keras.Model(x, layers.Dense(2, name="chain_d")(x))
     cl = summary_lines(chain)
     assert "Connected to" not in cl[2] and len(cl[1]) == 88
-    assert "│ chain_in (InputLayer) │ (None, 3) │ 0 │" in [squash(l) for l in cl]
+    assert "│ chain_in (InputLayer) │ (None, 3) │ 0 │" in [squash(line) for line in cl]
 
 
 def test_summary_narrow_terminal_and_stdout(monkeypatch, capsys):

@@ -309,7 +309,8 @@ def test_binary_crossentropy_clips_probabilities():
     # soft targets and extreme logits
     x = np.array([-100.0, 100.0, 0.0])
     tt = np.array([0.2, 0.7, 0.5])
-    np.testing.assert_allclose(to_np(ops.binary_crossentropy(K.tensor(tt), K.tensor(x), from_logits=True)), np_bce(tt, x, True), rtol=1e-12)
+    np.testing.assert_allclose(to_np(ops.binary_crossentropy(K.tensor(tt), K.tensor(x), from_logits=True)), np_bce(tt, x, True),
+                               rtol=1e-12)
 
 
 @st.composite

@@ -67,7 +67,7 @@ def test_archive_layout(saved):
     cfg = json.loads(m["config.json"])
     assert set(cfg) >= {"module", "class_name", "config", "registered_name", "build_config", "compile_config"}
     assert cfg["class_name"] == "Sequential"
-    assert [l["class_name"] for l in cfg["config"]["layers"]] == ["InputLayer", "Dense", "BatchNormalization", "Dense"]
+    assert [entry["class_name"] for entry in cfg["config"]["layers"]] == ["InputLayer", "Dense", "BatchNormalization", "Dense"]
     assert cfg["compile_config"]["optimizer"]["class_name"] == "Adam"
     assert cfg["compile_config"]["loss"] == "mse"
     tensors, _ = _core.safetensors_loads(m["model.weights.safetensors"])
@@ -87,7 +87,7 @@ def test_sequential_round_trip_and_continued_training(saved):
     model, path, x, y = saved
     loaded = keras.models.load_model(path)
     assert isinstance(loaded, keras.Sequential) and loaded.name == model.name
-    assert [l.name for l in loaded.layers] == [l.name for l in model.layers]
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     # optimizer state: iterations, learning rate and every slot
     assert type(loaded.optimizer) is type(model.optimizer)
@@ -141,7 +141,7 @@ def test_functional_multi_io_shared_layers(tmp_path, rng):
     assert cfg["class_name"] == "Functional"
     assert cfg["config"]["input_layers"] == [["in_a", 0, 0], ["in_b", 0, 0]]
     assert cfg["config"]["output_layers"] == [["reg", 0, 0], ["cls", 0, 0]]
-    by_name = {l["name"]: l for l in cfg["config"]["layers"]}
+    by_name = {entry["name"]: entry for entry in cfg["config"]["layers"]}
     assert len(by_name["shared"]["inbound_nodes"]) == 2
     hist = [n["args"][0]["config"]["keras_history"] for n in by_name["shared"]["inbound_nodes"]]
     assert hist == [["proj_a", 0, 0], ["proj_b", 0, 0]]
@@ -149,7 +149,7 @@ def test_functional_multi_io_shared_layers(tmp_path, rng):
     assert [t["config"]["keras_history"] for t in concat_in] == [["shared", 0, 0], ["shared", 1, 0]]
 
     loaded = keras.models.load_model(path)
-    assert [l.name for l in loaded.layers] == [l.name for l in model.layers]
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
     assert loaded.get_layer("shared") is not None and len(loaded.weights) == len(model.weights)
     for p, q in zip(loaded.predict([xa, xb], verbose=0), model.predict([xa, xb], verbose=0)):
         np.testing.assert_array_equal(p, q)

@@ -116,7 +116,8 @@ class TestCreation:
 
     @pytest.mark.parametrize(
         "args,kwargs",
-        [((5,), {}), ((2, 7), {}), ((1, 10, 3), {}), ((10, 1, -3), {}), ((0.0, 1.0, 0.25), {}), ((3,), {"dtype": "float32"}), ((5, 2), {}), ((0.5, 3), {}),
+        [((5,), {}), ((2, 7), {}), ((1, 10, 3), {}), ((10, 1, -3), {}), ((0.0, 1.0, 0.25), {}), ((3,), {"dtype": "float32"}),
+         ((5, 2), {}), ((0.5, 3), {}),
          ((3.0,), {}), ((0.0, 3.0), {}), ((0, 3, 1.0), {})],  # Python floats give float32 even when whole
     )
     def test_arange(self, args, kwargs):
@@ -239,7 +240,8 @@ class TestNumpyInterop:
             ("T", lambda t: t.T, lambda a: a.T),
             ("slice", lambda t: t[1:, ::2, ::-1], lambda a: a[1:, ::2, ::-1]),
             ("int_index", lambda t: t[1], lambda a: a[1]),
-            ("broadcast_to", lambda t: ops.broadcast_to(t[:, :1], (5, 2, 4, 4)), lambda a: np.broadcast_to(a[:, :1], (5, 2, 4, 4))),
+            ("broadcast_to", lambda t: ops.broadcast_to(t[:, :1], (5, 2, 4, 4)),
+             lambda a: np.broadcast_to(a[:, :1], (5, 2, 4, 4))),
             ("expand_dims", lambda t: ops.expand_dims(t, 1), lambda a: np.expand_dims(a, 1)),
             ("squeeze", lambda t: ops.squeeze(t[:, :1]), lambda a: np.squeeze(a[:, :1])),
             ("split", lambda t: ops.split(t, 3, axis=1)[1], lambda a: np.split(a, 3, axis=1)[1]),
@@ -391,24 +393,24 @@ def test_basic_indexing_hypothesis(data):
     assert_close(K.tensor(a)[idx], a[idx])
 
 
-I = np.array
+index_array = np.array
 ADVANCED_INDICES = [
-    I([1, 0, 1]),
-    I([-1, -2]),
+    index_array([1, 0, 1]),
+    index_array([-1, -2]),
     [0, 1, 1],
-    (slice(None), I([2, 0, 2, -1])),
-    (I([0, 1]), I([2, 0])),  # paired
-    (I([[0], [1]]), I([0, 2, 1])),  # broadcast together -> (2, 3)
-    (I([0, 1]), slice(None), I([3, 0])),  # non-adjacent: broadcast dim goes first
-    (slice(None), I([0, 2]), slice(1, 3), I([1, 4])),  # non-adjacent after a slice
-    (Ellipsis, I([4, 0])),
-    (I([1]), 2, I([0, 1, 2])),  # adjacent int and arrays
-    (None, I([1, 0])),
-    (I([[1, 0], [0, 1]]),),
-    (slice(None, None, -1), I([2, 2])),
-    (I([], dtype=np.int64),),
-    (I(0),),  # 0-d index array
-    (I([0, 1]), I([1, 2]), I([3, 0]), I([4, 4])),
+    (slice(None), index_array([2, 0, 2, -1])),
+    (index_array([0, 1]), index_array([2, 0])),  # paired
+    (index_array([[0], [1]]), index_array([0, 2, 1])),  # broadcast together -> (2, 3)
+    (index_array([0, 1]), slice(None), index_array([3, 0])),  # non-adjacent: broadcast dim goes first
+    (slice(None), index_array([0, 2]), slice(1, 3), index_array([1, 4])),  # non-adjacent after a slice
+    (Ellipsis, index_array([4, 0])),
+    (index_array([1]), 2, index_array([0, 1, 2])),  # adjacent int and arrays
+    (None, index_array([1, 0])),
+    (index_array([[1, 0], [0, 1]]),),
+    (slice(None, None, -1), index_array([2, 2])),
+    (index_array([], dtype=np.int64),),
+    (index_array(0),),  # 0-d index array
+    (index_array([0, 1]), index_array([1, 2]), index_array([3, 0]), index_array([4, 4])),
 ]
 
 
@@ -416,7 +418,7 @@ ADVANCED_INDICES = [
 def test_advanced_integer_indexing(idx):
     t = K.tensor(A)
     conv = tuple(K.tensor(i) if isinstance(i, np.ndarray) else i for i in idx) if isinstance(idx, tuple) else idx
-    exp = A[idx if not isinstance(idx, list) else I(idx)]
+    exp = A[idx if not isinstance(idx, list) else index_array(idx)]
     assert_close(t[conv], exp)
     # NumPy arrays directly as indices work too
     assert_close(t[idx], exp)
@@ -441,7 +443,8 @@ def test_advanced_indexing_on_a_view():
 def test_integer_array_indexing_hypothesis(data):
     shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4))
     a = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
-    idx = data.draw(hnp.integer_array_indices(shape, result_shape=hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=3)))
+    idx = data.draw(hnp.integer_array_indices(shape,
+                                              result_shape=hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=3)))
     assert_close(K.tensor(a)[tuple(K.tensor(i) for i in idx)], a[idx])
 
 

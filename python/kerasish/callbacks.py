@@ -375,7 +375,8 @@ class ProgbarLogger(Callback):
 
 # --------------------------------------------------------------------------- monitoring
 _MAX_WORDS = ("acc", "auc", "precision", "recall", "f1", "iou", "r2", "top_k", "true_positives", "true_negatives")
-_MIN_WORDS = ("loss", "error", "crossentropy", "hinge", "divergence", "false_positives", "false_negatives", "mse", "mae", "mape", "msle")
+_MIN_WORDS = ("loss", "error", "crossentropy", "hinge", "divergence", "false_positives", "false_negatives", "mse", "mae", "mape",
+              "msle")
 
 
 def _metric_direction(model, metric_name):
@@ -581,7 +582,8 @@ class ModelCheckpoint(_MonitorMixin, Callback):
                     f"`.weights.h5` (Keras weights format). Received: filepath={self.filepath}"
                 )
         elif not self.filepath.endswith(self._MODEL_SUFFIXES):
-            raise ValueError(f"The filepath provided must end in `.keras` (Keras model format). Received: filepath={self.filepath}")
+            raise ValueError(f"The filepath provided must end in `.keras` (Keras model format). "
+                             f"Received: filepath={self.filepath}")
 
     def on_train_batch_end(self, batch, logs=None):
         if self._should_save_on_batch(batch):
@@ -674,7 +676,8 @@ class ReduceLROnPlateau(Callback):
     """Multiplies the learning rate by ``factor`` after ``patience`` epochs without improvement of
     ``monitor`` (then waits ``cooldown`` epochs); never below ``min_lr``. Logs ``learning_rate``."""
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4, cooldown=0,
+                 min_lr=0.0, **kwargs):
         super().__init__()
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")

@@ -203,7 +203,8 @@ class Mean(Metric):
 
     @no_grad()
     def update_state(self, values, sample_weight=None):
-        if isinstance(sample_weight, (int, float)) and not isinstance(sample_weight, bool) and hasattr(values, "shape") and len(values.shape) == 0:
+        if (isinstance(sample_weight, (int, float)) and not isinstance(sample_weight, bool) and hasattr(values, "shape")
+                and len(values.shape) == 0):
             values = _float(values, self.dtype)
             self.total.assign_add(values * float(sample_weight))
             self.count.assign_add(float(sample_weight))
@@ -706,7 +707,8 @@ class _ConfusionMatrixConditionCount(Metric):
 
     @no_grad()
     def update_state(self, y_true, y_pred, sample_weight=None):
-        _update_confusion_matrix_variables({self._key: self.accumulator}, y_true, y_pred, self.thresholds, sample_weight=sample_weight)
+        _update_confusion_matrix_variables({self._key: self.accumulator}, y_true, y_pred, self.thresholds,
+                                           sample_weight=sample_weight)
 
     def result(self):
         r = ops.cast(self.accumulator, self.dtype) + 0.0

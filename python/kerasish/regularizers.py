@@ -120,7 +120,8 @@ class OrthogonalRegularizer(Regularizer):
         if self.mode == "columns":
             inputs = ops.transpose(inputs)
         size = inputs.shape[0]
-        norm = ops.sqrt(ops.maximum(ops.sum(ops.square(inputs), axis=-1, keepdims=True), 1e-14))  # as Keras's normalize: x * min(rsqrt(ss), 1 / 1e-7)
+        # as Keras's normalize: x * min(rsqrt(ss), 1 / 1e-7)
+        norm = ops.sqrt(ops.maximum(ops.sum(ops.square(inputs), axis=-1, keepdims=True), 1e-14))
         product = ops.matmul(inputs / norm, ops.transpose(inputs / norm))
         eye = _tensor.eye(size, dtype=product.dtype)
         off_diagonal = product * (1.0 - eye)

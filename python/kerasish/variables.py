@@ -24,7 +24,8 @@ class Variable(Tensor):
         requires = bool(trainable) and value.dtype in ("float32", "float64")
         return super().__new__(cls, value, value.dtype, requires)
 
-    def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None, aggregation="none", synchronization="auto"):
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None, aggregation="none",
+                 synchronization="auto"):
         self._trainable = bool(trainable)
         self.name = name or "variable"
         self.path = self.name

@@ -434,7 +434,8 @@ class Layer:
         return outputs
 
     def compute_output_shape(self, input_shape):
-        kt = map_structure(lambda s: KerasTensor(s), input_shape) if not isinstance(input_shape, tuple) else KerasTensor(input_shape)
+        kt = (map_structure(lambda s: KerasTensor(s), input_shape) if not isinstance(input_shape, tuple)
+              else KerasTensor(input_shape))
         out = self._symbolic_call((kt,), {})
         return map_structure(lambda t: t.shape, out)
 

@@ -89,12 +89,12 @@ class Graph:
             self.nodes_by_depth.setdefault(node_depth[id(node)], []).append(node)
         ops = sorted(layer_of, key=lambda k: (-op_depth[k], op_index[k]))
         self.all_layers = [layer_of[k] for k in ops]  # InputLayers included, in Keras's order
-        names = [l.name for l in self.all_layers if not isinstance(l, _Anonymous)]
+        names = [layer.name for layer in self.all_layers if not isinstance(layer, _Anonymous)]
         for n in names:
             if names.count(n) != 1:
                 raise ValueError(f'The name "{n}" is used {names.count(n)} times in the model. '
                                  "All layer names should be unique.")
-        self.layers = [l for l in self.all_layers if not isinstance(l, (InputLayer, _Anonymous))]
+        self.layers = [layer for layer in self.all_layers if not isinstance(layer, (InputLayer, _Anonymous))]
 
     def run(self, inputs, training=None):
         values = {}

@@ -14,7 +14,8 @@ class Model(Trainer, Layer):
         outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
         name = kwargs.pop("name", None)
         trainable = kwargs.pop("trainable", True)
-        Layer.__init__(self, name=name or auto_name(to_snake_case(type(self).__name__) if type(self) not in (Model,) else "functional"),
+        Layer.__init__(self,
+                       name=name or auto_name(to_snake_case(type(self).__name__) if type(self) not in (Model,) else "functional"),
                        trainable=trainable, **kwargs)
         Trainer.__init__(self)
         self._graph = None
@@ -52,7 +53,7 @@ class Model(Trainer, Layer):
     @property
     def layers(self):
         if self._graph:  # as Keras's Functional: the graph's layers; tensor operations (x + y) are not layers
-            return [l for l in self._graph.all_layers if isinstance(l, Layer) and not isinstance(l, _TensorOp)]
+            return [layer for layer in self._graph.all_layers if isinstance(layer, Layer) and not isinstance(layer, _TensorOp)]
         return list(self._tracked)
 
     def get_layer(self, name=None, index=None):
@@ -61,7 +62,7 @@ class Model(Trainer, Layer):
         for layer in self.layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}")
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}")
 
     def call(self, inputs, training=None):
         if self._graph is None:
@@ -74,7 +75,7 @@ class Model(Trainer, Layer):
     def _summary_rows(self):
         if self._graph:
             rows = []
-            for layer in [l for l in self._graph.all_layers if isinstance(l, Layer)]:  # operations too
+            for layer in [lay for lay in self._graph.all_layers if isinstance(lay, Layer)]:  # operations too
                 if isinstance(layer, InputLayer):
                     rows.append((layer, layer.batch_shape))
                     continue
@@ -131,7 +132,7 @@ class Sequential(Model):
                 raise ValueError("Sequential: an Input can only be the first layer")
             self._input_layer = layer
         else:
-            if any(layer.name == l.name for l in self._stack):
+            if any(layer.name == existing.name for existing in self._stack):
                 raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
                                  f"{layer.name!r} is already the name of a layer in this model.")
             self._stack.append(layer)

@@ -82,7 +82,8 @@ class _ArrayData:
             parts = []
             for name, v in (("x", x), ("y", y), ("sample_weight", sample_weight)):
                 if v is not None:
-                    parts.append(f"'{name}' sizes: " + ", ".join(str(len(a)) for a in (flatten(v) if not isinstance(v, dict) else v.values())))
+                    parts.append(f"'{name}' sizes: "
+                                 + ", ".join(str(len(a)) for a in (flatten(v) if not isinstance(v, dict) else v.values())))
             raise ValueError("Data cardinality is ambiguous. Make sure all arrays contain the same number of "
                              "samples. " + " ".join(parts))
         self.n = sizes.pop() if sizes else 0
@@ -437,7 +438,8 @@ class Trainer:
     def _can_compile(self, data, kind):
         if not hasattr(self, "_plans"):
             self._plans, self._untraceable = {}, {}
-        if getattr(self, "run_eagerly", False) or not isinstance(data, _ArrayData) or data._steps_given or kind in self._untraceable:
+        if (getattr(self, "run_eagerly", False) or not isinstance(data, _ArrayData) or data._steps_given
+                or kind in self._untraceable):
             return False
         own = {"train": "train_step", "test": "test_step", "predict": "predict_step"}[kind]
         if getattr(type(self), own, None) is not getattr(Trainer, own, None):
@@ -676,7 +678,8 @@ class Trainer:
             self._check_sparse_labels(data.y)
         val = None
         if validation_data is not None:
-            vx, vy, vsw = _unpack(validation_data) if isinstance(validation_data, (list, tuple)) else (validation_data, None, None)
+            vx, vy, vsw = (_unpack(validation_data) if isinstance(validation_data, (list, tuple))
+                           else (validation_data, None, None))
             val = self._make_data(vx, vy, vsw, validation_batch_size or batch_size, False, validation_steps)
         cbs = callbacks_mod.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                          verbose=verbose, epochs=epochs, steps=data.steps or None)

@@ -49,7 +49,8 @@ class Adagrad(Optimizer):
         super().build(var_list)
         # Keras names these plainly "accumulator" (not after the variable)
         self._accumulators = [
-            self.add_variable(tuple(var.shape), initializer=float(self.initial_accumulator_value), dtype=var.dtype, name="accumulator")
+            self.add_variable(tuple(var.shape), initializer=float(self.initial_accumulator_value), dtype=var.dtype,
+                              name="accumulator")
             for var in var_list
         ]
 

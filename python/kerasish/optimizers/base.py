@@ -212,13 +212,15 @@ class Optimizer:
         name = name or "var"
         ref = getattr(reference_variable, "path", None) or getattr(reference_variable, "name", None) or "variable"
         full_name = str(ref).replace("/", "_").replace(":", "_") + "_" + name
-        return self.add_variable(tuple(reference_variable.shape), initializer=initializer, dtype=reference_variable.dtype, name=full_name)
+        return self.add_variable(tuple(reference_variable.shape), initializer=initializer, dtype=reference_variable.dtype,
+                                 name=full_name)
 
     def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
         """One slot per variable for each name (interleaved per variable, as Keras); a list, or a
         tuple of lists when ``name`` is a list."""
         names = [name] if isinstance(name, str) else list(name)
-        inits = [initializer] * len(names) if isinstance(initializer, str) or not isinstance(initializer, (list, tuple)) else list(initializer)
+        inits = ([initializer] * len(names) if isinstance(initializer, str) or not isinstance(initializer, (list, tuple))
+                 else list(initializer))
         if len(names) != len(inits):
             raise ValueError(
                 "The number of provided names must match the number of provided initializers. "
@@ -315,7 +317,8 @@ class Optimizer:
                     )
                 # a callable was in charge: go back to a variable, tracked in Keras's slot
                 value = self._check_lr(learning_rate)
-                var = Variable(_core.full((), value, config.floatx()), dtype=config.floatx(), trainable=False, name="learning_rate")
+                var = Variable(_core.full((), value, config.floatx()), dtype=config.floatx(), trainable=False,
+                               name="learning_rate")
                 var.path = f"{self.name}/learning_rate"
                 self._variables.insert(1, var)
                 self._learning_rate = var

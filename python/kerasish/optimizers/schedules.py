@@ -112,7 +112,8 @@ class PolynomialDecay(LearningRateSchedule):
     """``(initial - end) * (1 - step / decay_steps) ** power + end``; with ``cycle`` the decay
     restarts at each multiple of ``decay_steps``, else the step is clamped to ``decay_steps``."""
 
-    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False, name="PolynomialDecay"):
+    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
+                 name="PolynomialDecay"):
         super().__init__()
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps

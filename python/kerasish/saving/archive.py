@@ -303,7 +303,8 @@ def _read_member(zf, info, where, file_size):
             got += len(chunk)
             if got > cap:
                 raise ValueError(f"{where}: member {info.filename!r} inflates past {cap} bytes (its declared size, or "
-                                 f"{MAX_COMPRESSION_RATIO}x the {file_size}-byte file); refusing to read more (possible zip bomb).")
+                                 f"{MAX_COMPRESSION_RATIO}x the {file_size}-byte file); refusing to read more "
+                                 "(possible zip bomb).")
     return b"".join(chunks)
 
 

@@ -243,7 +243,7 @@ def _serialize_loss(loss):
     if loss is None or isinstance(loss, str):
         return loss
     if isinstance(loss, (list, tuple)):
-        return [_serialize_loss(l) for l in loss]
+        return [_serialize_loss(item) for item in loss]
     if isinstance(loss, dict):
         return {str(k): _serialize_loss(v) for k, v in loss.items()}
     if inspect.isclass(loss):

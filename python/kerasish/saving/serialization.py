@@ -269,7 +269,7 @@ def serialize_layer(layer):
 def sequential_config(model):
     layers = ([model._input_layer] if model._input_layer is not None else []) + list(model._stack)
     cfg = {"name": model.name, "trainable": model.trainable, "dtype": model.dtype,
-           "layers": [serialize_layer(l) for l in layers]}
+           "layers": [serialize_layer(layer) for layer in layers]}
     shape = model._known_input_shape()
     if shape is not None:
         cfg["build_input_shape"] = _shape_to_json(shape)

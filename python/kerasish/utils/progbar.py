@@ -96,7 +96,8 @@ class Progbar:
         unit_name: display name for steps ("step", "sample").
     """
 
-    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, stateless_metrics=None, unit_name="step"):
+    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, stateless_metrics=None,
+                 unit_name="step"):
         if stateful_metrics is not None and stateless_metrics is not None:
             raise ValueError("Only one of `stateful_metrics` or `stateless_metrics` must be provided.")
         self.target = target
