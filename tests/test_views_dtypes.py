@@ -254,3 +254,17 @@ def test_where_every_dtype_and_view(device):
             _check(got, exp, ref)
             n += 1
     assert n > 100
+
+
+def test_huge_steps_and_negative_strides_reach_numpy_intact():
+    """A slice step far beyond the axis gives one element or none (its stride, never used, must
+    not overflow), and views with negative strides convert to NumPy as NumPy's own views do."""
+    a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    t = K.tensor(a)
+    for key in [np.s_[::2**62], np.s_[2**62:-2**62:-2**62], np.s_[:, ::-(2**62)], np.s_[::-1, 1:, ::-3],
+                np.s_[..., ::-2], np.s_[1:1, ::-1]]:
+        got = t[key]
+        np.testing.assert_array_equal(got.numpy(), a[key])
+        np.testing.assert_array_equal((got * 1.0).numpy(), a[key])
+    u = K.tensor(np.arange(6, dtype=np.uint8))[::-1]
+    np.testing.assert_array_equal(u.numpy(), np.arange(6, dtype=np.uint8)[::-1])

@@ -161,7 +161,9 @@ fn basic<'a>(l: &Layout, full: &'a [Index]) -> Result<(Layout, Vec<(usize, &'a I
                     offset += start * l.strides[d];
                 }
                 layout.shape.push(len);
-                layout.strides.push(l.strides[d] * step);
+                // over one element or none the stride is never used (and stride * a huge step
+                // could overflow); over two or more, |step| < size keeps it within the storage
+                layout.strides.push(if len > 1 { l.strides[d] * step } else { 0 });
                 d += 1;
             }
             Index::NewAxis => {

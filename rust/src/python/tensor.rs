@@ -74,15 +74,37 @@ pub(crate) fn to_numpy<'py>(slf: &Bound<'py, PyTensor>) -> PyResult<Bound<'py, P
     let guard = t.storage().read();
     let base = guard.as_ptr();
     drop(guard); // the buffer never moves or shrinks while the storage lives
-    let strides: Vec<usize> = l.strides.iter().map(|&s| s as usize).collect();
+
+    // ndarray takes non-negative strides from the element with the lowest address; an axis
+    // with a negative stride is made from its last element and then inverted
+    let empty = l.numel() == 0;
+    let mut first = if empty { 0 } else { l.offset as isize };
+    let mut flipped = Vec::new();
+    let strides: Vec<usize> = l
+        .strides
+        .iter()
+        .zip(&l.shape)
+        .enumerate()
+        .map(|(d, (&s, &n))| {
+            if s < 0 && !empty {
+                first += (n as isize - 1) * s;
+                flipped.push(d);
+            }
+            s.unsigned_abs()
+        })
+        .collect();
     let shape = IxDyn(&l.shape).strides(IxDyn(&strides));
     let container = slf.clone().into_any();
     macro_rules! view {
         ($T:ty) => {{
             // SAFETY: ptr + layout address elements of the live storage (layouts are validated
-            // when views are made); `container` owns an Arc to that storage.
-            let ptr = unsafe { (base as *const $T).add(if l.numel() > 0 { l.offset } else { 0 }) };
-            let v = unsafe { ArrayView::<$T, _>::from_shape_ptr(shape, ptr) };
+            // when views are made; `first` is the lowest address the view reads); `container`
+            // owns an Arc to that storage.
+            let ptr = unsafe { (base as *const $T).add(first as usize) };
+            let mut v = unsafe { ArrayView::<$T, _>::from_shape_ptr(shape, ptr) };
+            for &d in &flipped {
+                v.invert_axis(numpy::ndarray::Axis(d));
+            }
             let a = unsafe { PyArray::borrow_from_array(&v, container) };
             a.into_any()
         }};
