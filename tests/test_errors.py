@@ -339,3 +339,11 @@ def test_memory_cap_from_the_environment():
     lines = out.stdout.splitlines()
     assert len(lines) == 2 and all(ln.startswith("refused") and "KERASISH_MAX_MEMORY" in ln for ln in lines), out.stdout
     assert "(134217728,)" in lines[0] and "512.0 MiB" in lines[0] and "256.0 MiB" in lines[0]
+
+
+def test_copying_a_huge_broadcast_view_is_a_memory_error():
+    """tensor() of a view copies all of it: refused by the allocator's check as a MemoryError
+    (not a panic), like the ops on such a view."""
+    view = ops.broadcast_to(K.ones((1,)), (2**20, 2**20))
+    raises_family(lambda: K.tensor(view), MemoryError)
+    raises_family(lambda: K.tensor(view, dtype="float64"), MemoryError)

@@ -60,7 +60,7 @@ pub fn from_numpy(py: Python<'_>, obj: &Bound<'_, PyAny>, dtype: Option<DType>, 
         DType::F32 => read!(f32, f32),
         DType::F64 => read!(f64, f64),
     };
-    Ok(t.convert(dt))
+    super::run(py, t.numel(), move || Ok(t.convert(dt)))
 }
 
 /// Converts an operand. `like` is the dtype of the other operand: Python scalars take it when

@@ -46,13 +46,17 @@ pub(crate) fn make_tensor(
         }
         // always a copy: tensor() never shares memory with its argument
         Ok(p) => {
-            let src = &p.get().t;
-            let owned = Tensor::from_parts(
-                crate::storage::Storage::new(copy_buffer(src)),
-                crate::layout::Layout::contiguous(src.shape()),
-                src.dtype(),
-            );
-            owned.convert(dtype.unwrap_or(src.dtype()))
+            let src = p.get().t.clone();
+            // copying a broadcast view makes all of it: the guarded runner turns a refused
+            // allocation into a MemoryError
+            super::run(py, src.numel(), move || {
+                let owned = Tensor::from_parts(
+                    crate::storage::Storage::new(copy_buffer(&src)),
+                    crate::layout::Layout::contiguous(src.shape()),
+                    src.dtype(),
+                );
+                Ok(owned.convert(dtype.unwrap_or(src.dtype())))
+            })?
         }
         Err(_) => {
             let np = py.import("numpy")?;
@@ -444,7 +448,7 @@ fn stack(py: Python<'_>, xs: &Bound<'_, PyAny>, axis: isize) -> T {
 
 #[pyfunction]
 #[pyo3(signature = (x, indices_or_sections, axis=0))]
-fn split(x: &Bound<'_, PyAny>, indices_or_sections: &Bound<'_, PyAny>, axis: isize) -> PyResult<Vec<PyTensor>> {
+fn split(py: Python<'_>, x: &Bound<'_, PyAny>, indices_or_sections: &Bound<'_, PyAny>, axis: isize) -> PyResult<Vec<PyTensor>> {
     let xt = t(x)?;
     let (k, p): (Option<usize>, Option<Vec<usize>>) =
         match indices_or_sections.extract::<usize>() {
@@ -456,8 +460,9 @@ fn split(x: &Bound<'_, PyAny>, indices_or_sections: &Bound<'_, PyAny>, axis: isi
                 })?),
             ),
         };
-    let parts =
-        crate::plan::call("split", vec![xt], std::sync::Arc::new(move |i: &[Tensor]| ops::split(&i[0], k, p.as_deref(), axis)))?;
+    let parts = super::run(py, 0, move || {
+        crate::plan::call("split", vec![xt], std::sync::Arc::new(move |i: &[Tensor]| ops::split(&i[0], k, p.as_deref(), axis)))
+    })?;
     Ok(parts.into_iter().map(PyTensor::from).collect())
 }
 

@@ -241,12 +241,8 @@ impl PyTensor {
     }
     #[setter]
     fn set_grad(&self, py: Python<'_>, g: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        match g {
+        match g.filter(|g| !g.is_none()) {
             None => super::op_inplace(py, "clear_grad", vec![self.t.clone()], |i| {
-                i[0].set_grad(None);
-                Ok(())
-            })?,
-            Some(g) if g.is_none() => super::op_inplace(py, "clear_grad", vec![self.t.clone()], |i| {
                 i[0].set_grad(None);
                 Ok(())
             })?,
