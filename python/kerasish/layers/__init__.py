@@ -1,7 +1,7 @@
 """Layers, as keras.layers."""
 from kerasish.layers.conv import Conv1D, Conv2D
 from kerasish.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Input, InputLayer, Permute, Rescaling, Reshape
-from kerasish.layers.layer import KerasTensor, Layer
+from kerasish.layers.layer import Layer
 from kerasish.layers.merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from kerasish.layers.normalization import BatchNormalization, LayerNormalization
 from kerasish.layers.pooling import (
@@ -14,6 +14,7 @@ from kerasish.layers.pooling import (
                                   MaxPooling1D,
                                   MaxPooling2D,
 )
+from kerasish.ops.operation import KerasTensor
 
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D

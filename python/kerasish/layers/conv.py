@@ -1,6 +1,7 @@
 """Convolution layers (channels_last): Conv2D and Conv1D."""
 from kerasish import activations, initializers, ops, regularizers
 from kerasish.layers.layer import Layer
+from kerasish.ops import nn
 
 
 def _tuple(name, v, rank):
@@ -66,7 +67,7 @@ class _Conv(Layer):
         # bias and activation applied by the conv kernels (the raw convolution is never stored)
         fused = activations._fused_name(self.activation, inputs, self.bias) if inputs.dtype == self.kernel.dtype else None
         if fused is not None:
-            return ops._conv_bias_act(inputs, self.kernel, self.bias, fused, self.strides, self.padding, self.dilation_rate)
+            return nn.conv_bias_activation(inputs, self.kernel, self.bias, fused, self.strides, self.padding, self.dilation_rate)
         y = ops.conv(inputs, self.kernel, self.strides, self.padding, dilation_rate=self.dilation_rate)
         return activations._bias_activation(y, self.bias, self.activation)
 

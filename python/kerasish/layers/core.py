@@ -1,8 +1,9 @@
 """Core layers: Input, Dense, Activation, Flatten, Reshape, Permute, Dropout, Rescaling, Embedding."""
 from kerasish import activations, initializers, ops, regularizers
 from kerasish import random as krandom
-from kerasish.layers.layer import KerasTensor, Layer
+from kerasish.layers.layer import Layer
 from kerasish.naming import auto_name
+from kerasish.ops.operation import KerasTensor
 
 
 class InputLayer(Layer):

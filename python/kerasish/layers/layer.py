@@ -1,4 +1,4 @@
-"""The Layer base class and the symbolic tensors of the functional API."""
+"""The Layer base class, as keras/src/layers/layer.py: weights, build-on-first-call, losses and config."""
 from __future__ import annotations
 
 import contextvars
@@ -6,10 +6,11 @@ import inspect
 
 import numpy as np
 
-from kerasish import _core, config
+from kerasish import _core, config, initializers, regularizers
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
-from kerasish.naming import auto_name, to_snake_case
+from kerasish.ops.operation import KerasTensor, Operation, any_symbolic_tensors
+from kerasish.tree import flatten, map_structure
 from kerasish.variables import Variable
 
 # While a saved model is built from its config (saving_lib.load_model), a callable that every
@@ -19,100 +20,10 @@ WEIGHT_GUARD = contextvars.ContextVar("kerasish_weight_guard", default=None)
 _BASE_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim"}
 
 
-def _shape_str(shape):
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-class KerasTensor:
-    """A symbolic tensor: a shape with None for unknown dims, a dtype, and the layer call that made it."""
-
-    def __init__(self, shape, dtype="float32", name=None, history=None):
-        self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = dtype
-        self.name = name
-        self._history = history  # (node, index) or None for Input
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
-
-    # arithmetic on symbolic tensors records an operation in the graph, as in Keras 3
-    # (`x = x + shortcut` in a functional model); the operation shows in summary() as Keras's does
-    def __add__(self, other): return _apply_op("Add", lambda a, b: a + b, self, other)
-    def __radd__(self, other): return _apply_op("Add", lambda a, b: b + a, self, other)
-    def __sub__(self, other): return _apply_op("Subtract", lambda a, b: a - b, self, other)
-    def __rsub__(self, other): return _apply_op("Subtract", lambda a, b: b - a, self, other)
-    def __mul__(self, other): return _apply_op("Multiply", lambda a, b: a * b, self, other)
-    def __rmul__(self, other): return _apply_op("Multiply", lambda a, b: b * a, self, other)
-    def __truediv__(self, other): return _apply_op("TrueDivide", lambda a, b: a / b, self, other)
-    def __rtruediv__(self, other): return _apply_op("TrueDivide", lambda a, b: b / a, self, other)
-    def __pow__(self, other): return _apply_op("Power", lambda a, b: a ** b, self, other)
-    def __matmul__(self, other): return _apply_op("Matmul", lambda a, b: a @ b, self, other)
-    def __neg__(self): return _apply_op("Negative", lambda a: -a, self)
-
-    def __getitem__(self, key):
-        return _apply_op("GetItem", lambda a: a[key], self)
-
-
-class Node:
-    """One call of a layer on symbolic inputs."""
-
-    def __init__(self, layer, args, kwargs, outputs):
-        self.layer = layer
-        self.args = args
-        self.kwargs = kwargs
-        self.outputs = outputs
-
-
-def flatten(structure):
-    if isinstance(structure, (list, tuple)):
-        out = []
-        for s in structure:
-            out.extend(flatten(s))
-        return out
-    if isinstance(structure, dict):
-        out = []
-        for k in sorted(structure):
-            out.extend(flatten(structure[k]))
-        return out
-    return [structure]
-
-
-def map_structure(fn, structure):
-    if isinstance(structure, list):
-        return [map_structure(fn, s) for s in structure]
-    if isinstance(structure, tuple):
-        return tuple(map_structure(fn, s) for s in structure)
-    if isinstance(structure, dict):
-        return {k: map_structure(fn, v) for k, v in structure.items()}
-    return fn(structure)
-
-
-def _is_symbolic(structure):
-    if isinstance(structure, KerasTensor):
-        return True
-    if isinstance(structure, (list, tuple)):
-        return any(_is_symbolic(s) for s in structure)
-    if isinstance(structure, dict):
-        return any(_is_symbolic(v) for v in structure.values())
-    return False
-
-
-def _dummy(kt):
-    """A concrete stand-in for a symbolic tensor: zeros, with unknown dims set to 1. A broadcast
-    view of one zero, so that no memory is taken for it (a config's input shape, however large,
-    costs nothing until an op makes an output of that size, and that output is checked)."""
-    shape = tuple(1 if d is None else d for d in kt.shape)
-    return _core.broadcast_to(_core.full((), 0.0, kt.dtype), shape)
-
-
 _CALL_DEPTH = [0]  # nesting of layer calls: the outermost call clears the losses of the previous one
 
 
-class Layer:
+class Layer(Operation):
     """Base class of every layer: weights, build-on-first-call, config, and the functional API."""
 
     def __init__(self, trainable=True, dtype=None, name=None, autocast=True, activity_regularizer=None, **kwargs):
@@ -123,14 +34,13 @@ class Layer:
             )
         object.__setattr__(self, "_tracked", [])
         self._autocast = bool(autocast)
-        self.name = name or auto_name(to_snake_case(type(self).__name__))
+        Operation.__init__(self, name)
         self._trainable = bool(trainable)
         self.dtype_policy = dtype
         self.built = False
         self._weights = []
         self._own_losses = []
         self._call_losses = []  # add_loss() and activity regularization, cleared at each outermost call
-        self._inbound_nodes = []
         self.supports_masking = False
         shape = kwargs.get("input_shape")
         if kwargs.get("input_dim") is not None and shape is None:
@@ -140,9 +50,7 @@ class Layer:
             self._batch_input_shape = tuple(kwargs["batch_input_shape"])
         elif shape is not None:
             self._batch_input_shape = (kwargs.get("batch_size"),) + tuple(shape)
-        self._call_has_training = "training" in inspect.signature(self.call).parameters
-        from kerasish import regularizers
-
+        self.call_has_training = "training" in inspect.signature(self.call).parameters
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
     # attribute tracking: sub-layers assigned as attributes (or in lists) are part of this layer
@@ -170,8 +78,6 @@ class Layer:
     # weights
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
                    constraint=None, name=None, autocast=True):
-        from kerasish import initializers, regularizers
-
         shape = tuple(shape or ())
         dtype = dtype or self.dtype
         claim = WEIGHT_GUARD.get()
@@ -356,15 +262,15 @@ class Layer:
         if not args:
             raise ValueError(f"Layer {self.name!r} was called without inputs")
         inputs = args[0]
-        if _is_symbolic(args) or _is_symbolic(kwargs):
-            return self._symbolic_call(args, kwargs)
+        if any_symbolic_tensors(args) or any_symbolic_tensors(kwargs):
+            return self.symbolic_call(args, kwargs)
         if isinstance(inputs, (list, tuple)) and inputs and all(
                 isinstance(v, (int, float, bool, np.number)) for v in flatten(inputs)):
             inputs = np.asarray(inputs)  # nested lists of numbers are one array, not a structure
         inputs = map_structure(self._convert_input, inputs)
         args = (inputs,) + args[1:]
         self._maybe_build(inputs)
-        if not self._call_has_training:
+        if not self.call_has_training:
             kwargs.pop("training", None)
         if _CALL_DEPTH[0] == 0:
             self._clear_losses()
@@ -397,54 +303,32 @@ class Layer:
             t = _core.convert_to_tensor(t, self.compute_dtype)
         return t
 
-    def _symbolic_call(self, args, kwargs):
-        """Builds the layer for the symbolic inputs and works out its output by running it on zeros."""
-        inputs = args[0]
+    def _call_on_placeholders(self, inputs, args, kwargs):
+        """Builds the layer for the symbolic inputs, then runs it (no training) on their stand-ins."""
         if not self.built:
             self._maybe_build(inputs)
-        concrete_args = map_structure(lambda t: _dummy(t) if isinstance(t, KerasTensor) else t, args)
-        concrete_kwargs = map_structure(lambda t: _dummy(t) if isinstance(t, KerasTensor) else t, kwargs)
-        if self._call_has_training:
-            concrete_kwargs["training"] = False
+        if self.call_has_training:
+            kwargs["training"] = False
         else:
-            concrete_kwargs.pop("training", None)
+            kwargs.pop("training", None)
         _CALL_DEPTH[0] += 1
         try:
             with no_grad():
-                out = self.call(*concrete_args, **concrete_kwargs)
+                return self.call(*args, **kwargs)
         finally:
             _CALL_DEPTH[0] -= 1
             self._clear_losses()  # losses of a shape-inference run on zeros are not real ones
-        batch = None
-        for t in flatten(inputs):
-            if isinstance(t, KerasTensor) and t.shape:
-                batch = t.shape[0]
-                break
-        node = Node(self, args, kwargs, None)
-
-        def to_symbolic(t, counter=[0]):
-            shape = (batch,) + tuple(t.shape[1:]) if t.ndim else ()
-            kt = KerasTensor(shape, t.dtype, name=self.name, history=(node, counter[0]))
-            counter[0] += 1
-            return kt
-
-        outputs = map_structure(to_symbolic, out)
-        node.outputs = outputs
-        self._inbound_nodes.append(node)
-        return outputs
 
     def compute_output_shape(self, input_shape):
         kt = (map_structure(lambda s: KerasTensor(s), input_shape) if not isinstance(input_shape, tuple)
               else KerasTensor(input_shape))
-        out = self._symbolic_call((kt,), {})
+        out = self.symbolic_call((kt,), {})
         return map_structure(lambda t: t.shape, out)
 
     # config
     def get_config(self):
         cfg = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self.activity_regularizer is not None:
-            from kerasish import regularizers
-
             cfg["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._batch_input_shape is not None:
             cfg["batch_input_shape"] = self._batch_input_shape
@@ -458,40 +342,8 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-_OP_CLASSES = {}
-
-
-def _apply_op(kind, fn, *args):
-    """Runs `fn` as an operation node of the functional graph (a weightless layer named like Keras's op)."""
-    cls = _OP_CLASSES.get(kind)
-    if cls is None:
-        cls = _OP_CLASSES[kind] = type(kind, (_TensorOp,), {})
-    return cls(fn)(*args)
-
-
-class _TensorOp(Layer):
-    """A symbolic tensor operation recorded in a functional graph (no weights, no casting)."""
-
-    def __init__(self, fn, **kwargs):
-        super().__init__(**kwargs)
-        self._autocast = False
-        self.fn = fn
-
-    def call(self, *args):
-        return self.fn(*args)
-
-    def get_config(self):
-        raise NotImplementedError(
-            f"The operation {self.name!r} ({type(self).__name__}, from arithmetic or indexing on symbolic "
-            "tensors) cannot be saved in a config yet; use layers such as keras.layers.Add in models to save")
-
-
 class _MultiInput:
     """Marker for layers whose build() takes the list of input shapes (merging layers)."""
 
 
-def snake(x):
-    return to_snake_case(x)
-
-
-__all__ = ["Layer", "KerasTensor", "Node", "flatten", "map_structure", "_shape_str"]
+__all__ = ["Layer"]

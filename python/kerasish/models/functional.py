@@ -1,6 +1,7 @@
 """The functional graph: the layer calls between symbolic inputs and outputs, replayed on tensors."""
 from kerasish.layers.core import InputLayer
-from kerasish.layers.layer import KerasTensor, flatten, map_structure
+from kerasish.ops.operation import KerasTensor
+from kerasish.tree import flatten, map_structure
 
 
 class _InputNode:
@@ -110,7 +111,7 @@ class Graph:
             kwargs = map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, node.kwargs)
             # a `training=` given when the layer was called on symbolic inputs wins (Keras's
             # "Monte-Carlo dropout" idiom: Dropout(0.5)(x, training=True) stays on in predict)
-            if training is not None and node.layer._call_has_training and kwargs.get("training") is None:
+            if training is not None and node.layer.call_has_training and kwargs.get("training") is None:
                 kwargs = {**kwargs, "training": training}
             out = node.layer(*args, **kwargs)
             for kt, v in zip(flatten(node.outputs), flatten(out)):

@@ -1,9 +1,11 @@
 """Model (functional and subclassed) and Sequential."""
 from kerasish.layers.core import InputLayer
-from kerasish.layers.layer import KerasTensor, Layer, _TensorOp, flatten
+from kerasish.layers.layer import Layer
 from kerasish.models.functional import Graph
 from kerasish.models.trainer import Trainer
 from kerasish.naming import auto_name, to_snake_case
+from kerasish.ops.operation import KerasTensor, Operation
+from kerasish.tree import flatten
 
 
 class Model(Trainer, Layer):
@@ -25,7 +27,8 @@ class Model(Trainer, Layer):
             self._graph = Graph(inputs, outputs)
             self._autocast = False  # as Keras's Functional: inputs pass as given, each layer casts its own
             for layer in self._graph.layers:
-                self._tracked.append(layer)
+                if isinstance(layer, Layer):  # tensor operations (x + y) hold no weights
+                    self._tracked.append(layer)
             self.built = True
 
     @property
@@ -53,7 +56,7 @@ class Model(Trainer, Layer):
     @property
     def layers(self):
         if self._graph:  # as Keras's Functional: the graph's layers; tensor operations (x + y) are not layers
-            return [layer for layer in self._graph.all_layers if isinstance(layer, Layer) and not isinstance(layer, _TensorOp)]
+            return [layer for layer in self._graph.all_layers if isinstance(layer, Layer)]
         return list(self._tracked)
 
     def get_layer(self, name=None, index=None):
@@ -75,11 +78,11 @@ class Model(Trainer, Layer):
     def _summary_rows(self):
         if self._graph:
             rows = []
-            for layer in [lay for lay in self._graph.all_layers if isinstance(lay, Layer)]:  # operations too
+            for layer in [lay for lay in self._graph.all_layers if isinstance(lay, Operation)]:  # operations too
                 if isinstance(layer, InputLayer):
                     rows.append((layer, layer.batch_shape))
                     continue
-                node = layer._inbound_nodes[-1] if layer._inbound_nodes else None
+                node = layer.inbound_nodes[-1] if layer.inbound_nodes else None
                 out = None
                 if node is not None:
                     o = flatten(node.outputs)

@@ -8,7 +8,8 @@ and the fixed widths are shrunk evenly to fit the line, as rich does. Long cells
 import math
 import shutil
 
-from kerasish.layers.layer import KerasTensor, flatten
+from kerasish.ops.operation import KerasTensor
+from kerasish.tree import flatten
 
 
 def _fmt_bytes(n):
@@ -125,7 +126,7 @@ def _is_sequential_like(model):
         nodes += v
     ids = {id(n) for n in nodes}
     for layer in model.layers:
-        if sum(1 for n in layer._inbound_nodes if id(n) in ids) > 1:
+        if sum(1 for n in layer.inbound_nodes if id(n) in ids) > 1:
             return False
     return True
 
@@ -133,7 +134,7 @@ def _is_sequential_like(model):
 def _connections(layer, graph):
     node_ids = {id(n) for n in graph.nodes}
     parts = []
-    for node in layer._inbound_nodes:
+    for node in layer.inbound_nodes:
         if id(node) not in node_ids:
             continue
         for t in flatten((node.args, node.kwargs)):
@@ -144,7 +145,7 @@ def _connections(layer, graph):
                 parts.append(f"{src.name if src is not None else t.name}[0][0]")
             else:
                 n, idx = t._history
-                ni = next((i for i, m in enumerate(n.layer._inbound_nodes) if m is n), 0)
+                ni = next((i for i, m in enumerate(n.layer.inbound_nodes) if m is n), 0)
                 parts.append(f"{n.layer.name}[{ni}][{idx}]")
     return ", ".join(parts) or "-"
 

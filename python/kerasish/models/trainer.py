@@ -17,7 +17,7 @@ import numpy as np
 from kerasish import _core
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
-from kerasish.layers.layer import flatten, map_structure
+from kerasish.tree import flatten, map_structure
 
 _PLAN_DTYPES = tuple(np.dtype(d) for d in ("float32", "float64", "int64", "uint8", "bool"))
 

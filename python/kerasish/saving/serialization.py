@@ -279,21 +279,22 @@ def sequential_config(model):
 def functional_config(model):
     """Keras's functional config: layers (with inbound nodes) plus input and output references."""
     from kerasish.layers.core import InputLayer
-    from kerasish.layers.layer import KerasTensor, Layer, map_structure
+    from kerasish.ops.operation import KerasTensor, Operation
+    from kerasish.tree import map_structure
 
     graph = model._graph
     node_ids = {id(n) for n in graph.nodes}
     inputs = {id(t): t for t in graph.input_list}
     model_layers = []
     for layer in graph.all_layers:
-        if not isinstance(layer, Layer):
+        if not isinstance(layer, Operation):
             raise ValueError(f"Cannot save model {model.name!r}: its input {layer.name!r} does not come from "
                              "`keras.Input()`; build functional models from Input tensors to save them.")
         model_layers.append(layer)
     node_index = {}
     for layer in model_layers:
         k = 0
-        for node in layer._inbound_nodes:
+        for node in layer.inbound_nodes:
             if id(node) in node_ids:
                 node_index[id(node)] = k
                 k += 1
@@ -324,7 +325,7 @@ def functional_config(model):
         entry["name"] = layer.name
         nodes = []
         if not isinstance(layer, InputLayer):
-            for node in layer._inbound_nodes:
+            for node in layer.inbound_nodes:
                 if id(node) in node_ids:
                     where = f"a call of layer {layer.name!r}"
                     nodes.append({"args": encode(list(node.args), where), "kwargs": encode(dict(node.kwargs), where)})
@@ -461,8 +462,8 @@ def functional_from_config(config, objs):
     """Rebuilds a functional model: creates each layer, then replays the layer calls (each node
     once all the tensors it reads exist), then ``Model(inputs, outputs)``."""
     from kerasish.layers.core import InputLayer
-    from kerasish.layers.layer import flatten
     from kerasish.models import Model
+    from kerasish.tree import flatten
 
     entries = config.get("layers")
     if not isinstance(entries, list):

@@ -1,0 +1,172 @@
+"""Symbolic tensors and the operations that record them, as Keras 3's ``Operation`` and
+``KerasTensor``: calling an operation (a layer, or an op of ``keras.ops``) on symbolic tensors runs
+it once on zeros to learn its output, and records the call as a node of the functional graph."""
+from __future__ import annotations
+
+import functools
+
+from kerasish import _core
+from kerasish._tensor import no_grad
+from kerasish.naming import auto_name, to_snake_case
+from kerasish.tree import flatten, map_structure
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape with None for unknown dims, a dtype, and the layer call that made it."""
+
+    def __init__(self, shape, dtype="float32", name=None, history=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtype
+        self.name = name
+        self._history = history  # (node, index) or None for Input
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    # arithmetic on symbolic tensors records an operation in the graph, as in Keras 3
+    # (`x = x + shortcut` in a functional model); the operation shows in summary() as Keras's does
+    def __add__(self, other): return apply_op("Add", lambda a, b: a + b, self, other)
+    def __radd__(self, other): return apply_op("Add", lambda a, b: b + a, self, other)
+    def __sub__(self, other): return apply_op("Subtract", lambda a, b: a - b, self, other)
+    def __rsub__(self, other): return apply_op("Subtract", lambda a, b: b - a, self, other)
+    def __mul__(self, other): return apply_op("Multiply", lambda a, b: a * b, self, other)
+    def __rmul__(self, other): return apply_op("Multiply", lambda a, b: b * a, self, other)
+    def __truediv__(self, other): return apply_op("TrueDivide", lambda a, b: a / b, self, other)
+    def __rtruediv__(self, other): return apply_op("TrueDivide", lambda a, b: b / a, self, other)
+    def __pow__(self, other): return apply_op("Power", lambda a, b: a ** b, self, other)
+    def __matmul__(self, other): return apply_op("Matmul", lambda a, b: a @ b, self, other)
+    def __neg__(self): return apply_op("Negative", lambda a: -a, self)
+
+    def __getitem__(self, key):
+        return apply_op("GetItem", lambda a: a[key], self)
+
+
+class Node:
+    """One call of an operation on symbolic inputs."""
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer = layer
+        self.args = args
+        self.kwargs = kwargs
+        self.outputs = outputs
+
+
+def any_symbolic_tensors(structure):
+    if isinstance(structure, KerasTensor):
+        return True
+    if isinstance(structure, (list, tuple)):
+        return any(any_symbolic_tensors(s) for s in structure)
+    if isinstance(structure, dict):
+        return any(any_symbolic_tensors(v) for v in structure.values())
+    return False
+
+
+def _dummy(kt):
+    """A concrete stand-in for a symbolic tensor: zeros, with unknown dims set to 1. A broadcast
+    view of one zero, so that no memory is taken for it (a config's input shape, however large,
+    costs nothing until an op makes an output of that size, and that output is checked)."""
+    shape = tuple(1 if d is None else d for d in kt.shape)
+    return _core.broadcast_to(_core.full((), 0.0, kt.dtype), shape)
+
+
+class Operation:
+    """A computation that records itself in the functional graph when called on symbolic tensors."""
+
+    built = True  # an operation has no weights to build
+    call_has_training = False  # whether call() takes `training=`
+
+    def __init__(self, name=None):
+        self.name = name or auto_name(to_snake_case(type(self).__name__))
+        self.inbound_nodes = []  # the Node of each symbolic call, in order
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"Operation {type(self).__name__} does not implement call()")
+
+    def __call__(self, *args, **kwargs):
+        if any_symbolic_tensors(args) or any_symbolic_tensors(kwargs):
+            return self.symbolic_call(args, kwargs)
+        return self.call(*args, **kwargs)
+
+    def count_params(self):
+        return 0
+
+    def _call_on_placeholders(self, inputs, args, kwargs):
+        """call() on concrete stand-ins of the symbolic `inputs`, to learn the output's shape and dtype."""
+        with no_grad():
+            return self.call(*args, **kwargs)
+
+    def symbolic_call(self, args, kwargs):
+        """Works out the output by running on zeros, and records the call as a Node."""
+        inputs = args[0]
+        concrete_args = map_structure(lambda t: _dummy(t) if isinstance(t, KerasTensor) else t, args)
+        concrete_kwargs = map_structure(lambda t: _dummy(t) if isinstance(t, KerasTensor) else t, kwargs)
+        out = self._call_on_placeholders(inputs, concrete_args, concrete_kwargs)
+        batch = None
+        for t in flatten(inputs):
+            if isinstance(t, KerasTensor) and t.shape:
+                batch = t.shape[0]
+                break
+        node = Node(self, args, kwargs, None)
+
+        def to_symbolic(t, counter=[0]):
+            shape = (batch,) + tuple(t.shape[1:]) if t.ndim else ()
+            kt = KerasTensor(shape, t.dtype, name=self.name, history=(node, counter[0]))
+            counter[0] += 1
+            return kt
+
+        outputs = map_structure(to_symbolic, out)
+        node.outputs = outputs
+        self.inbound_nodes.append(node)
+        return outputs
+
+
+class _TensorOp(Operation):
+    """A symbolic tensor operation recorded in a functional graph (no weights, no casting)."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def call(self, *args):
+        return self.fn(*args)
+
+    def get_config(self):
+        raise NotImplementedError(
+            f"The operation {self.name!r} ({type(self).__name__}, from arithmetic or indexing on symbolic "
+            "tensors) cannot be saved in a config yet; use layers such as keras.layers.Add in models to save")
+
+
+_OP_CLASSES = {}
+
+
+def apply_op(kind, fn, *args):
+    """Runs `fn` as an operation node of the functional graph (a weightless operation named like Keras's op)."""
+    cls = _OP_CLASSES.get(kind)
+    if cls is None:
+        cls = _OP_CLASSES[kind] = type(kind, (_TensorOp,), {})
+    return cls(fn)(*args)
+
+
+def symbolic(fn):
+    """An op of keras.ops that, given symbolic tensors (`keras.ops.relu(keras.Input((3,)))`),
+    records itself as a node of the graph, as Keras 3 does."""
+    name = "".join(p.capitalize() for p in fn.__name__.split("_"))
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        symbolic = False
+        for a in args:
+            if type(a) is KerasTensor or (type(a) in (list, tuple) and any(type(x) is KerasTensor for x in a)):
+                symbolic = True
+                break
+        if not symbolic and kwargs:
+            symbolic = any(type(v) is KerasTensor for v in kwargs.values())
+        if not symbolic:
+            return fn(*args, **kwargs)
+        return apply_op(name, lambda *a: fn(*a, **kwargs), *args)
+
+    return wrapper
