@@ -1,19 +1,33 @@
 """Layers, as keras.layers."""
-from kerasish.layers.conv import Conv1D, Conv2D
-from kerasish.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Input, InputLayer, Permute, Rescaling, Reshape
+from kerasish.layers.activations.activation import Activation
+from kerasish.layers.convolutional.conv1d import Conv1D
+from kerasish.layers.convolutional.conv2d import Conv2D
+from kerasish.layers.core.dense import Dense
+from kerasish.layers.core.embedding import Embedding
+from kerasish.layers.core.input_layer import Input, InputLayer
 from kerasish.layers.layer import Layer
-from kerasish.layers.merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
-from kerasish.layers.normalization import BatchNormalization, LayerNormalization
-from kerasish.layers.pooling import (
-                                  AveragePooling1D,
-                                  AveragePooling2D,
-                                  GlobalAveragePooling1D,
-                                  GlobalAveragePooling2D,
-                                  GlobalMaxPooling1D,
-                                  GlobalMaxPooling2D,
-                                  MaxPooling1D,
-                                  MaxPooling2D,
-)
+from kerasish.layers.merging.add import Add
+from kerasish.layers.merging.average import Average
+from kerasish.layers.merging.concatenate import Concatenate
+from kerasish.layers.merging.maximum import Maximum
+from kerasish.layers.merging.minimum import Minimum
+from kerasish.layers.merging.multiply import Multiply
+from kerasish.layers.merging.subtract import Subtract
+from kerasish.layers.normalization.batch_normalization import BatchNormalization
+from kerasish.layers.normalization.layer_normalization import LayerNormalization
+from kerasish.layers.pooling.average_pooling1d import AveragePooling1D
+from kerasish.layers.pooling.average_pooling2d import AveragePooling2D
+from kerasish.layers.pooling.global_average_pooling1d import GlobalAveragePooling1D
+from kerasish.layers.pooling.global_average_pooling2d import GlobalAveragePooling2D
+from kerasish.layers.pooling.global_max_pooling1d import GlobalMaxPooling1D
+from kerasish.layers.pooling.global_max_pooling2d import GlobalMaxPooling2D
+from kerasish.layers.pooling.max_pooling1d import MaxPooling1D
+from kerasish.layers.pooling.max_pooling2d import MaxPooling2D
+from kerasish.layers.preprocessing.rescaling import Rescaling
+from kerasish.layers.regularization.dropout import Dropout
+from kerasish.layers.reshaping.flatten import Flatten
+from kerasish.layers.reshaping.permute import Permute
+from kerasish.layers.reshaping.reshape import Reshape
 from kerasish.ops.operation import KerasTensor
 
 MaxPool2D = MaxPooling2D

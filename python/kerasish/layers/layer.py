@@ -26,6 +26,8 @@ _CALL_DEPTH = [0]  # nesting of layer calls: the outermost call clears the losse
 class Layer(Operation):
     """Base class of every layer: weights, build-on-first-call, config, and the functional API."""
 
+    builds_on_list = False  # build() takes the list of input shapes, even of one input (merging layers)
+
     def __init__(self, trainable=True, dtype=None, name=None, autocast=True, activity_regularizer=None, **kwargs):
         unknown = set(kwargs) - _BASE_KWARGS
         if unknown:
@@ -250,7 +252,7 @@ class Layer(Operation):
             return
         shapes = map_structure(lambda t: tuple(t.shape), inputs)
         first = shapes
-        if isinstance(inputs, (list, tuple)) and len(inputs) == 1 and not isinstance(self, _MultiInput):
+        if isinstance(inputs, (list, tuple)) and len(inputs) == 1 and not self.builds_on_list:
             first = shapes[0]
         self._build_shapes = first  # the build_config that saving records (Keras's _build_shapes_dict)
         self.build(first)
@@ -340,10 +342,6 @@ class Layer(Operation):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-class _MultiInput:
-    """Marker for layers whose build() takes the list of input shapes (merging layers)."""
 
 
 __all__ = ["Layer"]

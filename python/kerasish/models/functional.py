@@ -1,5 +1,5 @@
 """The functional graph: the layer calls between symbolic inputs and outputs, replayed on tensors."""
-from kerasish.layers.core import InputLayer
+from kerasish.layers.core.input_layer import InputLayer
 from kerasish.ops.operation import KerasTensor
 from kerasish.tree import flatten, map_structure
 

@@ -1,5 +1,5 @@
 """Model (functional and subclassed) and Sequential."""
-from kerasish.layers.core import InputLayer
+from kerasish.layers.core.input_layer import InputLayer
 from kerasish.layers.layer import Layer
 from kerasish.models.functional import Graph
 from kerasish.models.trainer import Trainer

@@ -278,7 +278,7 @@ def sequential_config(model):
 
 def functional_config(model):
     """Keras's functional config: layers (with inbound nodes) plus input and output references."""
-    from kerasish.layers.core import InputLayer
+    from kerasish.layers.core.input_layer import InputLayer
     from kerasish.ops.operation import KerasTensor, Operation
     from kerasish.tree import map_structure
 
@@ -461,7 +461,7 @@ def _is_ref(value):
 def functional_from_config(config, objs):
     """Rebuilds a functional model: creates each layer, then replays the layer calls (each node
     once all the tensors it reads exist), then ``Model(inputs, outputs)``."""
-    from kerasish.layers.core import InputLayer
+    from kerasish.layers.core.input_layer import InputLayer
     from kerasish.models import Model
     from kerasish.tree import flatten
 

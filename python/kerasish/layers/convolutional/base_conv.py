@@ -1,4 +1,4 @@
-"""Convolution layers (channels_last): Conv2D and Conv1D."""
+"""The base of the convolution layers (channels_last), as keras/src/layers/convolutional/base_conv.py."""
 from kerasish import activations, initializers, ops, regularizers
 from kerasish.layers.layer import Layer
 from kerasish.ops import nn
@@ -13,7 +13,7 @@ def _tuple(name, v, rank):
     return t
 
 
-class _Conv(Layer):
+class BaseConv(Layer):
     rank = 2
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
@@ -80,11 +80,3 @@ class _Conv(Layer):
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer)}
-
-
-class Conv2D(_Conv):
-    rank = 2
-
-
-class Conv1D(_Conv):
-    rank = 1

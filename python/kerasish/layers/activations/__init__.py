@@ -1,0 +1,1 @@
+"""Activations layers, one file per layer as keras/src/layers/activations has."""

@@ -1,0 +1,1 @@
+"""Convolutional layers, one file per layer as keras/src/layers/convolutional has."""

@@ -1,0 +1,1 @@
+"""Core layers, one file per layer as keras/src/layers/core has."""

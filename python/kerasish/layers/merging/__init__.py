@@ -1,0 +1,1 @@
+"""Merging layers, one file per layer as keras/src/layers/merging has."""

@@ -1,0 +1,7 @@
+"""Add, as keras/src/layers/merging/add.py."""
+from kerasish.layers.merging.base_merge import Merge
+
+
+class Add(Merge):
+    def _merge(self, a, b):
+        return a + b

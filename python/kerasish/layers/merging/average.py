@@ -1,0 +1,10 @@
+"""Average, as keras/src/layers/merging/average.py."""
+from kerasish.layers.merging.base_merge import Merge
+
+
+class Average(Merge):
+    def _merge(self, a, b):
+        return a + b
+
+    def _finish(self, out, n):
+        return out / float(n)

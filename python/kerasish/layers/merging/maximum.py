@@ -1,0 +1,8 @@
+"""Maximum, as keras/src/layers/merging/maximum.py."""
+from kerasish import ops
+from kerasish.layers.merging.base_merge import Merge
+
+
+class Maximum(Merge):
+    def _merge(self, a, b):
+        return ops.maximum(a, b)

@@ -1,0 +1,7 @@
+"""Multiply, as keras/src/layers/merging/multiply.py."""
+from kerasish.layers.merging.base_merge import Merge
+
+
+class Multiply(Merge):
+    def _merge(self, a, b):
+        return a * b

@@ -1,0 +1,1 @@
+"""Normalization layers, one file per layer as keras/src/layers/normalization has."""

@@ -1,0 +1,1 @@
+"""Pooling layers, one file per layer as keras/src/layers/pooling has."""

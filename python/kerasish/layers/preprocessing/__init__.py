@@ -1,0 +1,1 @@
+"""Preprocessing layers, one file per layer as keras/src/layers/preprocessing has."""

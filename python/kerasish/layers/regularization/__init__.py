@@ -1,0 +1,1 @@
+"""Regularization layers, one file per layer as keras/src/layers/regularization has."""

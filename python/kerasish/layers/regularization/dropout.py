@@ -1,0 +1,30 @@
+"""Dropout, as keras/src/layers/regularization/dropout.py."""
+from kerasish import ops
+from kerasish import random as krandom
+from kerasish.layers.layer import Layer
+
+
+class Dropout(Layer):
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate <= 1:
+            raise ValueError(f"Dropout: `rate` must be in [0, 1], got {rate}")
+        self.rate = float(rate)
+        self.noise_shape = noise_shape
+        self.seed = seed
+        # a layer given `seed=` draws from a stream of its own (in the engine, so a traced step's
+        # replay moves it on too); without one, from the global generator
+        self._seeds = krandom.SeedGenerator(seed) if seed is not None else None
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        shape = tuple(inputs.shape)
+        if self.noise_shape is not None:
+            shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
+        keep = krandom.uniform(shape, dtype=inputs.dtype, seed=self._seeds) >= self.rate
+        scale = 1.0 / (1.0 - self.rate) if self.rate < 1 else 0.0
+        return inputs * ops.cast(keep, inputs.dtype) * scale
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}

@@ -1,0 +1,1 @@
+"""Reshaping layers, one file per layer as keras/src/layers/reshaping has."""
