@@ -6,6 +6,7 @@ built from engine ops, so it is differentiable through the engine's autograd.
 from __future__ import annotations
 
 from kerasish import _core, ops
+from kerasish.utils import registry
 
 __all__ = [
     "celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink", "hard_sigmoid",
@@ -233,22 +234,14 @@ def deserialize(config, custom_objects=None):
     if isinstance(config, str) and config in ALL_OBJECTS_DICT:
         return ALL_OBJECTS_DICT[config]
     raise ValueError(
-        f"Unknown activation function: {config!r}. Valid names are: {', '.join(sorted(ALL_OBJECTS_DICT))}"
+        f"Unknown activation function: {config!r}. Valid names are: {registry.valid_names(ALL_OBJECTS_DICT)}"
     )
 
 
 def get(identifier):
     """``None`` -> :func:`linear`; a name -> that function; a callable -> itself."""
-    if identifier is None:
-        return linear
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret activation function identifier: {identifier!r}. "
-        f"Valid names are: {', '.join(sorted(ALL_OBJECTS_DICT))}"
-    )
+    return registry.get(identifier, deserialize, "activation function", lambda: registry.valid_names(ALL_OBJECTS_DICT),
+                        default=linear, instantiate_classes=False)
 
 
 def _fused_name(activation, y, bias):

@@ -17,11 +17,11 @@ dimensions, ``fan_in = in * receptive_field`` and ``fan_out = out * receptive_fi
 """
 from __future__ import annotations
 
-import inspect
 import math
 
-from kerasish import _config, _tensor, config, ops
+from kerasish import _tensor, config, ops
 from kerasish import random as _random
+from kerasish.utils import registry
 
 __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer",
@@ -437,28 +437,20 @@ ALL_OBJECTS_DICT.update({
 
 
 def _valid_names():
-    return ", ".join(sorted(k for k in ALL_OBJECTS_DICT if k not in ("Initializer", "initializer")))
+    return registry.valid_names(ALL_OBJECTS_DICT, ("Initializer", "initializer"))
 
 
 def serialize(initializer):
     """``{"module", "class_name", "config", "registered_name"}`` as Keras writes it."""
-    return _config.to_config(initializer, "keras.initializers")
+    return registry.to_config(initializer, "keras.initializers")
 
 
 def deserialize(config, custom_objects=None):
     """A initializer from a name or a ``{"class_name": ..., "config": {...}}`` dict."""
-    return _config.from_config(config, ALL_OBJECTS_DICT, "initializer", _valid_names(), custom_objects)
+    return registry.from_config(config, ALL_OBJECTS_DICT, "initializer", _valid_names(), custom_objects)
 
 
 def get(identifier):
     """``None`` -> None; a name or config dict -> a new initializer; an instance or callable -> itself;
     a class -> a default instance. Unknown names raise ValueError listing the valid ones."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. Valid names are: {_valid_names()}")
+    return registry.get(identifier, deserialize, "initializer", _valid_names)

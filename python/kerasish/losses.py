@@ -17,6 +17,7 @@ import inspect
 import warnings
 
 from kerasish import config, naming, ops
+from kerasish.utils import registry
 
 __all__ = [
     "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalHinge",
@@ -666,8 +667,7 @@ _SMART_NAMES = ("crossentropy", "ce")
 
 
 def _valid_names(smart=False):
-    hidden = {"Loss", "LossFunctionWrapper"}
-    names = ", ".join(sorted(k for k in ALL_OBJECTS_DICT if k not in hidden))
+    names = registry.valid_names(ALL_OBJECTS_DICT, ("Loss", "LossFunctionWrapper"))
     return names + (", and in compile(): " + ", ".join(_SMART_NAMES) if smart else "")
 
 
@@ -681,51 +681,21 @@ def _lookup_function(name):
 def serialize(loss):
     """A Loss instance -> ``{"module", "class_name", "config", "registered_name"}``; a built-in
     function -> its name."""
-    if loss is None:
-        return None
-    if isinstance(loss, Loss):
-        return {
-            "module": "keras.losses",
-            "class_name": type(loss).__name__,
-            "config": loss.get_config(),
-            "registered_name": None,
-        }
+    if loss is None or isinstance(loss, Loss):
+        return registry.to_config(loss, "keras.losses")
     return _function_name(loss)
 
 
 def deserialize(name, custom_objects=None):
     """A loss class instance (from a config dict or class name) or a loss function (from its name)."""
-    if name is None:
-        return None
-    if isinstance(name, dict):
-        cls_name = name.get("class_name")
-        cls = (custom_objects or {}).get(cls_name) or ALL_OBJECTS_DICT.get(cls_name)
-        if cls is None:
-            raise ValueError(f"Unknown loss: {cls_name!r}. Valid names are: {_valid_names()}")
-        if inspect.isclass(cls):
-            return cls.from_config(name.get("config") or {})
-        return cls
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if isinstance(name, str) and name in ALL_OBJECTS_DICT:
-        obj = ALL_OBJECTS_DICT[name]
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Unknown loss: {name!r}. Valid names are: {_valid_names()}")
+    return registry.deserialize(name, ALL_OBJECTS_DICT, "loss", _valid_names, custom_objects, instantiate_custom=False)
 
 
 def get(identifier):
     """As ``keras.losses.get``: a function name (``"mse"``, ``"categorical_crossentropy"``) gives
     the function, a class name or config dict a new instance, a callable or instance itself.
     Unknown names raise ValueError listing the valid ones."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Valid names are: {_valid_names()}")
+    return registry.get(identifier, deserialize, "loss", _valid_names)
 
 
 def _shape_of(x):

@@ -11,8 +11,6 @@ between the binary, sparse categorical and categorical variants.
 """
 from __future__ import annotations
 
-import inspect
-
 from kerasish import _tensor, config, initializers, losses, naming, ops
 from kerasish._tensor import no_grad
 from kerasish.losses import (
@@ -30,6 +28,7 @@ from kerasish.losses import (
     squared_hinge,
     squeeze_or_expand_to_same_rank,
 )
+from kerasish.utils import registry
 from kerasish.variables import Variable
 
 __all__ = [
@@ -983,54 +982,25 @@ _SMART_NAMES = ("accuracy", "acc", "crossentropy", "ce")
 
 
 def _valid_names(smart=False):
-    hidden = {"Metric", "metric", "MeanMetricWrapper", "mean_metric_wrapper"}
-    names = ", ".join(sorted(k for k in ALL_OBJECTS_DICT if k not in hidden))
+    names = registry.valid_names(ALL_OBJECTS_DICT, ("Metric", "metric", "MeanMetricWrapper", "mean_metric_wrapper"))
     return names + (", and in compile(): " + ", ".join(_SMART_NAMES) if smart else "")
 
 
 def serialize(metric):
-    if metric is None:
-        return None
-    if isinstance(metric, Metric):
-        return {
-            "module": "keras.metrics",
-            "class_name": type(metric).__name__,
-            "config": metric.get_config(),
-            "registered_name": None,
-        }
+    if metric is None or isinstance(metric, Metric):
+        return registry.to_config(metric, "keras.metrics")
     return _function_name(metric)
 
 
 def deserialize(config_, custom_objects=None):
     """A metric instance from a config dict or class name (a metric function from its name)."""
-    if config_ is None:
-        return None
-    if isinstance(config_, dict):
-        cls_name = config_.get("class_name")
-        cls = (custom_objects or {}).get(cls_name) or ALL_OBJECTS_DICT.get(cls_name)
-        if cls is None:
-            raise ValueError(f"Unknown metric: {cls_name!r}. Valid names are: {_valid_names()}")
-        return cls.from_config(config_.get("config") or {}) if inspect.isclass(cls) else cls
-    if custom_objects and config_ in custom_objects:
-        obj = custom_objects[config_]
-        return obj() if inspect.isclass(obj) else obj
-    if isinstance(config_, str) and config_ in ALL_OBJECTS_DICT:
-        return ALL_OBJECTS_DICT[config_]()
-    raise ValueError(f"Unknown metric: {config_!r}. Valid names are: {_valid_names()}")
+    return registry.deserialize(config_, ALL_OBJECTS_DICT, "metric", _valid_names, custom_objects)
 
 
 def get(identifier):
     """As ``keras.metrics.get``: a name or config dict gives a new metric instance, a class a default
     instance, a callable or instance itself. Unknown names raise ValueError listing the valid ones."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Valid names are: {_valid_names()}")
+    return registry.get(identifier, deserialize, "metric", _valid_names)
 
 
 def resolve(identifier, y_true_shape=None, y_pred_shape=None, loss=None):

@@ -2,10 +2,10 @@
 (built from engine ops, so it is differentiable with respect to the weight)."""
 from __future__ import annotations
 
-import inspect
 import math
 
-from kerasish import _config, _tensor, ops
+from kerasish import _tensor, ops
+from kerasish.utils import registry
 
 __all__ = [
     "L1", "L1L2", "L2", "OrthogonalRegularizer", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2",
@@ -145,28 +145,20 @@ ALL_OBJECTS_DICT.update({
 
 
 def _valid_names():
-    return ", ".join(sorted(k for k in ALL_OBJECTS_DICT if k not in ("Regularizer", "regularizer")))
+    return registry.valid_names(ALL_OBJECTS_DICT, ("Regularizer", "regularizer"))
 
 
 def serialize(regularizer):
     """``{"module", "class_name", "config", "registered_name"}`` as Keras writes it."""
-    return _config.to_config(regularizer, "keras.regularizers")
+    return registry.to_config(regularizer, "keras.regularizers")
 
 
 def deserialize(config, custom_objects=None):
     """A regularizer from a name or a ``{"class_name": ..., "config": {...}}`` dict."""
-    return _config.from_config(config, ALL_OBJECTS_DICT, "regularizer", _valid_names(), custom_objects)
+    return registry.from_config(config, ALL_OBJECTS_DICT, "regularizer", _valid_names(), custom_objects)
 
 
 def get(identifier):
     """``None`` -> None; a name or config dict -> a new regularizer; a class -> a default
     instance; an instance or callable -> itself."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. Valid names are: {_valid_names()}")
+    return registry.get(identifier, deserialize, "regularizer", _valid_names)

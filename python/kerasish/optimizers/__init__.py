@@ -13,6 +13,7 @@ from kerasish.optimizers.nadam import Nadam
 from kerasish.optimizers.rmsprop import RMSprop
 from kerasish.optimizers.schedules import LearningRateSchedule
 from kerasish.optimizers.sgd import SGD
+from kerasish.utils import registry
 
 __all__ = [
     "Adagrad",
@@ -47,13 +48,7 @@ def _lookup(name, custom_objects=None):
 def serialize(optimizer):
     """Keras's serialized form: ``{"module", "class_name", "config", "registered_name"}``."""
     cls = type(optimizer)
-    builtin = _OPTIMIZERS.get(cls.__name__.lower()) is cls
-    return {
-        "module": "keras.optimizers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return registry.to_config(optimizer, "keras.optimizers", builtin=_OPTIMIZERS.get(cls.__name__.lower()) is cls)
 
 
 def deserialize(config, custom_objects=None):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+from kerasish.utils import registry
+
 __all__ = [
     "LearningRateSchedule",
     "ExponentialDecay",
@@ -246,13 +248,7 @@ _SCHEDULES = {
 def serialize(learning_rate_schedule):
     """The Keras serialized form: ``{"module", "class_name", "config", "registered_name"}``."""
     cls = type(learning_rate_schedule)
-    builtin = _SCHEDULES.get(cls.__name__) is cls
-    return {
-        "module": "keras.optimizers.schedules" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": learning_rate_schedule.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return registry.to_config(learning_rate_schedule, "keras.optimizers.schedules", builtin=_SCHEDULES.get(cls.__name__) is cls)
 
 
 def deserialize(config, custom_objects=None):
