@@ -11,6 +11,7 @@ from kerasish.callbacks.model_checkpoint import ModelCheckpoint
 from kerasish.callbacks.progbar_logger import ProgbarLogger
 from kerasish.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from kerasish.callbacks.terminate_on_nan import TerminateOnNaN
+from kerasish.utils.progbar import Progbar
 
 __all__ = [
     "BackupAndRestore",

@@ -19,6 +19,7 @@ import os
 import warnings
 
 from kerasish import _core
+from kerasish.metrics import metric_functions
 from kerasish.naming import to_snake_case
 from kerasish.saving import archive
 from kerasish.saving import serialization as ser
@@ -281,7 +282,7 @@ def _serialize_metric(metric):
         return out
     if callable(metric):
         name = getattr(metric, "__name__", None)
-        if name in metrics._FUNCTIONS and metrics._FUNCTIONS[name] is metric:
+        if metric_functions.FUNCTIONS.get(name) is metric:
             return name
         return ser.get_registered_name(metric)
     raise ValueError(f"Cannot save the compiled metric {metric!r}")
