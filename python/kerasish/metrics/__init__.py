@@ -123,12 +123,12 @@ ALL_OBJECTS_DICT.update({
 })
 
 
-_SMART_NAMES = ("accuracy", "acc", "crossentropy", "ce")
+SMART_NAMES = ("accuracy", "acc", "crossentropy", "ce")
 
 
 def _valid_names(smart=False):
     names = registry.valid_names(ALL_OBJECTS_DICT, ("Metric", "metric", "MeanMetricWrapper", "mean_metric_wrapper"))
-    return names + (", and in compile(): " + ", ".join(_SMART_NAMES) if smart else "")
+    return names + (", and in compile(): " + ", ".join(SMART_NAMES) if smart else "")
 
 
 def serialize(metric):
@@ -165,7 +165,7 @@ def resolve(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
     if identifier is None:
         return None
     key = identifier.lower() if isinstance(identifier, str) else None
-    if key is not None and key not in _SMART_NAMES and identifier not in ALL_OBJECTS_DICT:
+    if key is not None and key not in SMART_NAMES and identifier not in ALL_OBJECTS_DICT:
         raise ValueError(f"Unknown metric: {identifier!r}. Valid names are: {_valid_names(smart=True)}")
     if key in ("accuracy", "acc"):
         is_binary, is_sparse = losses.is_binary_or_sparse_categorical(y_true_shape, y_pred_shape)

@@ -319,7 +319,7 @@ def _deserialize_loss(value, objs):
     from kerasish import losses
 
     def valid(name):
-        return name in losses.ALL_OBJECTS_DICT or name.lower() in losses._SMART_NAMES
+        return name in losses.ALL_OBJECTS_DICT or name.lower() in losses.SMART_NAMES
 
     if value is None:
         return None
@@ -352,7 +352,7 @@ def _deserialize_metric(value, objs):
     from kerasish import metrics
 
     def valid(name):
-        return name in metrics.ALL_OBJECTS_DICT or name.lower() in metrics._SMART_NAMES
+        return name in metrics.ALL_OBJECTS_DICT or name.lower() in metrics.SMART_NAMES
 
     if value is None:
         return None

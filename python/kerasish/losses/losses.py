@@ -17,137 +17,14 @@ import inspect
 import warnings
 
 from kerasish import config, naming, ops
+from kerasish.losses.loss import (
+    Loss,
+    cast_like,
+    is_float,
+    squeeze_or_expand_to_same_rank,
+    to_float,
+)
 from kerasish.utils import registry
-
-__all__ = [
-    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalHinge",
-    "CosineSimilarity", "Hinge", "Huber", "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper",
-    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
-    "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
-    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy", "categorical_hinge",
-    "cosine_similarity", "deserialize", "get", "hinge", "huber", "kl_divergence", "kld", "KLD", "log_cosh",
-    "mae", "MAE", "mape", "MAPE", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
-    "mean_squared_logarithmic_error", "mse", "MSE", "msle", "MSLE", "poisson", "resolve", "serialize",
-    "sparse_categorical_crossentropy", "squared_hinge",
-]
-
-_ALLOWED_REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
-
-
-# ---------------------------------------------------------------------------------------------
-# helpers
-
-
-def standardize_reduction(reduction):
-    if reduction not in _ALLOWED_REDUCTIONS:
-        raise ValueError(
-            "Invalid value for argument `reduction`. "
-            f"Expected one of {set(_ALLOWED_REDUCTIONS)}. Received: reduction={reduction!r}"
-        )
-    return reduction
-
-
-def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
-    """Matches ranks that differ by one trailing axis of size 1 (Keras's rule)."""
-    x1_rank = len(x1.shape)
-    x2_rank = len(x2.shape)
-    if x1_rank == x2_rank:
-        return x1, x2
-    if x1_rank == x2_rank + 1 and x1.shape[-1] == 1:
-        if x2_rank == 1 and expand_rank_1:
-            x2 = ops.expand_dims(x2, axis=-1)
-        else:
-            x1 = ops.squeeze(x1, axis=-1)
-    if x2_rank == x1_rank + 1 and x2.shape[-1] == 1:
-        if x1_rank == 1 and expand_rank_1:
-            x1 = ops.expand_dims(x1, axis=-1)
-        else:
-            x2 = ops.squeeze(x2, axis=-1)
-    return x1, x2
-
-
-def _is_float(dtype):
-    return dtype in ("float32", "float64")
-
-
-def _to_float(x, dtype=None):
-    """A float tensor for x: keeps x's float dtype (or casts to ``dtype`` when given)."""
-    x = ops.convert_to_tensor(x)
-    if dtype is not None:
-        return x if x.dtype == dtype else ops.cast(x, dtype)
-    return x if _is_float(x.dtype) else ops.cast(x, config.floatx())
-
-
-def _like(x, ref):
-    """x as a tensor of ref's dtype."""
-    x = ops.convert_to_tensor(x)
-    return x if x.dtype == ref.dtype else ops.cast(x, ref.dtype)
-
-
-def _divide_no_nan(a, b):
-    """a / b, 0 where b == 0 (gradient-safe: the divisor is replaced by 1 there)."""
-    b = ops.convert_to_tensor(b)
-    zero = ops.equal(b, 0.0)
-    safe = ops.where(zero, ops.ones_like(b), b)
-    return ops.where(zero, ops.zeros_like(a / safe), a / safe)
-
-
-def _num_elements(shape):
-    n = 1
-    for d in shape:
-        n *= int(d)
-    return n
-
-
-def _match_sample_weight(values, sample_weight):
-    """Keras's rank matching, then trailing unit axes so per-sample weights broadcast over the
-    remaining axes of the per-sample loss."""
-    values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
-    if 0 < sample_weight.ndim < values.ndim:
-        sample_weight = ops.reshape(sample_weight, tuple(sample_weight.shape) + (1,) * (values.ndim - sample_weight.ndim))
-    return values, sample_weight
-
-
-def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
-    if reduction is None or reduction == "none" or tuple(values.shape) == () or tuple(values.shape) == (0,):
-        return values
-    loss = ops.sum(values)
-    if reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight"):
-        if reduction == "mean_with_sample_weight" and sample_weight is not None:
-            loss = _divide_no_nan(loss, ops.cast(ops.sum(sample_weight), loss.dtype))
-        else:
-            n = _num_elements(values.shape)
-            loss = loss / n if n > 0 else loss * 0.0
-    return loss
-
-
-def apply_mask(sample_weight, mask, dtype, reduction):
-    """Merges a validity mask into the sample weights. For mean reductions the valid entries get
-    weight total / valid, so the mean is taken over the valid entries only."""
-    if mask is None:
-        return sample_weight
-    mask = ops.cast(mask, dtype)
-    if reduction in ("mean", "sum_over_batch_size"):
-        total = float(_num_elements(mask.shape))
-        valid = ops.sum(mask)
-        mask = mask * _divide_no_nan(ops.convert_to_tensor(total, dtype=dtype), valid)
-    if sample_weight is not None:
-        sample_weight = ops.cast(sample_weight, dtype)
-        mask, sample_weight = squeeze_or_expand_to_same_rank(mask, sample_weight)
-        return sample_weight * mask
-    return mask
-
-
-def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum_over_batch_size", dtype=None):
-    reduction = standardize_reduction(reduction)
-    values = _to_float(values, dtype)
-    if sample_weight is not None:
-        sample_weight = _to_float(sample_weight, values.dtype)
-    sample_weight = apply_mask(sample_weight, mask, values.dtype, reduction)
-    if sample_weight is not None:
-        values, sample_weight = _match_sample_weight(values, sample_weight)
-        values = values * sample_weight
-    return reduce_values(values, sample_weight, reduction)
 
 
 def _l2_normalize(x, axis=-1):
@@ -158,13 +35,9 @@ def _l2_normalize(x, axis=-1):
 
 
 def _prepare(y_true, y_pred):
-    y_pred = _to_float(y_pred)
-    y_true = _like(y_true, y_pred)
+    y_pred = to_float(y_pred)
+    y_true = cast_like(y_true, y_pred)
     return squeeze_or_expand_to_same_rank(y_true, y_pred)
-
-
-# ---------------------------------------------------------------------------------------------
-# loss functions (per-sample values)
 
 
 def mean_squared_error(y_true, y_pred):
@@ -222,8 +95,8 @@ def log_cosh(y_true, y_pred):
 
 def kl_divergence(y_true, y_pred):
     """``sum(y_true * log(y_true / y_pred), axis=-1)`` with both clipped to [epsilon, 1]."""
-    y_pred = _to_float(y_pred)
-    y_true = _like(y_true, y_pred)
+    y_pred = to_float(y_pred)
+    y_true = cast_like(y_true, y_pred)
     eps = config.epsilon()
     y_true = ops.clip(y_true, eps, 1.0)
     y_pred = ops.clip(y_pred, eps, 1.0)
@@ -232,8 +105,8 @@ def kl_divergence(y_true, y_pred):
 
 def poisson(y_true, y_pred):
     """``mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)``."""
-    y_pred = _to_float(y_pred)
-    y_true = _like(y_true, y_pred)
+    y_pred = to_float(y_pred)
+    y_true = cast_like(y_true, y_pred)
     return ops.mean(y_pred - y_true * ops.log(y_pred + config.epsilon()), axis=-1)
 
 
@@ -246,22 +119,22 @@ def _convert_binary_labels_to_hinge(y_true):
 
 def hinge(y_true, y_pred):
     """``mean(maximum(1 - y_true * y_pred, 0), axis=-1)`` (0/1 labels are mapped to -1/1)."""
-    y_pred = _to_float(y_pred)
-    y_true = _convert_binary_labels_to_hinge(_like(y_true, y_pred))
+    y_pred = to_float(y_pred)
+    y_true = _convert_binary_labels_to_hinge(cast_like(y_true, y_pred))
     return ops.mean(ops.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
 
 
 def squared_hinge(y_true, y_pred):
     """``mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)``."""
-    y_pred = _to_float(y_pred)
-    y_true = _convert_binary_labels_to_hinge(_like(y_true, y_pred))
+    y_pred = to_float(y_pred)
+    y_true = _convert_binary_labels_to_hinge(cast_like(y_true, y_pred))
     return ops.mean(ops.square(ops.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
 
 
 def categorical_hinge(y_true, y_pred):
     """``maximum(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)``."""
-    y_pred = _to_float(y_pred)
-    y_true = _like(y_true, y_pred)
+    y_pred = to_float(y_pred)
+    y_true = cast_like(y_true, y_pred)
     pos = ops.sum(y_true * y_pred, axis=-1)
     neg = ops.max((1.0 - y_true) * y_pred, axis=-1)
     return ops.maximum(neg - pos + 1.0, 0.0)
@@ -270,8 +143,8 @@ def categorical_hinge(y_true, y_pred):
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Elementwise binary crossentropy, averaged over ``axis`` (probabilities clipped to
     [1e-7, 1 - 1e-7]; ``label_smoothing`` squeezes labels towards 0.5)."""
-    y_pred = _to_float(y_pred)
-    y_true = _like(y_true, y_pred)
+    y_pred = to_float(y_pred)
+    y_true = cast_like(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
@@ -282,8 +155,8 @@ def binary_focal_crossentropy(
 ):
     """Binary crossentropy times ``(1 - p_t) ** gamma`` (and ``alpha`` class weights when
     ``apply_class_balancing``), averaged over ``axis``."""
-    y_pred = _to_float(y_pred)
-    y_true = _like(y_true, y_pred)
+    y_pred = to_float(y_pred)
+    y_true = cast_like(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
@@ -301,8 +174,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     are renormalised to sum to 1 and clipped; ``label_smoothing`` mixes in ``1 / num_classes``)."""
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
-    y_pred = _to_float(y_pred)
-    y_true = _like(y_true, y_pred)
+    y_pred = to_float(y_pred)
+    y_true = cast_like(y_true, y_pred)
     if y_pred.shape and y_pred.shape[-1] == 1:
         warnings.warn(
             "In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) "
@@ -319,11 +192,11 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """(per-sample losses, validity mask or None)."""
-    y_pred = _to_float(y_pred)
+    y_pred = to_float(y_pred)
     y_true = ops.convert_to_tensor(y_true)
     if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == 1:
         y_true = ops.squeeze(y_true, axis=-1)
-    if _is_float(y_true.dtype):
+    if is_float(y_true.dtype):
         y_true = ops.cast(y_true, "int64")
     valid_mask = None
     if ignore_class is not None:
@@ -348,62 +221,40 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
 # Keras's short aliases
 mse = MSE = mean_squared_error
+
+
+# Keras's short aliases
+mse = MSE = mean_squared_error
+
+
 mae = MAE = mean_absolute_error
+
+
+mae = MAE = mean_absolute_error
+
+
 mape = MAPE = mean_absolute_percentage_error
+
+
+mape = MAPE = mean_absolute_percentage_error
+
+
 msle = MSLE = mean_squared_logarithmic_error
+
+
+msle = MSLE = mean_squared_logarithmic_error
+
+
 kld = KLD = kl_divergence
+
+
+kld = KLD = kl_divergence
+
+
 bce = BCE = binary_crossentropy
 
 
-# ---------------------------------------------------------------------------------------------
-# loss classes
-
-
-class Loss:
-    """Base class. Subclasses implement ``call(y_true, y_pred)`` returning per-sample losses;
-    ``__call__`` converts inputs to ``dtype``, applies ``sample_weight`` and the reduction."""
-
-    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        self.name = name or naming.auto_name(naming.to_snake_case(type(self).__name__))
-        self.reduction = standardize_reduction(reduction)
-        self._dtype_arg = dtype
-        self._dtype = dtype or config.floatx()
-
-    @property
-    def dtype(self):
-        return self._dtype
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        in_mask = getattr(y_pred, "_keras_mask", None)
-        y_pred = _to_float(y_pred, self.dtype)
-        y_true = _to_float(y_true, self.dtype)
-        losses, out_mask = self._call_with_mask(y_true, y_pred)
-        if in_mask is not None and out_mask is not None:
-            mask = ops.multiply(ops.cast(in_mask, self.dtype), ops.cast(out_mask, self.dtype))
-        else:
-            mask = in_mask if in_mask is not None else out_mask
-        return reduce_weighted_values(
-            losses, sample_weight=sample_weight, mask=mask, reduction=self.reduction, dtype=self.dtype
-        )
-
-    def _call_with_mask(self, y_true, y_pred):
-        return self.call(y_true, y_pred), None
-
-    def call(self, y_true, y_pred):
-        raise NotImplementedError
-
-    def get_config(self):
-        config_ = {"name": self.name, "reduction": self.reduction}
-        if self._dtype_arg is not None:
-            config_["dtype"] = self._dtype_arg
-        return config_
-
-    @classmethod
-    def from_config(cls, config_):
-        return cls(**config_)
-
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}>"
+bce = BCE = binary_crossentropy
 
 
 def _function_name(fn):
@@ -638,20 +489,21 @@ class SparseCategoricalCrossentropy(_Wrapped):
         )
 
 
-# ---------------------------------------------------------------------------------------------
-# lookup
-
 _CLASSES = [
     Loss, LossFunctionWrapper, KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy,
     CategoricalCrossentropy, SparseCategoricalCrossentropy, MeanSquaredError, MeanAbsoluteError,
     MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, LogCosh, Huber, Hinge,
     SquaredHinge, CategoricalHinge,
 ]
+
+
 _FUNCTIONS = [
     kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
     sparse_categorical_crossentropy, mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber, hinge, squared_hinge, categorical_hinge,
 ]
+
+
 ALL_OBJECTS_DICT = {obj.__name__: obj for obj in _CLASSES + _FUNCTIONS}
 ALL_OBJECTS_DICT.update({
     "bce": binary_crossentropy, "BCE": binary_crossentropy,
@@ -663,12 +515,14 @@ ALL_OBJECTS_DICT.update({
     # legacy Keras 2 names
     "logcosh": log_cosh, "kullback_leibler_divergence": kl_divergence,
 })
-_SMART_NAMES = ("crossentropy", "ce")
+
+
+SMART_NAMES = ("crossentropy", "ce")
 
 
 def _valid_names(smart=False):
     names = registry.valid_names(ALL_OBJECTS_DICT, ("Loss", "LossFunctionWrapper"))
-    return names + (", and in compile(): " + ", ".join(_SMART_NAMES) if smart else "")
+    return names + (", and in compile(): " + ", ".join(SMART_NAMES) if smart else "")
 
 
 def _lookup_function(name):
@@ -735,9 +589,9 @@ def resolve(identifier, y_true_shape=None, y_pred_shape=None):
     :class:`LossFunctionWrapper` named as the string given (or the function's name)."""
     if identifier is None:
         return None
-    if isinstance(identifier, str) and identifier.lower() not in _SMART_NAMES and identifier not in ALL_OBJECTS_DICT:
+    if isinstance(identifier, str) and identifier.lower() not in SMART_NAMES and identifier not in ALL_OBJECTS_DICT:
         raise ValueError(f"Unknown loss: {identifier!r}. Valid names are: {_valid_names(smart=True)}")
-    if isinstance(identifier, str) and identifier.lower() in _SMART_NAMES:
+    if isinstance(identifier, str) and identifier.lower() in SMART_NAMES:
         is_binary, is_sparse = is_binary_or_sparse_categorical(y_true_shape, y_pred_shape)
         if is_binary:
             loss_obj = binary_crossentropy
