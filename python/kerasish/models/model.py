@@ -2,9 +2,9 @@
 from kerasish.layers.core.input_layer import InputLayer
 from kerasish.layers.layer import Layer
 from kerasish.models.functional import Graph
-from kerasish.models.trainer import Trainer
 from kerasish.naming import auto_name, to_snake_case
 from kerasish.ops.operation import KerasTensor, Operation
+from kerasish.trainers.trainer import Trainer
 from kerasish.tree import flatten
 
 

@@ -1,0 +1,1 @@
+"""Training: the Trainer behind compile / fit / evaluate / predict, as keras/src/trainers."""

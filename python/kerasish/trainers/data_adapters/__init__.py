@@ -1,0 +1,1 @@
+"""The kinds of input data fit / evaluate / predict take, as keras/src/trainers/data_adapters."""
