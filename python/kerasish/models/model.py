@@ -1,9 +1,11 @@
 """Model (functional and subclassed) and Sequential."""
 from kerasish.layers.core.input_layer import InputLayer
 from kerasish.layers.layer import Layer
+from kerasish.models import summary_utils
 from kerasish.models.functional import Graph
 from kerasish.naming import auto_name, to_snake_case
 from kerasish.ops.operation import KerasTensor, Operation
+from kerasish.saving import object_registration, serialization_lib
 from kerasish.trainers.trainer import Trainer
 from kerasish.tree import flatten
 
@@ -30,6 +32,11 @@ class Model(Trainer, Layer):
                 if isinstance(layer, Layer):  # tensor operations (x + y) hold no weights
                     self._tracked.append(layer)
             self.built = True
+
+    @property
+    def keras_class_name(self):
+        """The class Keras would give this model: Model(inputs, outputs) is a `Functional`."""
+        return "Functional" if type(self) is Model and self._graph is not None else type(self).__name__
 
     @property
     def inputs(self):
@@ -93,23 +100,17 @@ class Model(Trainer, Layer):
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
-        from kerasish.models.summary import print_summary
-
-        print_summary(self, line_length, positions, print_fn)
+        summary_utils.print_summary(self, line_length, positions, print_fn)
 
     def get_config(self):
         if self._graph is None:
             return {"name": self.name, "trainable": self.trainable}
-        from kerasish.saving import serialization
-
-        return serialization.functional_config(self)
+        return serialization_lib.functional_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerasish.saving import serialization
-
         if "layers" in config and "input_layers" in config:
-            return serialization.functional_from_config(config, serialization.get_custom_objects(custom_objects))
+            return serialization_lib.functional_from_config(config, object_registration.get_custom_objects(custom_objects))
         return cls(**config)
 
 
@@ -219,14 +220,10 @@ class Sequential(Model):
         return list(zip(self._stack, shapes))
 
     def get_config(self):
-        from kerasish.saving import serialization
-
-        return serialization.sequential_config(self)
+        return serialization_lib.sequential_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerasish.saving import serialization
-
-        return serialization.sequential_from_config(config, serialization.get_custom_objects(custom_objects))
+        return serialization_lib.sequential_from_config(config, object_registration.get_custom_objects(custom_objects))
 
 

@@ -18,21 +18,17 @@ import math
 import os
 import warnings
 
-from kerasish import _core
+from kerasish import _core, losses, metrics, optimizers
+from kerasish._core import __version__
+from kerasish.layers.layer import WEIGHT_GUARD, Layer
 from kerasish.metrics import metric_functions
 from kerasish.naming import to_snake_case
 from kerasish.saving import archive
-from kerasish.saving import serialization as ser
+from kerasish.saving import serialization_lib as ser
 
 WEIGHTS_SUFFIXES = (".weights.safetensors", ".weights.h5")
 MODEL_SUFFIXES = (".keras", ".h5")
 LOAD_SLACK_VALUES = 1 << 20  # weight values a loaded config may ask for beyond the file's (see _weights_from_file)
-
-
-def _version():
-    import kerasish
-
-    return kerasish.__version__
 
 
 def _is_file_like(obj):
@@ -48,8 +44,6 @@ def _path_str(filepath):
 
 # ---------------------------------------------------------------------------------------- variables
 def _children(layer):
-    from kerasish.layers.layer import Layer
-
     kids = getattr(layer, "layers", None)
     if not isinstance(kids, (list, tuple)):
         kids = layer._tracked
@@ -92,7 +86,7 @@ def _all_variables(model):
 
 def _weights_bytes(model):
     items = _all_variables(model)
-    return _core.safetensors_dumps([(k, v) for k, v in items], {"format": "kerasish", "keras_version": _version()})
+    return _core.safetensors_dumps([(k, v) for k, v in items], {"format": "kerasish", "keras_version": __version__})
 
 
 def _label(key, variable):
@@ -216,8 +210,6 @@ def _weights_from_file(tensors, where):
     whatever shapes the config asks for (a 1.6 KB config asking for a (2**34, 10) kernel is
     refused before anything is allocated). Weights that fit but differ from the file's are named
     afterwards, with both shapes, by _check_and_assign."""
-    from kerasish.layers.layer import WEIGHT_GUARD
-
     # a little over the file's own count, so that a model that differs from the file by a few
     # values still builds and gets _check_and_assign's message naming the weight and both shapes
     left = [sum(math.prod(t.shape) for k, t in tensors.items() if not k.startswith("optimizer/")) + LOAD_SLACK_VALUES]
@@ -239,8 +231,6 @@ def _weights_from_file(tensors, where):
 
 # ---------------------------------------------------------------------------------------- compile config
 def _serialize_loss(loss):
-    from kerasish import losses
-
     if loss is None or isinstance(loss, str):
         return loss
     if isinstance(loss, (list, tuple)):
@@ -264,8 +254,6 @@ def _serialize_loss(loss):
 
 
 def _serialize_metric(metric):
-    from kerasish import metrics
-
     if metric is None or isinstance(metric, str):
         return metric
     if isinstance(metric, (list, tuple)):
@@ -289,8 +277,6 @@ def _serialize_metric(metric):
 
 
 def compile_config(model):
-    from kerasish import optimizers
-
     opt = model.optimizer
     cfg = {
         "optimizer": optimizers.serialize(opt) if opt is not None else None,
@@ -312,12 +298,10 @@ def _named(value, objs, kind, valid):
         return objs[value]
     if valid(value):
         return value
-    raise ser._unknown(kind, value)
+    raise ser.unknown_object_error(kind, value)
 
 
 def _deserialize_loss(value, objs):
-    from kerasish import losses
-
     def valid(name):
         return name in losses.ALL_OBJECTS_DICT or name.lower() in losses.SMART_NAMES
 
@@ -328,7 +312,7 @@ def _deserialize_loss(value, objs):
     if isinstance(value, list):
         return [_deserialize_loss(v, objs) for v in value]
     if isinstance(value, dict) and "class_name" in value:
-        class_name, config = ser._check_object_config(value, "loss")
+        class_name, config = ser.check_object_config(value, "loss")
         if class_name == "function":
             fn = value.get("config")
             if not isinstance(fn, str):
@@ -338,7 +322,7 @@ def _deserialize_loss(value, objs):
         if isinstance(reg, str) and reg in objs:
             value = {**value, "class_name": reg}
         elif class_name not in objs and not inspect.isclass(losses.ALL_OBJECTS_DICT.get(class_name)):
-            raise ser._unknown("loss class", class_name)
+            raise ser.unknown_object_error("loss class", class_name)
         obj = losses.deserialize(value, custom_objects=objs)
         if not isinstance(obj, losses.Loss) and not callable(obj):
             raise ValueError(f"The saved loss {class_name!r} did not deserialize to a loss")
@@ -349,8 +333,6 @@ def _deserialize_loss(value, objs):
 
 
 def _deserialize_metric(value, objs):
-    from kerasish import metrics
-
     def valid(name):
         return name in metrics.ALL_OBJECTS_DICT or name.lower() in metrics.SMART_NAMES
 
@@ -361,14 +343,14 @@ def _deserialize_metric(value, objs):
     if isinstance(value, list):
         return [_deserialize_metric(v, objs) for v in value]
     if isinstance(value, dict) and "class_name" in value:
-        class_name, config = ser._check_object_config(value, "metric")
+        class_name, config = ser.check_object_config(value, "metric")
         if class_name == "function":
             return _named(value.get("config"), objs, "metric", valid) if isinstance(value.get("config"), str) else None
         reg = value.get("registered_name")
         if isinstance(reg, str) and reg in objs:
             value = {**value, "class_name": reg}
         elif class_name not in objs and not inspect.isclass(metrics.ALL_OBJECTS_DICT.get(class_name)):
-            raise ser._unknown("metric class", class_name)
+            raise ser.unknown_object_error("metric class", class_name)
         obj = metrics.deserialize(value, custom_objects=objs)
         if not isinstance(obj, metrics.Metric):
             raise ValueError(f"The saved metric {class_name!r} did not deserialize to a Metric")
@@ -379,13 +361,11 @@ def _deserialize_metric(value, objs):
 
 
 def _deserialize_optimizer(value, objs):
-    from kerasish import optimizers
-
     if value is None:
         return "rmsprop"
     if isinstance(value, str):
         return optimizers.get(value)
-    class_name, config = ser._check_object_config(value, "optimizer")
+    class_name, config = ser.check_object_config(value, "optimizer")
     reg = value.get("registered_name")
     cls = None
     for key in (reg, class_name):
@@ -395,12 +375,12 @@ def _deserialize_optimizer(value, objs):
     if cls is None:
         cls = optimizers._OPTIMIZERS.get(class_name.lower())
     if cls is None:
-        raise ser._unknown("optimizer", class_name)
+        raise ser.unknown_object_error("optimizer", class_name)
     if not (inspect.isclass(cls) and issubclass(cls, optimizers.Optimizer)):
         raise ValueError(f"The saved optimizer {class_name!r} resolves to {cls!r}, which is not an Optimizer class")
     lr = config.get("learning_rate")
     if isinstance(lr, dict):
-        ser._check_object_config(lr, "learning rate schedule")
+        ser.check_object_config(lr, "learning rate schedule")
     return cls.from_config(dict(config), custom_objects=objs)
 
 
@@ -426,7 +406,7 @@ def compile_from_config(model, cfg, objs):
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     """Saves the model as a ``.keras`` zip: config.json, metadata.json, model.weights.safetensors.
     The write is atomic (temporary file, fsync, rename)."""
-    from kerasish.models import Model
+    Model, _ = ser.model_classes()
 
     if kwargs:
         if "save_format" in kwargs:
@@ -449,7 +429,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     if getattr(model, "compiled", False):
         config["compile_config"] = compile_config(model)
     config_bytes = json.dumps(config).encode("utf-8")
-    metadata = {"keras_version": _version(),
+    metadata = {"keras_version": __version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     weights = _weights_bytes(model)
     members = [(archive.METADATA_FILENAME, json.dumps(metadata).encode("utf-8")),
@@ -473,7 +453,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     classes, registered objects and ``custom_objects``: nothing in the file is ever executed,
     imported or unpickled (``safe_mode`` is accepted for Keras compatibility; loading is always
     safe)."""
-    from kerasish.models import Model
+    Model, _ = ser.model_classes()
 
     where = "the file"
     if not _is_file_like(filepath) and not isinstance(filepath, (bytes, bytearray)):

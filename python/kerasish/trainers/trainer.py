@@ -17,6 +17,7 @@ from kerasish import callbacks as callbacks_module
 from kerasish import metrics as metrics_module
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
+from kerasish.saving import saving_lib
 from kerasish.trainers import compile_utils
 from kerasish.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 from kerasish.trainers.data_adapters.data_adapter_utils import (
@@ -599,19 +600,13 @@ class Trainer:
 
     # saving (kerasish/saving): a .keras zip of config + safetensors weights; nothing in it is code
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        from kerasish import saving
-
-        return saving.save_model(self, filepath, overwrite=overwrite)
+        return saving_lib.save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite=True):
-        from kerasish import saving
-
-        return saving.save_weights(self, filepath, overwrite=overwrite)
+        return saving_lib.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        from kerasish import saving
-
-        return saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        return saving_lib.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def predict_on_batch(self, x):
         x = as_array(x)

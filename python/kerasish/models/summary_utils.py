@@ -150,15 +150,6 @@ def _connections(layer, graph):
     return ", ".join(parts) or "-"
 
 
-def _class_name(layer):
-    """Keras's Model(inputs, outputs) is a `Functional`; that is the name its summary row shows."""
-    from kerasish.models.model import Model
-
-    if type(layer) is Model and getattr(layer, "_graph", None) is not None:
-        return "Functional"
-    return type(layer).__name__
-
-
 def summary_text(model, line_length=None, positions=None):
     """The summary as Keras prints it (one string, each line ending in a newline)."""
     sequential_like = _is_sequential_like(model)
@@ -174,7 +165,7 @@ def summary_text(model, line_length=None, positions=None):
 
     rows = []
     for layer, shape in model._summary_rows():
-        name = f"{layer.name} ({_class_name(layer)})"
+        name = f"{layer.name} ({getattr(layer, 'keras_class_name', type(layer).__name__)})"
         if layer.built:
             params = f"{layer.count_params():,}"
             out = _shape_text(shape) if shape is not None else "?"

@@ -15,99 +15,32 @@ from __future__ import annotations
 
 import inspect
 import numbers
-import threading
 from collections import deque
 
 import numpy as np
 
-from kerasish import _core
+from kerasish import _core, activations, initializers, layers, losses, metrics, optimizers, regularizers
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
+from kerasish.layers.core.input_layer import InputLayer
+from kerasish.layers.layer import Layer
+from kerasish.ops.operation import KerasTensor, Operation
+from kerasish.saving.object_registration import get_custom_objects, get_registered_name
+from kerasish.tree import flatten, map_structure
 
 KERAS_TENSOR = "__keras_tensor__"
 
-# ---------------------------------------------------------------------------------- registration
-_GLOBAL_CUSTOM_OBJECTS = {}  # "package>name" -> object
-_GLOBAL_CUSTOM_NAMES = {}  # id(object) -> "package>name"
-_scope = threading.local()
-
-
-def register_keras_serializable(package="Custom", name=None):
-    """Decorator registering a class or function under ``"package>name"`` so that saved configs
-    naming it load without ``custom_objects`` (as ``keras.saving.register_keras_serializable``)."""
-    if not isinstance(package, str) or ">" in package:
-        raise ValueError(f"`package` must be a string without '>', got {package!r}")
-
-    def decorator(obj):
-        serialized = name if name is not None else getattr(obj, "__name__", None)
-        if not isinstance(serialized, str) or not serialized:
-            raise ValueError(f"Cannot register {obj!r}: give it a `name`")
-        key = f"{package}>{serialized}"
-        if inspect.isclass(obj) and not hasattr(obj, "get_config"):
-            raise ValueError("Cannot register a class that does not have a get_config() method.")
-        _GLOBAL_CUSTOM_OBJECTS[key] = obj
-        _GLOBAL_CUSTOM_NAMES[id(obj)] = key
-        return obj
-
-    return decorator
-
-
-def get_registered_name(obj):
-    """``"package>name"`` for a registered object, else its ``__name__``."""
-    key = _GLOBAL_CUSTOM_NAMES.get(id(obj))
-    if key is not None and _GLOBAL_CUSTOM_OBJECTS.get(key) is obj:
-        return key
-    return getattr(obj, "__name__", type(obj).__name__)
-
-
-def get_registered_object(name, custom_objects=None, module_objects=None):
-    objs = get_custom_objects(custom_objects)
-    if name in objs:
-        return objs[name]
-    if module_objects and name in module_objects:
-        return module_objects[name]
-    return None
-
-
-class custom_object_scope:
-    """``with custom_object_scope({"MyLayer": MyLayer}): load_model(...)``."""
-
-    def __init__(self, custom_objects=None, *more):
-        self.custom_objects = dict(custom_objects or {})
-        for d in more:
-            self.custom_objects.update(d or {})
-
-    def __enter__(self):
-        stack = getattr(_scope, "stack", None)
-        if stack is None:
-            stack = _scope.stack = []
-        stack.append(self.custom_objects)
-        return self
-
-    def __exit__(self, *exc):
-        _scope.stack.pop()
-
-
-CustomObjectScope = custom_object_scope
-
-
-def get_custom_objects(custom_objects=None):
-    """The registered objects, then any scopes', then ``custom_objects`` (later ones win)."""
-    out = dict(_GLOBAL_CUSTOM_OBJECTS)
-    for d in getattr(_scope, "stack", None) or []:
-        out.update(d)
-    if custom_objects:
-        if not isinstance(custom_objects, dict):
-            raise ValueError(f"`custom_objects` must be a dict of name -> class or function, got {type(custom_objects).__name__}")
-        out.update(custom_objects)
-    return out
-
-
 # ---------------------------------------------------------------------------------- registries
+def model_classes():
+    """(Model, Sequential). The one import here that runs up the graph: the models use this
+    module for their configs at import time, and a model config names the model classes."""
+    from kerasish.models.model import Model, Sequential
+
+    return Model, Sequential
+
+
 def _builtin_layers():
-    from kerasish import layers
-    from kerasish.layers.layer import Layer
-    from kerasish.models import Model, Sequential
+    Model, Sequential = model_classes()
 
     out = {}
     for n in dir(layers):
@@ -122,7 +55,7 @@ def _is_builtin_layer(cls):
     return _builtin_layers().get(cls.__name__) is cls
 
 
-def _unknown(kind, class_name):
+def unknown_object_error(kind, class_name):
     return ValueError(
         f"Unknown {kind} {class_name!r} in the saved config. kerasish never imports modules or runs code named in "
         f"a file: pass the class in `custom_objects={{{class_name!r}: ...}}` (or load inside "
@@ -131,7 +64,7 @@ def _unknown(kind, class_name):
     )
 
 
-def _check_object_config(entry, what):
+def check_object_config(entry, what):
     """The shape every serialized object must have; returns (class_name, config)."""
     if not isinstance(entry, dict):
         raise ValueError(f"Invalid {what} config: expected a JSON object, got {type(entry).__name__}")
@@ -154,9 +87,8 @@ def _check_object_config(entry, what):
 def resolve_layer_class(entry, custom_objects):
     """The Layer subclass an object config names: custom objects first (by registered name, then
     class name), then kerasish's own layers and models."""
-    from kerasish.layers.layer import Layer
 
-    class_name, _ = _check_object_config(entry, "layer")
+    class_name, _ = check_object_config(entry, "layer")
     objs = get_custom_objects(custom_objects)
     cls = None
     for key in (entry.get("registered_name"), class_name):
@@ -166,7 +98,7 @@ def resolve_layer_class(entry, custom_objects):
     if cls is None:
         cls = _builtin_layers().get(class_name)
     if cls is None:
-        raise _unknown("layer or model class", class_name)
+        raise unknown_object_error("layer or model class", class_name)
     if not (inspect.isclass(cls) and issubclass(cls, Layer)):
         raise ValueError(f"The saved config names {class_name!r} as a layer, but the object it resolves to "
                          f"({cls!r}) is not a Layer subclass.")
@@ -227,7 +159,7 @@ def shape_from_json(value, where="build_config"):
 
 # ---------------------------------------------------------------------------------- serializing
 def _build_config(layer):
-    from kerasish.models import Model, Sequential
+    Model, Sequential = model_classes()
 
     if isinstance(layer, Sequential):
         shape = layer._known_input_shape()
@@ -244,7 +176,7 @@ def _build_config(layer):
 def serialize_layer(layer):
     """A layer or model as Keras's ``{"module", "class_name", "config", "registered_name",
     "build_config"}``."""
-    from kerasish.models import Model, Sequential
+    Model, Sequential = model_classes()
 
     cls = type(layer)
     if cls is Sequential:
@@ -278,9 +210,6 @@ def sequential_config(model):
 
 def functional_config(model):
     """Keras's functional config: layers (with inbound nodes) plus input and output references."""
-    from kerasish.layers.core.input_layer import InputLayer
-    from kerasish.ops.operation import KerasTensor, Operation
-    from kerasish.tree import map_structure
 
     graph = model._graph
     node_ids = {id(n) for n in graph.nodes}
@@ -350,7 +279,6 @@ def _resolve_custom_values(config, objs):
     """Turns the activations / initializers / regularizers in a layer config that name custom
     objects into those objects (the layer's constructor accepts objects as well as names);
     built-in names are left as they are."""
-    from kerasish import initializers, regularizers
 
     if not objs:
         return config
@@ -380,10 +308,10 @@ def _resolve_custom_values(config, objs):
 
 def deserialize_layer(entry, custom_objects=None, build=True):
     """A layer or model from :func:`serialize_layer`'s output."""
-    from kerasish.models import Model, Sequential
+    Model, Sequential = model_classes()
 
     cls = resolve_layer_class(entry, custom_objects)
-    _, config = _check_object_config(entry, "layer")
+    _, config = check_object_config(entry, "layer")
     objs = get_custom_objects(custom_objects)
     if cls is Sequential:
         layer = sequential_from_config(config, objs)
@@ -409,7 +337,7 @@ def _dummy_inputs(shape):
 def build_from_config(layer, build_config):
     """Builds an unbuilt layer from its ``build_config`` (a model by calling it on zeros, so that
     its sub-layers create their weights as they would on real data)."""
-    from kerasish.models import Model
+    Model, _ = model_classes()
 
     if layer.built or not build_config:
         return
@@ -429,7 +357,7 @@ def build_from_config(layer, build_config):
 
 
 def sequential_from_config(config, objs):
-    from kerasish.models import Sequential
+    _, Sequential = model_classes()
 
     entries = config.get("layers", [])
     if not isinstance(entries, list):
@@ -461,9 +389,7 @@ def _is_ref(value):
 def functional_from_config(config, objs):
     """Rebuilds a functional model: creates each layer, then replays the layer calls (each node
     once all the tensors it reads exist), then ``Model(inputs, outputs)``."""
-    from kerasish.layers.core.input_layer import InputLayer
-    from kerasish.models import Model
-    from kerasish.tree import flatten
+    Model, _ = model_classes()
 
     entries = config.get("layers")
     if not isinstance(entries, list):
@@ -567,8 +493,6 @@ def functional_from_config(config, objs):
 def serialize_keras_object(obj):
     """Keras's serialized form of a layer, model, optimizer, loss, metric, initializer, regularizer
     or activation."""
-    from kerasish import activations, initializers, losses, metrics, optimizers, regularizers
-    from kerasish.layers.layer import Layer
 
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
