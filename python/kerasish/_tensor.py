@@ -96,7 +96,6 @@ class enable_grad(_GradMode):
 def device(name):
     """``with kerasish.device("gpu"):`` makes tensors created inside (and so the ops on them,
     layers' weights, random draws) live on that device; the previous device comes back after."""
-    from kerasish import _core
     prev = _core.get_device()
     _core.set_device(name)
     try:

@@ -1,4 +1,6 @@
-"""Global settings, as keras.config: float dtype, fuzz factor, image data format."""
+"""Global settings, as keras.config: float dtype, fuzz factor, image data format, device."""
+from kerasish import _core
+
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
@@ -36,7 +38,6 @@ def set_image_data_format(value):
 def list_devices():
     """The devices this build can use: ``"cpu"``, then one ``"gpu:<i> <adapter> (<backend>, <type>)"``
     per GPU adapter wgpu finds (Vulkan, Metal or DX12; Mesa's lavapipe shows as ``llvmpipe``)."""
-    from kerasish import _core
     return _core.list_devices()
 
 
@@ -44,11 +45,9 @@ def set_device(name):
     """Makes new tensors (and ops on them) use ``name``: ``"cpu"``, ``"gpu"`` (an error names what
     is missing when there is no GPU or the build lacks the ``gpu`` feature) or ``"auto"`` (the GPU
     when there is one, else the CPU). Returns the device chosen."""
-    from kerasish import _core
     return _core.set_device(name)
 
 
 def get_device():
     """The device new tensors are made on."""
-    from kerasish import _core
     return _core.get_device()

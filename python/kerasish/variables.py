@@ -1,5 +1,5 @@
 """Variables: engine tensors that models and optimizers update in place."""
-from kerasish import _core
+from kerasish import _core, config
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
 
@@ -15,8 +15,6 @@ class Variable(Tensor):
         if callable(initializer) and not isinstance(initializer, Tensor):
             if shape is None:
                 raise ValueError("Variable: a callable initializer needs `shape`")
-            from kerasish import config
-
             value = initializer(tuple(shape), dtype=dtype or config.floatx())
         else:
             value = initializer

@@ -584,8 +584,8 @@ def _object_name(obj):
 
 def resolve(identifier, y_true_shape=None, y_pred_shape=None):
     """What ``compile(loss=...)`` makes of an identifier, as Keras's ``get_loss``: always a
-    :class:`Loss`. ``"crossentropy"`` / ``"ce"`` pick binary, sparse or categorical crossentropy
-    from the shapes (see :func:`is_binary_or_sparse_categorical`); functions are wrapped in a
+    :class:`Loss`. ``"crossentropy"`` / ``"ce"`` pick binary, sparse or categorical crossentropy by
+    the shapes (see :func:`is_binary_or_sparse_categorical`); functions are wrapped in a
     :class:`LossFunctionWrapper` named as the string given (or the function's name)."""
     if identifier is None:
         return None

@@ -14,7 +14,9 @@ import struct
 import warnings
 import weakref
 
-from kerasish import _core, config, ops
+import numpy as np
+
+from kerasish import _core, config, initializers, ops
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
 from kerasish.naming import auto_name, to_snake_case
@@ -43,8 +45,6 @@ class LearningRate(float):
         return obj
 
     def numpy(self):
-        import numpy as np
-
         return np.asarray(float(self), dtype=config.floatx())
 
     def item(self):
@@ -196,8 +196,6 @@ class Optimizer:
             elif initializer == "ones":
                 value = _core.full(shape, 1.0, dtype)
             else:
-                from kerasish import initializers  # written alongside the layers
-
                 value = initializers.get(initializer)(shape, dtype=dtype)
         elif _is_number(initializer):
             value = _core.full(shape, float(initializer), dtype)

@@ -4,6 +4,7 @@ import random as _py_random
 import numpy as np
 
 from kerasish import _core
+from kerasish.utils.progbar import Progbar
 
 
 def set_random_seed(seed):
@@ -54,10 +55,3 @@ class PyDataset:
     def on_epoch_end(self):
         pass
 
-
-def __getattr__(name):
-    if name == "Progbar":
-        from kerasish.utils.progbar import Progbar
-
-        return Progbar
-    raise AttributeError(name)

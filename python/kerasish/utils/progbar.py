@@ -13,6 +13,8 @@ import os
 import sys
 import time
 
+from kerasish import _core
+
 __all__ = ["Progbar", "format_eta", "format_time_per_unit", "format_value"]
 
 _BOLD = "\x1b[1m"
@@ -55,8 +57,6 @@ def _scalar(value):
         return float(value)
     except (TypeError, ValueError):
         # a non-scalar logged value is shown as its mean, computed by the engine
-        from kerasish import _core
-
         return _core.reduce("mean", _core.convert_to_tensor(value, "float64")).item()
 
 
