@@ -244,7 +244,7 @@ def get(identifier):
                         default=linear, instantiate_classes=False)
 
 
-def _fused_name(activation, y, bias):
+def fused_name(activation, y, bias):
     """The engine's name for `activation` when ``activation(y + bias)`` can run as one fused pass
     (linear, relu, sigmoid or tanh with Keras's defaults, on float tensors), else None."""
     name = _FUSED.get(activation)
@@ -254,10 +254,10 @@ def _fused_name(activation, y, bias):
     return None
 
 
-def _bias_activation(y, bias, activation):
+def bias_activation(y, bias, activation):
     """``activation(y + bias)`` as layers end: one engine pass (bias_act) when the activation is
     linear, relu, sigmoid or tanh with Keras's defaults, else the two steps."""
-    name = _fused_name(activation, y, bias)
+    name = fused_name(activation, y, bias)
     if bias is None and name == "linear":
         return y
     if name is not None:

@@ -53,7 +53,7 @@ class CallbackList(Callback):
     def append(self, callback):
         self.callbacks.append(callback)
 
-    def _needs_batch_calls(self, kind="train"):
+    def needs_batch_calls(self, kind="train"):
         """Whether a callback acts after each batch of `kind` (train/test/predict). Without one,
         the compiled loop runs whole epochs in the engine without calling back into Python."""
         hooks = [f"on_{kind}_batch_begin", f"on_{kind}_batch_end"]
@@ -62,7 +62,7 @@ class CallbackList(Callback):
         for cb in self.callbacks:
             if isinstance(cb, ProgbarLogger):
                 # a plain-lines bar prints only at the end; a terminal's is redrawn per batch
-                if cb.verbose == 1 and _is_dynamic_display() and not (kind == "test" and cb._called_in_fit):
+                if cb.verbose == 1 and _is_dynamic_display() and not (kind == "test" and cb.called_in_fit):
                     return True
                 continue
             if any(getattr(type(cb), h) is not getattr(Callback, h) for h in hooks):

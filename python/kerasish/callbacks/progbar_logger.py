@@ -17,7 +17,7 @@ class ProgbarLogger(Callback):
         self.target = None
         self.verbose = 1
         self.epochs = 1
-        self._called_in_fit = False
+        self.called_in_fit = False
 
     def set_params(self, params):
         verbose = params.get("verbose", 1)
@@ -28,10 +28,10 @@ class ProgbarLogger(Callback):
         self.target = params.get("steps")
 
     def on_train_begin(self, logs=None):
-        self._called_in_fit = True
+        self.called_in_fit = True
 
     def on_test_begin(self, logs=None):
-        if not self._called_in_fit:
+        if not self.called_in_fit:
             self._reset_progbar()
             self._maybe_init_progbar()
 
@@ -49,7 +49,7 @@ class ProgbarLogger(Callback):
         self._update_progbar(batch, logs)
 
     def on_test_batch_end(self, batch, logs=None):
-        if not self._called_in_fit:
+        if not self.called_in_fit:
             self._update_progbar(batch, logs)
 
     def on_predict_batch_end(self, batch, logs=None):
@@ -59,7 +59,7 @@ class ProgbarLogger(Callback):
         self._finalize_progbar(logs)
 
     def on_test_end(self, logs=None):
-        if not self._called_in_fit:
+        if not self.called_in_fit:
             self._finalize_progbar(logs)
 
     def on_predict_end(self, logs=None):

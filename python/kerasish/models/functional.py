@@ -9,7 +9,7 @@ class _InputNode:
 
     def __init__(self, kt):
         self.tensor = kt
-        self.layer = getattr(kt, "_input_layer", None) or _Anonymous(kt)
+        self.layer = getattr(kt, "input_layer", None) or _Anonymous(kt)
         self.args, self.kwargs, self.outputs = (), {}, kt
 
 
@@ -21,7 +21,7 @@ class _Anonymous:
 
 
 def _producer(kt):
-    return None if kt._history is None else kt._history[0]
+    return None if kt.keras_history is None else kt.keras_history[0]
 
 
 class Graph:

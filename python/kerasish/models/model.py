@@ -127,8 +127,8 @@ class Sequential(Model):
             self.add(layer)
 
     def add(self, layer, rebuild=True):
-        if isinstance(layer, KerasTensor) and hasattr(layer, "_input_layer"):
-            layer = layer._input_layer
+        if isinstance(layer, KerasTensor) and hasattr(layer, "input_layer"):
+            layer = layer.input_layer
         if not isinstance(layer, Layer):
             raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: {layer!r}")
         if isinstance(layer, InputLayer):

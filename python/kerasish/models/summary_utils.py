@@ -140,11 +140,11 @@ def _connections(layer, graph):
         for t in flatten((node.args, node.kwargs)):
             if not isinstance(t, KerasTensor):
                 continue
-            if t._history is None:
-                src = getattr(t, "_input_layer", None)
+            if t.keras_history is None:
+                src = getattr(t, "input_layer", None)
                 parts.append(f"{src.name if src is not None else t.name}[0][0]")
             else:
-                n, idx = t._history
+                n, idx = t.keras_history
                 ni = next((i for i, m in enumerate(n.layer.inbound_nodes) if m is n), 0)
                 parts.append(f"{n.layer.name}[{ni}][{idx}]")
     return ", ".join(parts) or "-"

@@ -18,7 +18,7 @@ class KerasTensor:
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = dtype
         self.name = name
-        self._history = history  # (node, index) or None for Input
+        self.keras_history = history  # (node, index) or None for Input
 
     @property
     def ndim(self):

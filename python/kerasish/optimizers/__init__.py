@@ -30,17 +30,17 @@ __all__ = [
     "serialize",
 ]
 
-_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, RMSprop, Adagrad, Adam, AdamW, Nadam)}
+BUILTIN_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, RMSprop, Adagrad, Adam, AdamW, Nadam)}
 
 
 def _lookup(name, custom_objects=None):
     if custom_objects and name in custom_objects:
         return custom_objects[name]
-    cls = _OPTIMIZERS.get(str(name).lower())
+    cls = BUILTIN_OPTIMIZERS.get(str(name).lower())
     if cls is None:
         raise ValueError(
             f"Could not interpret optimizer identifier: {name!r}. "
-            f"Valid names are: {', '.join(repr(n) for n in sorted(_OPTIMIZERS))}."
+            f"Valid names are: {', '.join(repr(n) for n in sorted(BUILTIN_OPTIMIZERS))}."
         )
     return cls
 
@@ -48,7 +48,7 @@ def _lookup(name, custom_objects=None):
 def serialize(optimizer):
     """Keras's serialized form: ``{"module", "class_name", "config", "registered_name"}``."""
     cls = type(optimizer)
-    return registry.to_config(optimizer, "keras.optimizers", builtin=_OPTIMIZERS.get(cls.__name__.lower()) is cls)
+    return registry.to_config(optimizer, "keras.optimizers", builtin=BUILTIN_OPTIMIZERS.get(cls.__name__.lower()) is cls)
 
 
 def deserialize(config, custom_objects=None):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kerasish import _core
-from kerasish.optimizers.base import Optimizer, _hyper
+from kerasish.optimizers.base import Optimizer, hyper_value
 
 
 class Adam(Optimizer):
@@ -62,7 +62,7 @@ class Adam(Optimizer):
         _core.adam_update(
             variable, gradient, self._momentums[idx], self._velocities[idx],
             self._velocity_hats[idx] if self.amsgrad else None, learning_rate, self.iterations,
-            float(_hyper(self.beta_1)), float(_hyper(self.beta_2)), float(_hyper(self.epsilon)))
+            float(hyper_value(self.beta_1)), float(hyper_value(self.beta_2)), float(hyper_value(self.epsilon)))
 
     def get_config(self):
         config = super().get_config()

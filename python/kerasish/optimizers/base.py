@@ -4,7 +4,7 @@ Every update runs on the engine: slot variables and model variables are written 
 ``Variable.assign`` (or one fused engine op per variable) under ``no_grad``. ``update_step`` gets
 the learning rate as a 0-d tensor read when the update runs, and step-dependent factors (Adam's
 bias correction) are computed by the engine from ``iterations``, so a traced training step replays
-them correctly; a schedule's value is set into that tensor by ``_prepare_step`` before each step.
+them correctly; a schedule's value is set into that tensor by ``prepare_step`` before each step.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def _round_to(dtype, value):
     return float(value)
 
 
-def _is_number(x):
+def is_number(x):
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
@@ -155,7 +155,7 @@ class Optimizer:
     def _check_lr(learning_rate):
         if isinstance(learning_rate, Tensor) and learning_rate.size == 1:
             return float(learning_rate.item())
-        if _is_number(learning_rate) or (hasattr(learning_rate, "dtype") and getattr(learning_rate, "ndim", 1) == 0):
+        if is_number(learning_rate) or (hasattr(learning_rate, "dtype") and getattr(learning_rate, "ndim", 1) == 0):
             return float(learning_rate)
         raise ValueError(
             "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, or a callable "
@@ -197,7 +197,7 @@ class Optimizer:
                 value = _core.full(shape, 1.0, dtype)
             else:
                 value = initializers.get(initializer)(shape, dtype=dtype)
-        elif _is_number(initializer):
+        elif is_number(initializer):
             value = _core.full(shape, float(initializer), dtype)
         elif callable(initializer):
             value = initializer(shape, dtype=dtype)
@@ -275,21 +275,21 @@ class Optimizer:
 
     def _lr_tensor(self):
         """The learning rate as a 0-d tensor that the update reads when it runs: the learning-rate
-        variable, or (with a schedule or a callable) a variable ``_prepare_step`` sets each step."""
+        variable, or (with a schedule or a callable) a variable ``prepare_step`` sets each step."""
         if isinstance(self._learning_rate, Variable):
             return self._learning_rate
         if self._scheduled_lr is None:
             self._scheduled_lr = Variable(_core.full((), 0.0, config.floatx()), trainable=False, name="scheduled_learning_rate")
         return self._scheduled_lr
 
-    def _needs_host_step(self):
+    def needs_host_step(self):
         """Whether Python must run before each step (a schedule or callable learning rate)."""
         return not isinstance(self._learning_rate, Variable)
 
-    def _prepare_step(self):
+    def prepare_step(self):
         """Computes, in Python, what the next update reads that the engine cannot: the scheduled
         learning rate. ``fit`` calls it before every step (also before a traced step's replay)."""
-        if self._needs_host_step():
+        if self.needs_host_step():
             self._lr_tensor().assign(self._current_learning_rate())
         self._prepared = True
 
@@ -384,7 +384,7 @@ class Optimizer:
             self._check_variables_are_known(trainable_variables)
 
         if not self._prepared:
-            self._prepare_step()
+            self.prepare_step()
         self._prepared = False
         with no_grad():
             grads, trainable_variables = self._filter_empty_gradients(grads, trainable_variables)
@@ -579,7 +579,7 @@ class Optimizer:
         return f"<{self.__class__.__name__} name={self.name}, built={self.built}>"
 
 
-def _hyper(value):
+def hyper_value(value):
     """A hyperparameter that Keras lets be a zero-argument callable (a traced step would freeze
     its value, so calling one makes the step run eagerly)."""
     if callable(value):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kerasish import _core, config, ops
-from kerasish.optimizers.base import Optimizer, _hyper
+from kerasish.optimizers.base import Optimizer, hyper_value
 
 
 class Nadam(Optimizer):
@@ -55,7 +55,7 @@ class Nadam(Optimizer):
         self._u_product = self._make_variable(_core.full((), 1.0, dtype), "u_product", dtype)
 
     def _backend_update_step(self, grads, trainable_variables, learning_rate):
-        beta_1 = float(_hyper(self.beta_1))
+        beta_1 = float(hyper_value(self.beta_1))
         t = self._step_count() + 1
         self.assign(self._u_product, self._u_product * (beta_1 * (1.0 - 0.5 * 0.96**t)))
         self._u_product_value = float(self._u_product.item())
@@ -66,7 +66,7 @@ class Nadam(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         lr = ops.cast(learning_rate, variable.dtype)
-        beta_1, beta_2 = float(_hyper(self.beta_1)), float(_hyper(self.beta_2))
+        beta_1, beta_2 = float(hyper_value(self.beta_1)), float(hyper_value(self.beta_2))
         local_step = self._step_count() + 1
         u_t = beta_1 * (1.0 - 0.5 * 0.96**local_step)
         u_t_1 = beta_1 * (1.0 - 0.5 * 0.96 ** (local_step + 1))
@@ -83,7 +83,7 @@ class Nadam(Optimizer):
         self.assign_add(v, (ops.square(gradient) - v) * (1 - beta_2))
         m_hat = m * (u_t_1 / (1 - u_product_t_1)) + gradient * ((1 - u_t) / (1 - u_product_t))
         v_hat = v / (1 - beta_2_power)
-        self.assign_sub(variable, m_hat * lr / (ops.sqrt(v_hat) + float(_hyper(self.epsilon))))
+        self.assign_sub(variable, m_hat * lr / (ops.sqrt(v_hat) + float(hyper_value(self.epsilon))))
 
     def get_config(self):
         config = super().get_config()

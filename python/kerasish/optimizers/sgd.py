@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kerasish import _core
-from kerasish.optimizers.base import Optimizer, _is_number
+from kerasish.optimizers.base import Optimizer, is_number
 
 
 class SGD(Optimizer):
@@ -40,7 +40,7 @@ class SGD(Optimizer):
             gradient_accumulation_steps=gradient_accumulation_steps,
             **kwargs,
         )
-        if not _is_number(momentum) or momentum < 0 or momentum > 1:
+        if not is_number(momentum) or momentum < 0 or momentum > 1:
             raise ValueError("`momentum` must be a float between [0, 1].")
         self.momentum = momentum
         self.nesterov = nesterov

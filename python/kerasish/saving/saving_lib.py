@@ -288,7 +288,7 @@ def compile_config(model):
         "steps_per_execution": 1,
         "jit_compile": False,
     }
-    if opt is not None and optimizers._OPTIMIZERS.get(type(opt).__name__.lower()) is not type(opt):
+    if opt is not None and optimizers.BUILTIN_OPTIMIZERS.get(type(opt).__name__.lower()) is not type(opt):
         cfg["optimizer"]["registered_name"] = ser.get_registered_name(type(opt))
     return ser.to_json_value(cfg, "the compile() arguments")
 
@@ -373,7 +373,7 @@ def _deserialize_optimizer(value, objs):
             cls = objs[key]
             break
     if cls is None:
-        cls = optimizers._OPTIMIZERS.get(class_name.lower())
+        cls = optimizers.BUILTIN_OPTIMIZERS.get(class_name.lower())
     if cls is None:
         raise ser.unknown_object_error("optimizer", class_name)
     if not (inspect.isclass(cls) and issubclass(cls, optimizers.Optimizer)):

@@ -230,12 +230,12 @@ def functional_config(model):
 
     def ref(kt):
         if id(kt) in inputs:
-            il = getattr(kt, "_input_layer", None)
+            il = getattr(kt, "input_layer", None)
             if il is None:
                 raise ValueError(f"Cannot save model {model.name!r}: one of its inputs does not come from "
                                  "`keras.Input()`.")
             return [il.name, 0, 0]
-        node, index = kt._history
+        node, index = kt.keras_history
         return [node.layer.name, node_index[id(node)], int(index)]
 
     def encode(value, where):

@@ -256,8 +256,8 @@ class Trainer:
         each batch's outputs. Returns the number of steps run."""
         order = data.epoch_order()
         arrays = data.adapter.arrays
-        per_batch = cbs is not None and cbs._needs_batch_calls(kind)
-        host = kind == "train" and self.optimizer._needs_host_step()
+        per_batch = cbs is not None and cbs.needs_batch_calls(kind)
+        host = kind == "train" and self.optimizer.needs_host_step()
         begin = getattr(cbs, f"on_{kind}_batch_begin", None)
         end = getattr(cbs, f"on_{kind}_batch_end", None)
         step = 0
@@ -272,7 +272,7 @@ class Trainer:
                     if cbs is not None:
                         begin(step)
                     if host:
-                        self.optimizer._prepare_step()
+                        self.optimizer.prepare_step()
                     if self.built and kind not in self._untraceable:
                         flat = [t for v in (xb, yb, swb) if v is not None for t in flatten(v)]
                         self._plans[key] = self._trace(kind, flat, lambda: step_fn(xb, yb, swb))
@@ -290,7 +290,7 @@ class Trainer:
                 if per_batch:
                     begin(step)
                 if host:
-                    self.optimizer._prepare_step()
+                    self.optimizer.prepare_step()
                 first = step
 
                 def hook(j, first=first, count=count, pos=pos, size=size):
@@ -302,12 +302,12 @@ class Trainer:
                         if per_batch:
                             begin(s + 1)
                         if host:
-                            self.optimizer._prepare_step()
+                            self.optimizer.prepare_step()
                     return False
 
                 def host_hook(j, count=count):
                     if j + 1 < count:
-                        self.optimizer._prepare_step()
+                        self.optimizer.prepare_step()
                     return False
 
                 ran = plan.run_batches(arrays, order, pos, count, size, outputs,
@@ -321,7 +321,7 @@ class Trainer:
         """Runs `n_epochs` whole epochs in the engine (metrics reset, shuffle, every batch, metric
         results); returns each epoch's logs, or None when some part cannot be traced."""
         segments = [(self._plans.get(("train", size)), size, count) for size, count in data.segments()]
-        if "train" in self._untraceable or self.optimizer._needs_host_step() or any(p is None for p, _, _ in segments):
+        if "train" in self._untraceable or self.optimizer.needs_host_step() or any(p is None for p, _, _ in segments):
             return None
         names = [m.name for m in self.metrics]
         try:

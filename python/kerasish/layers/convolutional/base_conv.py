@@ -65,11 +65,11 @@ class BaseConv(Layer):
                 f"(batch, {', '.join(['...'] * self.rank)}, {self.kernel.shape[-2]}), got {tuple(inputs.shape)}"
             )
         # bias and activation applied by the conv kernels (the raw convolution is never stored)
-        fused = activations._fused_name(self.activation, inputs, self.bias) if inputs.dtype == self.kernel.dtype else None
+        fused = activations.fused_name(self.activation, inputs, self.bias) if inputs.dtype == self.kernel.dtype else None
         if fused is not None:
             return nn.conv_bias_activation(inputs, self.kernel, self.bias, fused, self.strides, self.padding, self.dilation_rate)
         y = ops.conv(inputs, self.kernel, self.strides, self.padding, dilation_rate=self.dilation_rate)
-        return activations._bias_activation(y, self.bias, self.activation)
+        return activations.bias_activation(y, self.bias, self.activation)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

@@ -36,7 +36,7 @@ class Dense(Layer):
                 f"Input 0 of layer {self.name!r} is incompatible with the layer: expected axis -1 of input "
                 f"shape to have value {self.kernel.shape[0]}, but received input with shape {tuple(inputs.shape)}"
             )
-        return activations._bias_activation(ops.matmul(inputs, self.kernel), self.bias, self.activation)
+        return activations.bias_activation(ops.matmul(inputs, self.kernel), self.bias, self.activation)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),

@@ -14,7 +14,7 @@ class InputLayer(Layer):
         self.batch_shape = tuple(batch_shape)
         self.built = True
         self.output = KerasTensor(self.batch_shape, dtype or "float32", name=self.name, history=None)
-        self.output._input_layer = self
+        self.output.input_layer = self
 
     def call(self, inputs):
         return inputs
