@@ -1,10 +1,10 @@
-"""Model (functional and subclassed) and Sequential."""
+"""Model, as keras/src/models/model.py: functional (from inputs and outputs) and subclassed."""
 from kerasish.layers.core.input_layer import InputLayer
 from kerasish.layers.layer import Layer
 from kerasish.models import summary_utils
 from kerasish.models.functional import Graph
 from kerasish.naming import auto_name, to_snake_case
-from kerasish.ops.operation import KerasTensor, Operation
+from kerasish.ops.operation import Operation
 from kerasish.saving import object_registration, serialization_lib
 from kerasish.trainers.trainer import Trainer
 from kerasish.tree import flatten
@@ -82,7 +82,7 @@ class Model(Trainer, Layer):
     def _expected_input_shapes(self):
         return [t.shape for t in self._graph.input_list] if self._graph else None
 
-    def _summary_rows(self):
+    def summary_rows(self):
         if self._graph:
             rows = []
             for layer in [lay for lay in self._graph.all_layers if isinstance(lay, Operation)]:  # operations too
@@ -112,118 +112,3 @@ class Model(Trainer, Layer):
         if "layers" in config and "input_layers" in config:
             return serialization_lib.functional_from_config(config, object_registration.get_custom_objects(custom_objects))
         return cls(**config)
-
-
-class Sequential(Model):
-    """A plain stack of layers: `Sequential([Dense(16, activation="relu"), Dense(1)])`."""
-
-    def __init__(self, layers=None, trainable=True, name=None):
-        Model.__init__(self, name=name or auto_name("sequential"), trainable=trainable)
-        self._stack = []
-        self._autocast = False  # Keras's Sequential is a Functional: its layers cast their own inputs
-        self._input_layer = None
-        self._output_shapes = None
-        for layer in layers or []:
-            self.add(layer)
-
-    def add(self, layer, rebuild=True):
-        if isinstance(layer, KerasTensor) and hasattr(layer, "input_layer"):
-            layer = layer.input_layer
-        if not isinstance(layer, Layer):
-            raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: {layer!r}")
-        if isinstance(layer, InputLayer):
-            if self._stack or self._input_layer is not None:
-                raise ValueError("Sequential: an Input can only be the first layer")
-            self._input_layer = layer
-        else:
-            if any(layer.name == existing.name for existing in self._stack):
-                raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
-                                 f"{layer.name!r} is already the name of a layer in this model.")
-            self._stack.append(layer)
-            self._tracked.append(layer)
-        self.built = False
-        self._output_shapes = None
-        if rebuild:
-            shape = self._known_input_shape()
-            if shape is not None:
-                self.build(shape)
-
-    def pop(self, rebuild=True):
-        if not self._stack:
-            raise TypeError("There are no layers in the model.")
-        layer = self._stack.pop()
-        self._tracked.remove(layer)
-        self.built = False
-        shape = self._known_input_shape()
-        if rebuild and shape is not None and self._stack:
-            self.build(shape)
-        return layer
-
-    def _known_input_shape(self):
-        if self._input_layer is not None:
-            return self._input_layer.batch_shape
-        if self._stack and self._stack[0]._batch_input_shape is not None:
-            return self._stack[0]._batch_input_shape
-        return None
-
-    @property
-    def layers(self):
-        return list(self._stack)
-
-    def build(self, input_shape=None):
-        if input_shape is None:
-            input_shape = self._known_input_shape()
-        if input_shape is None:
-            raise ValueError("Sequential.build: the input shape is unknown; add an Input or pass input_shape")
-        if self._input_layer is None:
-            self._input_layer = InputLayer(batch_shape=tuple(input_shape), dtype="float32")
-        kt = KerasTensor(tuple(input_shape), self._input_layer.output.dtype)
-        shapes = []
-        for layer in self._stack:
-            kt = layer(kt)
-            shapes.append(kt.shape if isinstance(kt, KerasTensor) else [t.shape for t in flatten(kt)])
-        self._output_shapes = shapes
-        self.built = True
-
-    def _expected_input_shapes(self):
-        s = self._known_input_shape()
-        return [tuple(s)] if s is not None else None
-
-    @property
-    def input_shape(self):
-        s = self._known_input_shape()
-        if s is None:
-            raise AttributeError("The Sequential model has no defined input shape yet")
-        return tuple(s)
-
-    @property
-    def output_shape(self):
-        if not self._output_shapes:
-            raise AttributeError("The Sequential model is not built yet")
-        return self._output_shapes[-1]
-
-    def call(self, inputs, training=None):
-        x = inputs[0] if isinstance(inputs, (list, tuple)) and len(inputs) == 1 else inputs
-        for layer in self._stack:
-            x = layer(x, training=training)
-        return x
-
-    def _maybe_build(self, inputs):
-        if not self.built:
-            if isinstance(inputs, (list, tuple)) and len(inputs) == 1:
-                inputs = inputs[0]
-            shape = (None,) + tuple(inputs.shape[1:])
-            self.build(shape)
-
-    def _summary_rows(self):
-        shapes = self._output_shapes or [None] * len(self._stack)
-        return list(zip(self._stack, shapes))
-
-    def get_config(self):
-        return serialization_lib.sequential_config(self)
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        return serialization_lib.sequential_from_config(config, object_registration.get_custom_objects(custom_objects))
-
-

@@ -164,7 +164,7 @@ def summary_text(model, line_length=None, positions=None):
     cols = _column_widths(width, positions or default_positions)
 
     rows = []
-    for layer, shape in model._summary_rows():
+    for layer, shape in model.summary_rows():
         name = f"{layer.name} ({getattr(layer, 'keras_class_name', type(layer).__name__)})"
         if layer.built:
             params = f"{layer.count_params():,}"

@@ -34,7 +34,8 @@ KERAS_TENSOR = "__keras_tensor__"
 def model_classes():
     """(Model, Sequential). The one import here that runs up the graph: the models use this
     module for their configs at import time, and a model config names the model classes."""
-    from kerasish.models.model import Model, Sequential
+    from kerasish.models.model import Model
+    from kerasish.models.sequential import Sequential
 
     return Model, Sequential
 
@@ -162,7 +163,7 @@ def _build_config(layer):
     Model, Sequential = model_classes()
 
     if isinstance(layer, Sequential):
-        shape = layer._known_input_shape()
+        shape = layer.known_input_shape()
         return None if shape is None else {"input_shape": _shape_to_json(shape)}
     if isinstance(layer, Model) and layer._graph is not None:
         shapes = [t.shape for t in layer._graph.input_list]
@@ -202,7 +203,7 @@ def sequential_config(model):
     layers = ([model._input_layer] if model._input_layer is not None else []) + list(model._stack)
     cfg = {"name": model.name, "trainable": model.trainable, "dtype": model.dtype,
            "layers": [serialize_layer(layer) for layer in layers]}
-    shape = model._known_input_shape()
+    shape = model.known_input_shape()
     if shape is not None:
         cfg["build_input_shape"] = _shape_to_json(shape)
     return cfg
@@ -367,7 +368,7 @@ def sequential_from_config(config, objs):
     model = Sequential(name=name if isinstance(name, str) else None, trainable=bool(config.get("trainable", True)))
     for layer in layers:
         model.add(layer, rebuild=False)
-    if model._known_input_shape() is not None:
+    if model.known_input_shape() is not None:
         model.build()
     elif config.get("build_input_shape") is not None:
         shape = shape_from_json(config["build_input_shape"], "Sequential build_input_shape")
