@@ -1,6 +1,8 @@
-"""The functional graph: the layer calls between symbolic inputs and outputs, replayed on tensors."""
+"""The functional graph: the layer calls between symbolic inputs and outputs, replayed on tensors, and
+its config as Keras writes a Functional model's (keras/src/models/functional.py)."""
 from kerasish.layers.core.input_layer import InputLayer
-from kerasish.ops.operation import KerasTensor
+from kerasish.ops.operation import KerasTensor, Operation
+from kerasish.saving import serialization_lib
 from kerasish.tree import flatten, map_structure
 
 
@@ -96,6 +98,68 @@ class Graph:
                 raise ValueError(f'The name "{n}" is used {names.count(n)} times in the model. '
                                  "All layer names should be unique.")
         self.layers = [layer for layer in self.all_layers if not isinstance(layer, (InputLayer, _Anonymous))]
+
+    def get_config(self, name, trainable):
+        """Keras's functional config of the model `name`: its layers (with their inbound nodes) plus
+        input and output references."""
+        node_ids = {id(n) for n in self.nodes}
+        inputs = {id(t): t for t in self.input_list}
+        model_layers = []
+        for layer in self.all_layers:
+            if not isinstance(layer, Operation):
+                raise ValueError(f"Cannot save model {name!r}: its input {layer.name!r} does not come from "
+                                 "`keras.Input()`; build functional models from Input tensors to save them.")
+            model_layers.append(layer)
+        node_index = {}
+        for layer in model_layers:
+            k = 0
+            for node in layer.inbound_nodes:
+                if id(node) in node_ids:
+                    node_index[id(node)] = k
+                    k += 1
+
+        def ref(kt):
+            if id(kt) in inputs:
+                il = getattr(kt, "input_layer", None)
+                if il is None:
+                    raise ValueError(f"Cannot save model {name!r}: one of its inputs does not come from "
+                                     "`keras.Input()`.")
+                return [il.name, 0, 0]
+            node, index = kt.keras_history
+            return [node.layer.name, node_index[id(node)], int(index)]
+
+        def encode(value, where):
+            if isinstance(value, KerasTensor):
+                return {"class_name": serialization_lib.KERAS_TENSOR,
+                        "config": {"shape": serialization_lib.shape_to_json(value.shape), "dtype": value.dtype,
+                                   "keras_history": ref(value)}}
+            if isinstance(value, (list, tuple)):
+                return [encode(v, where) for v in value]
+            if isinstance(value, dict):
+                return {str(k): encode(v, where) for k, v in value.items()}
+            return serialization_lib.to_json_value(value, where)
+
+        layer_configs = []
+        for layer in model_layers:
+            entry = serialization_lib.serialize_layer(layer)
+            entry["name"] = layer.name
+            nodes = []
+            if not isinstance(layer, InputLayer):
+                for node in layer.inbound_nodes:
+                    if id(node) in node_ids:
+                        where = f"a call of layer {layer.name!r}"
+                        nodes.append({"args": encode(list(node.args), where), "kwargs": encode(dict(node.kwargs), where)})
+            entry["inbound_nodes"] = nodes
+            layer_configs.append(entry)
+
+        def refs(structure):
+            if isinstance(structure, KerasTensor):
+                return [ref(structure)]
+            return map_structure(ref, structure)
+
+        return {"name": name, "trainable": trainable, "layers": layer_configs,
+                "input_layers": serialization_lib.to_json_value(refs(self.inputs), "input_layers"),
+                "output_layers": serialization_lib.to_json_value(refs(self.outputs), "output_layers")}
 
     def run(self, inputs, training=None):
         values = {}

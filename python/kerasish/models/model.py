@@ -105,7 +105,7 @@ class Model(Trainer, Layer):
     def get_config(self):
         if self._graph is None:
             return {"name": self.name, "trainable": self.trainable}
-        return serialization_lib.functional_config(self)
+        return self._graph.get_config(self.name, self.trainable)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -114,7 +114,13 @@ class Sequential(Model):
         return list(zip(self._stack, shapes))
 
     def get_config(self):
-        return serialization_lib.sequential_config(self)
+        layers = ([self._input_layer] if self._input_layer is not None else []) + list(self._stack)
+        cfg = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
+               "layers": [serialization_lib.serialize_layer(layer) for layer in layers]}
+        shape = self.known_input_shape()
+        if shape is not None:
+            cfg["build_input_shape"] = serialization_lib.shape_to_json(shape)
+        return cfg
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -24,9 +24,8 @@ from kerasish._core import Tensor
 from kerasish._tensor import no_grad
 from kerasish.layers.core.input_layer import InputLayer
 from kerasish.layers.layer import Layer
-from kerasish.ops.operation import KerasTensor, Operation
 from kerasish.saving.object_registration import get_custom_objects, get_registered_name
-from kerasish.tree import flatten, map_structure
+from kerasish.tree import flatten
 
 KERAS_TENSOR = "__keras_tensor__"
 
@@ -133,11 +132,11 @@ def to_json_value(value, where):
                      "Configs hold plain data only; override get_config() to describe it with plain values.")
 
 
-def _shape_to_json(shape):
+def shape_to_json(shape):
     if isinstance(shape, dict):
-        return {str(k): _shape_to_json(v) for k, v in shape.items()}
+        return {str(k): shape_to_json(v) for k, v in shape.items()}
     if isinstance(shape, (list, tuple)) and any(isinstance(s, (list, tuple, dict)) for s in shape):
-        return [_shape_to_json(s) for s in shape]
+        return [shape_to_json(s) for s in shape]
     return [None if d is None else int(d) for d in shape]
 
 
@@ -164,14 +163,14 @@ def _build_config(layer):
 
     if isinstance(layer, Sequential):
         shape = layer.known_input_shape()
-        return None if shape is None else {"input_shape": _shape_to_json(shape)}
-    if isinstance(layer, Model) and layer._graph is not None:
-        shapes = [t.shape for t in layer._graph.input_list]
-        return {"input_shape": _shape_to_json(shapes[0] if len(shapes) == 1 else shapes)}
+        return None if shape is None else {"input_shape": shape_to_json(shape)}
+    if isinstance(layer, Model) and layer.inputs is not None:
+        shapes = [t.shape for t in layer.inputs]
+        return {"input_shape": shape_to_json(shapes[0] if len(shapes) == 1 else shapes)}
     shapes = getattr(layer, "_build_shapes", None)
     if not layer.built or shapes is None:
         return None
-    return {"input_shape": _shape_to_json(shapes)}
+    return {"input_shape": shape_to_json(shapes)}
 
 
 def serialize_layer(layer):
@@ -181,14 +180,12 @@ def serialize_layer(layer):
 
     cls = type(layer)
     if cls is Sequential:
-        out = {"module": "keras", "class_name": "Sequential", "config": sequential_config(layer),
-               "registered_name": None}
-    elif cls is Model and layer._graph is not None:
-        out = {"module": "keras", "class_name": "Functional", "config": functional_config(layer),
-               "registered_name": "Functional"}
+        out = {"module": "keras", "class_name": "Sequential", "config": layer.get_config(), "registered_name": None}
+    elif cls is Model and layer.keras_class_name == "Functional":
+        out = {"module": "keras", "class_name": "Functional", "config": layer.get_config(), "registered_name": "Functional"}
     else:
         builtin = _is_builtin_layer(cls)
-        if isinstance(layer, Model) and layer._graph is None and cls is Model:
+        if cls is Model:
             raise ValueError("Cannot save a bare `Model()` with neither inputs/outputs nor a subclass.")
         config = to_json_value(layer.get_config(), f"layer {layer.name!r} ({cls.__name__})")
         out = {"module": "keras.layers" if builtin else cls.__module__, "class_name": cls.__name__,
@@ -197,79 +194,6 @@ def serialize_layer(layer):
     if build is not None:
         out["build_config"] = build
     return out
-
-
-def sequential_config(model):
-    layers = ([model._input_layer] if model._input_layer is not None else []) + list(model._stack)
-    cfg = {"name": model.name, "trainable": model.trainable, "dtype": model.dtype,
-           "layers": [serialize_layer(layer) for layer in layers]}
-    shape = model.known_input_shape()
-    if shape is not None:
-        cfg["build_input_shape"] = _shape_to_json(shape)
-    return cfg
-
-
-def functional_config(model):
-    """Keras's functional config: layers (with inbound nodes) plus input and output references."""
-
-    graph = model._graph
-    node_ids = {id(n) for n in graph.nodes}
-    inputs = {id(t): t for t in graph.input_list}
-    model_layers = []
-    for layer in graph.all_layers:
-        if not isinstance(layer, Operation):
-            raise ValueError(f"Cannot save model {model.name!r}: its input {layer.name!r} does not come from "
-                             "`keras.Input()`; build functional models from Input tensors to save them.")
-        model_layers.append(layer)
-    node_index = {}
-    for layer in model_layers:
-        k = 0
-        for node in layer.inbound_nodes:
-            if id(node) in node_ids:
-                node_index[id(node)] = k
-                k += 1
-
-    def ref(kt):
-        if id(kt) in inputs:
-            il = getattr(kt, "input_layer", None)
-            if il is None:
-                raise ValueError(f"Cannot save model {model.name!r}: one of its inputs does not come from "
-                                 "`keras.Input()`.")
-            return [il.name, 0, 0]
-        node, index = kt.keras_history
-        return [node.layer.name, node_index[id(node)], int(index)]
-
-    def encode(value, where):
-        if isinstance(value, KerasTensor):
-            return {"class_name": KERAS_TENSOR,
-                    "config": {"shape": _shape_to_json(value.shape), "dtype": value.dtype, "keras_history": ref(value)}}
-        if isinstance(value, (list, tuple)):
-            return [encode(v, where) for v in value]
-        if isinstance(value, dict):
-            return {str(k): encode(v, where) for k, v in value.items()}
-        return to_json_value(value, where)
-
-    layer_configs = []
-    for layer in model_layers:
-        entry = serialize_layer(layer)
-        entry["name"] = layer.name
-        nodes = []
-        if not isinstance(layer, InputLayer):
-            for node in layer.inbound_nodes:
-                if id(node) in node_ids:
-                    where = f"a call of layer {layer.name!r}"
-                    nodes.append({"args": encode(list(node.args), where), "kwargs": encode(dict(node.kwargs), where)})
-        entry["inbound_nodes"] = nodes
-        layer_configs.append(entry)
-
-    def refs(structure):
-        if isinstance(structure, KerasTensor):
-            return [ref(structure)]
-        return map_structure(ref, structure)
-
-    return {"name": model.name, "trainable": model.trainable, "layers": layer_configs,
-            "input_layers": to_json_value(refs(graph.inputs), "input_layers"),
-            "output_layers": to_json_value(refs(graph.outputs), "output_layers")}
 
 
 # ---------------------------------------------------------------------------------- deserializing
