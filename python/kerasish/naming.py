@@ -20,3 +20,12 @@ def auto_name(prefix):
 
 def reset_names():
     _counts.clear()
+
+
+def object_name(obj):
+    """The name compile() logs an object under: its ``name``, else its (class's) name in snake_case."""
+    if hasattr(obj, "name"):
+        return obj.name
+    if hasattr(obj, "__name__"):
+        return to_snake_case(obj.__name__)
+    return to_snake_case(type(obj).__name__)

@@ -574,14 +574,6 @@ def is_binary_or_sparse_categorical(y_true_shape, y_pred_shape):
     return is_binary, is_sparse
 
 
-def _object_name(obj):
-    if hasattr(obj, "name"):
-        return obj.name
-    if hasattr(obj, "__name__"):
-        return naming.to_snake_case(obj.__name__)
-    return naming.to_snake_case(type(obj).__name__)
-
-
 def resolve(identifier, y_true_shape=None, y_pred_shape=None):
     """What ``compile(loss=...)`` makes of an identifier, as Keras's ``get_loss``: always a
     :class:`Loss`. ``"crossentropy"`` / ``"ce"`` pick binary, sparse or categorical crossentropy by
@@ -602,6 +594,6 @@ def resolve(identifier, y_true_shape=None, y_pred_shape=None):
     else:
         loss_obj = get(identifier)
     if not isinstance(loss_obj, Loss):
-        name = identifier if isinstance(identifier, str) else _object_name(loss_obj)
+        name = identifier if isinstance(identifier, str) else naming.object_name(loss_obj)
         loss_obj = LossFunctionWrapper(loss_obj, name=name)
     return loss_obj

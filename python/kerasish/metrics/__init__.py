@@ -89,14 +89,6 @@ __all__ = [
 ]
 
 
-def _object_name(obj):
-    if hasattr(obj, "name"):
-        return obj.name
-    if hasattr(obj, "__name__"):
-        return naming.to_snake_case(obj.__name__)
-    return naming.to_snake_case(type(obj).__name__)
-
-
 _CLASSES = [
     Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError,
     MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, LogCoshError, AUC,
@@ -188,7 +180,7 @@ def resolve(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
             metric_obj = CategoricalCrossentropy(name=identifier, from_logits=from_logits)
     else:
         metric_obj = get(identifier)
-    name = identifier if isinstance(identifier, str) else _object_name(metric_obj)
+    name = identifier if isinstance(identifier, str) else naming.object_name(metric_obj)
     if not isinstance(metric_obj, Metric):
         metric_obj = MeanMetricWrapper(metric_obj, name=name)
     metric_obj.name = name
