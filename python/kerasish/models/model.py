@@ -1,13 +1,13 @@
 """Model, as keras/src/models/model.py: functional (from inputs and outputs) and subclassed."""
 from kerasish.layers.core.input_layer import InputLayer
 from kerasish.layers.layer import Layer
-from kerasish.models import summary_utils
 from kerasish.models.functional import Graph
 from kerasish.naming import auto_name, to_snake_case
 from kerasish.ops.operation import Operation
 from kerasish.saving import object_registration, serialization_lib
 from kerasish.trainers.trainer import Trainer
 from kerasish.tree import flatten
+from kerasish.utils import summary_utils
 
 
 class Model(Trainer, Layer):

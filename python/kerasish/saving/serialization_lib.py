@@ -33,8 +33,7 @@ KERAS_TENSOR = "__keras_tensor__"
 def model_classes():
     """(Model, Sequential). The one import here that runs up the graph: the models use this
     module for their configs at import time, and a model config names the model classes."""
-    from kerasish.models.model import Model
-    from kerasish.models.sequential import Sequential
+    from kerasish.models import Model, Sequential
 
     return Model, Sequential
 

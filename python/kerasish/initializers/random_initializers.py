@@ -1,57 +1,16 @@
-"""Weight initializers, as ``keras.initializers``.
-
-An initializer is called as ``init(shape, dtype=None)`` and returns a new :class:`kerasish.Tensor`
-(``dtype`` defaults to ``kerasish.config.floatx()``). Random values come from the engine's
-generators (:mod:`kerasish.random`):
-
-* ``seed=<int>``: every call draws from a fresh generator for that seed, so a seeded initializer
-  returns the same values on every call (as in Keras).
-* ``seed=None``: each call draws from the engine's global generator, so successive calls differ and
-  :func:`kerasish.utils.set_random_seed` makes the whole sequence repeat. (Keras 3 instead picks a
-  fixed random seed when an unseeded initializer is built, so reusing one unseeded instance gives
-  identical tensors and a warning; we give independent draws.)
-
-Fans are computed as Keras does: for a kernel of shape ``(..., in, out)`` with more than two
-dimensions, ``fan_in = in * receptive_field`` and ``fan_out = out * receptive_field`` where
-``receptive_field`` is the product of the leading dimensions.
-"""
+"""The random initializers (normal, truncated normal, uniform, variance scaling and its Glorot /
+LeCun / He forms, orthogonal), as keras/src/initializers/random_initializers.py."""
 from __future__ import annotations
 
 import math
 
-from kerasish import _tensor, config, ops
+from kerasish import ops
 from kerasish import random as _random
-from kerasish.utils import registry
-
-__all__ = [
-    "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer",
-    "LecunNormal", "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform", "TruncatedNormal",
-    "VarianceScaling", "Zeros", "compute_fans", "deserialize", "get", "serialize",
-    "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal",
-    "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform", "truncated_normal",
-    "variance_scaling", "zeros",
-]
+from kerasish.initializers.initializer import Initializer, float_dtype, standardize_dtype, standardize_shape
 
 # 1 / (stddev of a standard normal truncated to [-2, 2]); Keras divides by it so that the
 # truncated draw keeps the requested variance.
 _TRUNCATION_STDDEV_FACTOR = 0.87962566103423978
-
-
-def _dtype(dtype):
-    return dtype or config.floatx()
-
-
-def _float_dtype(dtype, who):
-    dtype = _dtype(dtype)
-    if dtype not in ("float32", "float64"):
-        raise ValueError(f"{who}: expected a float dtype ('float32' or 'float64'), got dtype={dtype!r}")
-    return dtype
-
-
-def _shape(shape):
-    if isinstance(shape, int):
-        return (int(shape),)
-    return tuple(int(d) for d in shape)
 
 
 def _validate_seed(seed):
@@ -69,7 +28,7 @@ def _round_seed(seed, i):
 
 def compute_fans(shape):
     """``(fan_in, fan_out)`` for a weight shape, as Keras computes them."""
-    shape = _shape(shape)
+    shape = standardize_shape(shape)
     if len(shape) < 1:
         fan_in = fan_out = 1
     elif len(shape) == 1:
@@ -90,8 +49,8 @@ def _truncated_normal_draw(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     none is left (each round redraws ~4.6 % of the remaining ones); after 32 rounds (never reached
     in practice) the rest are clipped. Whole-tensor engine ops per round, no per-element loop.
     """
-    shape = _shape(shape)
-    dtype = _float_dtype(dtype, "TruncatedNormal")
+    shape = standardize_shape(shape)
+    dtype = float_dtype(dtype, "TruncatedNormal")
     z = _random.normal(shape, 0.0, 1.0, dtype=dtype, seed=seed)
     for i in range(1, 33):
         if z.size == 0:
@@ -103,81 +62,6 @@ def _truncated_normal_draw(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     else:
         z = ops.clip(z, -2.0, 2.0)
     return z * float(stddev) + float(mean)
-
-
-class Initializer:
-    """Base class: subclasses implement ``__call__(shape, dtype=None)`` and ``get_config()``."""
-
-    def __call__(self, shape, dtype=None):
-        raise NotImplementedError(f"Initializer subclasses must implement `__call__()`: {type(self).__name__}")
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def clone(self):
-        return self.__class__.from_config(self.get_config())
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
-
-
-class Zeros(Initializer):
-    """All zeros."""
-
-    def __call__(self, shape, dtype=None):
-        return ops.zeros(_shape(shape), dtype=_dtype(dtype))
-
-
-class Ones(Initializer):
-    """All ones."""
-
-    def __call__(self, shape, dtype=None):
-        return ops.ones(_shape(shape), dtype=_dtype(dtype))
-
-
-class Constant(Initializer):
-    """Every element set to ``value`` (a scalar, or anything that broadcasts to the shape)."""
-
-    def __init__(self, value=0.0):
-        self.value = value
-
-    def __call__(self, shape, dtype=None):
-        shape = _shape(shape)
-        dtype = _dtype(dtype)
-        value = ops.convert_to_tensor(self.value, dtype=dtype)
-        # "+ zeros" builds a new tensor of the full shape (never an alias of `value`)
-        return ops.zeros(shape, dtype=dtype) + value
-
-    def get_config(self):
-        value = self.value
-        if hasattr(value, "tolist"):
-            value = value.tolist()
-        return {"value": value}
-
-
-class Identity(Initializer):
-    """``gain`` times the identity matrix (2-D shapes only; rectangular shapes allowed)."""
-
-    def __init__(self, gain=1.0):
-        self.gain = gain
-
-    def __call__(self, shape, dtype=None):
-        shape = _shape(shape)
-        if len(shape) != 2:
-            raise ValueError(
-                "Identity matrix initializer can only be used for 2D matrices. "
-                f"Received: shape={shape} of rank {len(shape)}."
-            )
-        dtype = _dtype(dtype)
-        return _tensor.eye(shape[0], shape[1], dtype=dtype) * float(self.gain)
-
-    def get_config(self):
-        return {"gain": self.gain}
 
 
 class RandomInitializer(Initializer):
@@ -197,8 +81,8 @@ class RandomNormal(RandomInitializer):
         super().__init__(seed=seed)
 
     def __call__(self, shape, dtype=None):
-        dtype = _float_dtype(dtype, "RandomNormal")
-        return _random.normal(_shape(shape), mean=self.mean, stddev=self.stddev, dtype=dtype, seed=self.seed)
+        dtype = float_dtype(dtype, "RandomNormal")
+        return _random.normal(standardize_shape(shape), mean=self.mean, stddev=self.stddev, dtype=dtype, seed=self.seed)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -213,7 +97,7 @@ class TruncatedNormal(RandomInitializer):
         super().__init__(seed=seed)
 
     def __call__(self, shape, dtype=None):
-        return _truncated_normal_draw(_shape(shape), self.mean, self.stddev, dtype=dtype, seed=self.seed)
+        return _truncated_normal_draw(standardize_shape(shape), self.mean, self.stddev, dtype=dtype, seed=self.seed)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -228,8 +112,8 @@ class RandomUniform(RandomInitializer):
         super().__init__(seed=seed)
 
     def __call__(self, shape, dtype=None):
-        dtype = _dtype(dtype)
-        shape = _shape(shape)
+        dtype = standardize_dtype(dtype)
+        shape = standardize_shape(shape)
         if dtype not in ("float32", "float64"):
             return _random.randint(shape, int(self.minval), int(self.maxval), dtype=dtype, seed=self.seed)
         return _random.uniform(shape, minval=self.minval, maxval=self.maxval, dtype=dtype, seed=self.seed)
@@ -266,8 +150,8 @@ class VarianceScaling(RandomInitializer):
         super().__init__(seed=seed)
 
     def __call__(self, shape, dtype=None):
-        shape = _shape(shape)
-        dtype = _float_dtype(dtype, type(self).__name__)
+        shape = standardize_shape(shape)
+        dtype = float_dtype(dtype, type(self).__name__)
         scale = float(self.scale)
         fan_in, fan_out = compute_fans(shape)
         if self.mode == "fan_in":
@@ -380,13 +264,13 @@ class Orthogonal(RandomInitializer):
         super().__init__(seed=seed)
 
     def __call__(self, shape, dtype=None):
-        shape = _shape(shape)
+        shape = standardize_shape(shape)
         if len(shape) < 2:
             raise ValueError(
                 "The tensor to initialize must be at least two-dimensional. "
                 f"Received: shape={shape} of rank {len(shape)}."
             )
-        dtype = _float_dtype(dtype, "Orthogonal")
+        dtype = float_dtype(dtype, "Orthogonal")
         num_rows = math.prod(shape[:-1])
         num_cols = shape[-1]
         flat_shape = (max(num_cols, num_rows), min(num_cols, num_rows))
@@ -400,57 +284,3 @@ class Orthogonal(RandomInitializer):
 
     def get_config(self):
         return {"gain": self.gain, "seed": self.seed}
-
-
-# snake_case aliases (the classes themselves, as in keras.initializers)
-constant = Constant
-glorot_normal = GlorotNormal
-glorot_uniform = GlorotUniform
-he_normal = HeNormal
-he_uniform = HeUniform
-identity = Identity
-lecun_normal = LecunNormal
-lecun_uniform = LecunUniform
-ones = Ones
-orthogonal = Orthogonal
-random_normal = RandomNormal
-random_uniform = RandomUniform
-truncated_normal = TruncatedNormal
-variance_scaling = VarianceScaling
-zeros = Zeros
-
-_CLASSES = [
-    Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, Initializer, LecunNormal, LecunUniform,
-    Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, Zeros,
-]
-ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
-ALL_OBJECTS_DICT.update({
-    "constant": Constant, "glorot_normal": GlorotNormal, "glorot_uniform": GlorotUniform,
-    "he_normal": HeNormal, "he_uniform": HeUniform, "identity": Identity, "initializer": Initializer,
-    "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform, "ones": Ones, "orthogonal": Orthogonal,
-    "random_normal": RandomNormal, "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
-    "variance_scaling": VarianceScaling, "zeros": Zeros,
-    # Keras's aliases
-    "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal,
-    "normal": RandomNormal, "uniform": RandomUniform, "one": Ones, "zero": Zeros,
-})
-
-
-def _valid_names():
-    return registry.valid_names(ALL_OBJECTS_DICT, ("Initializer", "initializer"))
-
-
-def serialize(initializer):
-    """``{"module", "class_name", "config", "registered_name"}`` as Keras writes it."""
-    return registry.to_config(initializer, "keras.initializers")
-
-
-def deserialize(config, custom_objects=None):
-    """A initializer from a name or a ``{"class_name": ..., "config": {...}}`` dict."""
-    return registry.from_config(config, ALL_OBJECTS_DICT, "initializer", _valid_names(), custom_objects)
-
-
-def get(identifier):
-    """``None`` -> None; a name or config dict -> a new initializer; an instance or callable -> itself;
-    a class -> a default instance. Unknown names raise ValueError listing the valid ones."""
-    return registry.get(identifier, deserialize, "initializer", _valid_names)
