@@ -8,7 +8,7 @@ from __future__ import annotations
 from kerasish.optimizers import schedules
 from kerasish.optimizers.adagrad import Adagrad
 from kerasish.optimizers.adam import Adam, AdamW
-from kerasish.optimizers.base import LearningRate, Optimizer
+from kerasish.optimizers.base_optimizer import LearningRate, Optimizer
 from kerasish.optimizers.nadam import Nadam
 from kerasish.optimizers.rmsprop import RMSprop
 from kerasish.optimizers.schedules import LearningRateSchedule

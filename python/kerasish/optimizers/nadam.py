@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kerasish import _core, config, ops
-from kerasish.optimizers.base import Optimizer, hyper_value
+from kerasish.optimizers.base_optimizer import Optimizer, hyper_value
 
 
 class Nadam(Optimizer):

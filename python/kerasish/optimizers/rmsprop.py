@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kerasish import ops
-from kerasish.optimizers.base import Optimizer
+from kerasish.optimizers.base_optimizer import Optimizer
 
 
 class RMSprop(Optimizer):

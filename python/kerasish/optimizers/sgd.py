@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kerasish import _core
-from kerasish.optimizers.base import Optimizer, is_number
+from kerasish.optimizers.base_optimizer import Optimizer, is_number
 
 
 class SGD(Optimizer):

@@ -1,4 +1,4 @@
-"""Learning-rate schedules, as ``keras.optimizers.schedules``.
+"""Learning-rate schedules, as keras/src/optimizers/schedules/learning_rate_schedule.py.
 
 A schedule maps the optimizer's step count to a learning rate. The value is a Python float
 computed from one integer (scalar bookkeeping, done once per optimizer step), not tensor math.
