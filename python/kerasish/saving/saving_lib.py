@@ -276,15 +276,15 @@ def _serialize_metric(metric):
     raise ValueError(f"Cannot save the compiled metric {metric!r}")
 
 
-def compile_config(model):
-    opt = model.optimizer
+def compile_config(opt, loss, loss_weights, metrics, weighted_metrics, run_eagerly):
+    """compile()'s arguments as the .keras file records them (Trainer.get_compile_config)."""
     cfg = {
         "optimizer": optimizers.serialize(opt) if opt is not None else None,
-        "loss": _serialize_loss(model.loss),
-        "loss_weights": model._loss_weights,
-        "metrics": _serialize_metric(model._metric_specs),
-        "weighted_metrics": _serialize_metric(getattr(model, "_weighted_metric_specs", None)),
-        "run_eagerly": bool(getattr(model, "run_eagerly", False)),
+        "loss": _serialize_loss(loss),
+        "loss_weights": loss_weights,
+        "metrics": _serialize_metric(metrics),
+        "weighted_metrics": _serialize_metric(weighted_metrics),
+        "run_eagerly": bool(run_eagerly),
         "steps_per_execution": 1,
         "jit_compile": False,
     }
@@ -427,7 +427,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         archive.check_overwrite(path, overwrite)
     config = ser.serialize_layer(model)
     if getattr(model, "compiled", False):
-        config["compile_config"] = compile_config(model)
+        config["compile_config"] = model.get_compile_config()
     config_bytes = json.dumps(config).encode("utf-8")
     metadata = {"keras_version": __version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}

@@ -74,6 +74,13 @@ class Trainer:
         self._plans = {}
         self._untraceable = {}
 
+    def get_compile_config(self):
+        """compile()'s arguments as a saved model records them (Keras's get_compile_config); None before compile()."""
+        if not self.compiled:
+            return None
+        return saving_lib.compile_config(self.optimizer, self.loss, self._loss_weights, self._metric_specs,
+                                         self._weighted_metric_specs, self.run_eagerly)
+
     def _assert_compiled(self, method):
         if not self.compiled:
             raise ValueError(f"You must call `compile()` before using the model (before `{method}()`).")
