@@ -156,11 +156,16 @@ class Layer(Operation):
         return out
 
     @property
+    def own_weights(self):
+        """This layer's own weights, not its sub-layers': those made trainable, then the others."""
+        return [w for w in self._weights if w._layer_trainable] + [w for w in self._weights if not w._layer_trainable]
+
+    @property
     def weights(self):
         # Keras order: this layer's own weights (trainable, then non-trainable), then each tracked
         # sub-layer's weights in turn, without repeats (BatchNormalization's moving statistics
         # come right after its gamma and beta, not after every trainable weight of the model)
-        out = [w for w in self._weights if w._layer_trainable] + [w for w in self._weights if not w._layer_trainable]
+        out = self.own_weights
         seen = {id(w) for w in out}
         for layer in self._tracked:
             for w in layer.weights:

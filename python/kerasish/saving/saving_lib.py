@@ -58,8 +58,7 @@ def model_variables(model):
         if id(layer) in seen:
             return
         seen.add(id(layer))
-        own = [w for w in layer._weights if w._layer_trainable] + [w for w in layer._weights if not w._layer_trainable]
-        for i, w in enumerate(own):
+        for i, w in enumerate(layer.own_weights):
             out.append((f"{prefix}vars/{i}", w))
         used = {}
         for child in _children(layer):
