@@ -1,14 +1,15 @@
 //! Module-level functions of `kerasish._core`: creation, random numbers, autograd switches and
 //! the op table. `kerasish.ops` (Python) normalises Keras-style arguments and calls these.
+use super::ToPy;
 use super::convert::{as_tensor, from_numpy};
 use super::op as call_op;
 use super::tensor::{axes_arg, dtype_arg, PyTensor};
-use crate::autograd;
+use kerasish_engine::autograd;
 
-use crate::dtype::DType;
-use crate::ops::{self, Binary, Compare, Unary};
-use crate::random;
-use crate::tensor::Tensor;
+use kerasish_engine::dtype::DType;
+use kerasish_engine::ops::{self, Binary, Compare, Unary};
+use kerasish_engine::random;
+use kerasish_engine::tensor::Tensor;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
@@ -40,9 +41,9 @@ pub(crate) fn make_tensor(
     let t = match data.cast::<PyTensor>() {
         // a GPU tensor is copied on the GPU
         #[cfg(feature = "gpu")]
-        Ok(p) if p.get().t.device() == crate::tensor::Device::Gpu => {
+        Ok(p) if p.get().t.device() == kerasish_engine::tensor::Device::Gpu => {
             let src = &p.get().t;
-            crate::gpu::kernels::copy(src)?.try_convert(dtype.unwrap_or(src.dtype()))?
+            kerasish_engine::gpu::kernels::copy(src).to_py()?.try_convert(dtype.unwrap_or(src.dtype())).to_py()?
         }
         // always a copy: tensor() never shares memory with its argument
         Ok(p) => {
@@ -51,8 +52,8 @@ pub(crate) fn make_tensor(
             // allocation into a MemoryError
             super::run(py, src.numel(), move || {
                 let owned = Tensor::from_parts(
-                    crate::storage::Storage::new(copy_buffer(&src)),
-                    crate::layout::Layout::contiguous(src.shape()),
+                    kerasish_engine::storage::Storage::new(copy_buffer(&src)),
+                    kerasish_engine::layout::Layout::contiguous(src.shape()),
                     src.dtype(),
                 );
                 Ok(owned.convert(dtype.unwrap_or(src.dtype())))
@@ -61,7 +62,7 @@ pub(crate) fn make_tensor(
         Err(_) => {
             let np = py.import("numpy")?;
             let typed = data.is_instance(&np.getattr("ndarray")?)? || data.is_instance(&np.getattr("generic")?)?;
-            on_default(from_numpy(py, data, dtype, !typed)?)?
+            on_default(from_numpy(py, data, dtype, !typed)?).to_py()?
         }
     };
     if requires_grad {
@@ -74,13 +75,13 @@ pub(crate) fn make_tensor(
 }
 
 /// A new tensor moved to the default device (`set_device`, `with kerasish.device(...)`).
-pub(crate) fn on_default(t: Tensor) -> crate::Result<Tensor> {
-    t.to_device(crate::tensor::default_device())
+pub(crate) fn on_default(t: Tensor) -> kerasish_engine::Result<Tensor> {
+    t.to_device(kerasish_engine::tensor::default_device())
 }
 
-fn copy_buffer(t: &Tensor) -> crate::storage::Buffer {
-    use crate::storage::Elem;
-    crate::with_dtype!(t.dtype(), E => E::into_buffer(t.to_vec::<E>(), t.dtype()))
+fn copy_buffer(t: &Tensor) -> kerasish_engine::storage::Buffer {
+    use kerasish_engine::storage::Elem;
+    kerasish_engine::with_dtype!(t.dtype(), E => E::into_buffer(t.to_vec::<E>(), t.dtype()))
 }
 
 #[pyfunction]
@@ -118,7 +119,7 @@ fn shape_arg(shape: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
 /// A shape argument for a new tensor of this dtype, checked to fit in memory.
 fn new_shape(op: &str, shape: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Vec<usize>> {
     let s = shape_arg(shape)?;
-    crate::storage::check_size(op, &s, dtype)?;
+    kerasish_engine::storage::check_size(op, &s, dtype).to_py()?;
     Ok(s)
 }
 
@@ -127,49 +128,22 @@ fn new_shape(op: &str, shape: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Vec<u
 fn full(shape: &Bound<'_, PyAny>, fill_value: f64, dtype: Option<&Bound<'_, PyAny>>, device: Option<&str>) -> T {
     let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
     let dev = match device {
-        Some(d) => crate::tensor::Device::parse(d)?,
-        None => crate::tensor::default_device(),
+        Some(d) => kerasish_engine::tensor::Device::parse(d).to_py()?,
+        None => kerasish_engine::tensor::default_device(),
     };
-    Ok(Tensor::full_on(&new_shape("full", shape, dt)?, fill_value, dt, dev)?.into())
+    Ok(Tensor::full_on(&new_shape("full", shape, dt)?, fill_value, dt, dev).to_py()?.into())
 }
 
 #[pyfunction]
 #[pyo3(signature = (start, stop=None, step=None, dtype=None))]
-fn arange(start: f64, stop: Option<f64>, step: Option<f64>, dtype: Option<&Bound<'_, PyAny>>, py: Python<'_>) -> T {
-    let _ = py;
-    let (a, b) = match stop {
-        Some(s) => (start, s),
-        None => (0.0, start),
-    };
-    let st = step.unwrap_or(1.0);
-    if st == 0.0 {
-        return Err(crate::Error::Value("arange: step cannot be zero".into()).into());
-    }
-    let span = ((b - a) / st).ceil().max(0.0);
-    let all_int = [a, b, st].iter().all(|v| v.fract() == 0.0);
-    let dt = dtype_arg(dtype)?.unwrap_or(if all_int { DType::I64 } else { DType::F32 });
-    if !span.is_finite() || span > 1e15 {
-        return Err(crate::Error::Memory(format!("arange: {span} elements are too many to allocate")).into());
-    }
-    let n = span as usize;
-    crate::storage::check_size("arange", &[n], DType::F64)?;
-    let v: Vec<f64> = (0..n).map(|i| a + i as f64 * st).collect();
-    Ok(on_default(Tensor::from_vec(v, &[n], DType::F64).convert(dt))?.into())
+fn arange(start: f64, stop: Option<f64>, step: Option<f64>, dtype: Option<&Bound<'_, PyAny>>) -> T {
+    Ok(on_default(ops::arange(start, stop, step, dtype_arg(dtype)?).to_py()?).to_py()?.into())
 }
 
 #[pyfunction]
 #[pyo3(signature = (n, m=None, k=0, dtype=None))]
 fn eye(n: usize, m: Option<usize>, k: isize, dtype: Option<&Bound<'_, PyAny>>) -> T {
-    let m = m.unwrap_or(n);
-    crate::storage::check_size("eye", &[n, m], DType::F64)?;
-    let mut v = vec![0f64; n * m];
-    for i in 0..n {
-        let j = i as isize + k;
-        if j >= 0 && (j as usize) < m {
-            v[i * m + j as usize] = 1.0;
-        }
-    }
-    Ok(on_default(Tensor::from_vec(v, &[n, m], DType::F64).convert(dtype_arg(dtype)?.unwrap_or(DType::F32)))?.into())
+    Ok(on_default(ops::eye(n, m, k, dtype_arg(dtype)?.unwrap_or(DType::F32)).to_py()?).to_py()?.into())
 }
 
 /// `seed=`: None (the global generator), an int, or a SeedGenerator.
@@ -213,7 +187,7 @@ fn random_normal(
         bail_py(format!("normal: dtype must be a float dtype, got {}", dt.name()))?;
     }
     let (s, sd) = (new_shape("normal", shape, DType::F64)?, seed_arg(seed)?);
-    let dev = crate::tensor::default_device();
+    let dev = kerasish_engine::tensor::default_device();
     call_op(py, "random_normal", vec![], move |_| random::normal(&s, mean, stddev, dt, &sd).to_device(dev))
 }
 
@@ -232,7 +206,7 @@ fn random_uniform(
         bail_py(format!("uniform: dtype must be a float dtype, got {}", dt.name()))?;
     }
     let (s, sd) = (new_shape("uniform", shape, DType::F64)?, seed_arg(seed)?);
-    let dev = crate::tensor::default_device();
+    let dev = kerasish_engine::tensor::default_device();
     call_op(py, "random_uniform", vec![], move |_| random::uniform_on(&s, minval, maxval, dt, &sd, dev))
 }
 
@@ -251,7 +225,7 @@ fn random_randint(
     }
     let dt = dtype_arg(dtype)?.unwrap_or(DType::I64);
     let (s, sd) = (new_shape("randint", shape, DType::I64)?, seed_arg(seed)?);
-    let dev = crate::tensor::default_device();
+    let dev = kerasish_engine::tensor::default_device();
     call_op(py, "random_randint", vec![], move |_| random::randint(&s, minval, maxval, &sd).convert(dt).to_device(dev))
 }
 
@@ -277,58 +251,20 @@ fn is_grad_enabled() -> bool {
 #[pyfunction]
 #[pyo3(signature = (op, x, param=0.0))]
 fn unary(py: Python<'_>, op: &str, x: &Bound<'_, PyAny>, param: f64) -> T {
-    let u = match op {
-        "negative" => Unary::Neg,
-        "abs" => Unary::Abs,
-        "square" => Unary::Square,
-        "sqrt" => Unary::Sqrt,
-        "exp" => Unary::Exp,
-        "log" => Unary::Log,
-        "log1p" => Unary::Log1p,
-        "tanh" => Unary::Tanh,
-        "sigmoid" => Unary::Sigmoid,
-        "relu" => Unary::Relu,
-        "leaky_relu" => Unary::LeakyRelu,
-        "elu" => Unary::Elu,
-        "selu" => Unary::Selu,
-        "gelu" => Unary::Gelu,
-        "gelu_erf" => Unary::GeluErf,
-        "softplus" => Unary::Softplus,
-        "silu" => Unary::Silu,
-        _ => return Err(crate::Error::Value(format!("unknown unary op '{op}'")).into()),
-    };
+    let u = Unary::parse(op).to_py()?;
     call_op(py, "unary", vec![t(x)?], move |i| ops::unary(u, &i[0], param))
 }
 
 #[pyfunction]
 fn binary(py: Python<'_>, op: &str, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> T {
-    let o = match op {
-        "add" => Binary::Add,
-        "subtract" => Binary::Sub,
-        "multiply" => Binary::Mul,
-        "divide" => Binary::Div,
-        "power" => Binary::Pow,
-        "maximum" => Binary::Maximum,
-        "minimum" => Binary::Minimum,
-        "floor_divide" => Binary::FloorDiv,
-        "mod" => Binary::Mod,
-        _ => return Err(crate::Error::Value(format!("unknown binary op '{op}'")).into()),
-    };
+    let o = Binary::parse(op).to_py()?;
     let (x, y) = pair(a, b)?;
     call_op(py, "binary", vec![x, y], move |i| ops::binary(o, &i[0], &i[1]))
 }
 
 #[pyfunction]
 fn compare(py: Python<'_>, op: &str, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> T {
-    let c = match op {
-        "equal" => Compare::Eq,
-        "not_equal" => Compare::Ne,
-        "less" => Compare::Lt,
-        "less_equal" => Compare::Le,
-        "greater" => Compare::Gt,
-        "greater_equal" => Compare::Ge,
-        _ => return Err(crate::Error::Value(format!("unknown comparison '{op}'")).into()),
-    };
+    let c = Compare::parse(op).to_py()?;
     let (x, y) = pair(a, b)?;
     call_op(py, "compare", vec![x, y], move |i| ops::compare(c, &i[0], &i[1]))
 }
@@ -352,17 +288,7 @@ fn clip(py: Python<'_>, x: &Bound<'_, PyAny>, x_min: &Bound<'_, PyAny>, x_max: &
 #[pyfunction]
 #[pyo3(signature = (op, x, axis=None, keepdims=false))]
 fn reduce(py: Python<'_>, op: &str, x: &Bound<'_, PyAny>, axis: Option<&Bound<'_, PyAny>>, keepdims: bool) -> T {
-    type R = fn(&Tensor, Option<&[isize]>, bool) -> crate::Result<Tensor>;
-    let f: R = match op {
-        "sum" => ops::sum,
-        "mean" => ops::mean,
-        "max" => ops::max,
-        "min" => ops::min,
-        "var" => ops::var,
-        "std" => ops::std,
-        "logsumexp" => ops::logsumexp,
-        _ => return Err(crate::Error::Value(format!("unknown reduction '{op}'")).into()),
-    };
+    let f = ops::reduction(op).to_py()?;
     let a = axes_arg(axis)?;
     call_op(py, "reduce", vec![t(x)?], move |i| f(&i[0], a.as_deref(), keepdims))
 }
@@ -461,7 +387,7 @@ fn split(py: Python<'_>, x: &Bound<'_, PyAny>, indices_or_sections: &Bound<'_, P
             ),
         };
     let parts = super::run(py, 0, move || {
-        crate::plan::call("split", vec![xt], std::sync::Arc::new(move |i: &[Tensor]| ops::split(&i[0], k, p.as_deref(), axis)))
+        kerasish_engine::plan::call("split", vec![xt], std::sync::Arc::new(move |i: &[Tensor]| ops::split(&i[0], k, p.as_deref(), axis)))
     })?;
     Ok(parts.into_iter().map(PyTensor::from).collect())
 }
@@ -544,7 +470,7 @@ fn conv(
     bias: Option<&Bound<'_, PyAny>>,
     activation: &str,
 ) -> T {
-    let act = ops::Act::parse("conv", activation)?;
+    let act = ops::Act::parse("conv", activation).to_py()?;
     let padding = padding.to_string();
     let mut args = vec![t(inputs)?, t(kernel)?];
     if let Some(b) = bias.filter(|b| !b.is_none()) {
@@ -569,7 +495,7 @@ fn average_pool(py: Python<'_>, inputs: &Bound<'_, PyAny>, pool_size: [usize; 2]
 #[pyfunction]
 #[pyo3(signature = (z, bias, activation))]
 fn bias_act(py: Python<'_>, z: &Bound<'_, PyAny>, bias: Option<&Bound<'_, PyAny>>, activation: &str) -> T {
-    let act = ops::Act::parse("bias_act", activation)?;
+    let act = ops::Act::parse("bias_act", activation).to_py()?;
     let mut inputs = vec![t(z)?];
     if let Some(b) = bias.filter(|b| !b.is_none()) {
         inputs.push(t(b)?);
@@ -636,7 +562,7 @@ fn safetensors_dumps<'py>(
     metadata: Option<std::collections::HashMap<String, String>>,
 ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
     let items: Vec<(String, Tensor)> = tensors.into_iter().map(|(n, t)| (n, t.t.clone())).collect();
-    let bytes = super::run(py, usize::MAX, || crate::io::dumps(&items, metadata))?;
+    let bytes = super::run(py, usize::MAX, || kerasish_engine::io::dumps(&items, metadata))?;
     Ok(pyo3::types::PyBytes::new(py, &bytes))
 }
 
@@ -646,7 +572,7 @@ fn safetensors_loads(
     py: Python<'_>,
     data: &[u8],
 ) -> PyResult<(Vec<(String, PyTensor)>, std::collections::HashMap<String, String>)> {
-    let (items, meta) = super::run(py, usize::MAX, || crate::io::loads(data))?;
+    let (items, meta) = super::run(py, usize::MAX, || kerasish_engine::io::loads(data))?;
     Ok((items.into_iter().map(|(n, t)| (n, PyTensor::from(t))).collect(), meta))
 }
 
@@ -663,7 +589,7 @@ fn list_devices() -> Vec<String> {
     #[allow(unused_mut)]
     let mut v = vec!["cpu".to_string()];
     #[cfg(feature = "gpu")]
-    for (i, (name, backend, kind)) in crate::gpu::adapters().into_iter().enumerate() {
+    for (i, (name, backend, kind)) in kerasish_engine::gpu::adapters().into_iter().enumerate() {
         v.push(format!("gpu:{i} {name} ({backend}, {kind})"));
     }
     v
@@ -675,14 +601,14 @@ fn list_devices() -> Vec<String> {
 fn gpu_info() -> (bool, String) {
     #[cfg(feature = "gpu")]
     {
-        match crate::gpu::ctx() {
+        match kerasish_engine::gpu::ctx() {
             Ok(c) => (true, format!("{} ({:?}, {:?})", c.info.name, c.info.backend, c.info.device_type)),
             Err(e) => (true, e.to_string()),
         }
     }
     #[cfg(not(feature = "gpu"))]
     {
-        (false, crate::tensor::no_gpu().to_string())
+        (false, kerasish_engine::tensor::no_gpu().to_string())
     }
 }
 
@@ -693,26 +619,26 @@ fn gpu_info() -> (bool, String) {
 fn set_device(name: &str) -> PyResult<&'static str> {
     if name == "auto" {
         #[cfg(feature = "gpu")]
-        let d = if crate::gpu::ctx().is_ok() { crate::tensor::Device::Gpu } else { crate::tensor::Device::Cpu };
+        let d = if kerasish_engine::gpu::ctx().is_ok() { kerasish_engine::tensor::Device::Gpu } else { kerasish_engine::tensor::Device::Cpu };
         #[cfg(not(feature = "gpu"))]
-        let d = crate::tensor::Device::Cpu;
-        crate::tensor::set_default_device(d);
+        let d = kerasish_engine::tensor::Device::Cpu;
+        kerasish_engine::tensor::set_default_device(d);
         return Ok(d.name());
     }
-    let d = crate::tensor::Device::parse(name)?;
-    if d == crate::tensor::Device::Gpu {
+    let d = kerasish_engine::tensor::Device::parse(name).to_py()?;
+    if d == kerasish_engine::tensor::Device::Gpu {
         #[cfg(feature = "gpu")]
-        crate::gpu::ctx()?;
+        kerasish_engine::gpu::ctx().to_py()?;
         #[cfg(not(feature = "gpu"))]
-        return Err(crate::tensor::no_gpu().into());
+        return Err(kerasish_engine::tensor::no_gpu().into());
     }
-    crate::tensor::set_default_device(d);
+    kerasish_engine::tensor::set_default_device(d);
     Ok(d.name())
 }
 
 #[pyfunction]
 fn get_device() -> &'static str {
-    crate::tensor::default_device().name()
+    kerasish_engine::tensor::default_device().name()
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

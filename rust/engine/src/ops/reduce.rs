@@ -104,6 +104,22 @@ fn finish(out: Tensor, x_shape: &[usize], axes: &[usize], keepdims: bool) -> Res
 }
 
 /// Sums g back to `shape` over the dims that broadcasting added or expanded.
+/// A reduction over axes, by the name `kerasish._core.reduce` takes.
+pub type Reduction = fn(&Tensor, Option<&[isize]>, bool) -> Result<Tensor>;
+
+pub fn reduction(name: &str) -> Result<Reduction> {
+    Ok(match name {
+        "sum" => sum,
+        "mean" => mean,
+        "max" => max,
+        "min" => min,
+        "var" => var,
+        "std" => std,
+        "logsumexp" => super::logsumexp,
+        _ => bail!(Value, "unknown reduction '{name}'"),
+    })
+}
+
 pub fn sum_to(g: &Tensor, shape: &[usize]) -> Result<Tensor> {
     if g.shape() == shape {
         return Ok(g.clone());

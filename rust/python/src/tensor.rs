@@ -1,9 +1,10 @@
 //! The Python `kerasish.Tensor` class.
+use super::ToPy;
 use super::convert::{as_tensor, from_numpy};
-use crate::autograd;
-use crate::dtype::DType;
-use crate::ops::{self, Binary, Compare, Index};
-use crate::tensor::Tensor;
+use kerasish_engine::autograd;
+use kerasish_engine::dtype::DType;
+use kerasish_engine::ops::{self, Binary, Compare, Index};
+use kerasish_engine::tensor::Tensor;
 use numpy::ndarray::{ArrayView, IxDyn, ShapeBuilder};
 use numpy::PyArray;
 use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
@@ -50,16 +51,16 @@ pub(crate) fn dtype_arg(dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DTy
                     Err(_) => return Err(PyTypeError::new_err(format!("dtype must be a string such as 'float32', got {d}"))),
                 },
             };
-            Ok(Some(DType::parse(&name)?))
+            Ok(Some(DType::parse(&name).to_py()?))
         }
     }
 }
 
 /// A zero-copy NumPy view of the tensor's storage; the array's base keeps the tensor alive.
 pub(crate) fn to_numpy<'py>(slf: &Bound<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
-    if slf.get().t.device() != crate::tensor::Device::Cpu {
+    if slf.get().t.device() != kerasish_engine::tensor::Device::Cpu {
         // a GPU tensor is read back into a new CPU tensor; the array is a view of that copy
-        let host = slf.get().t.to_device(crate::tensor::Device::Cpu)?;
+        let host = slf.get().t.to_device(kerasish_engine::tensor::Device::Cpu).to_py()?;
         let b = Bound::new(slf.py(), PyTensor::from(host))?;
         return to_numpy(&b);
     }
@@ -152,7 +153,7 @@ fn parse_index(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Vec<Index>> {
                 )));
             }
             if t.ndim() == 0 && t.dtype() != DType::Bool {
-                out.push(Index::Int(t.item_f64()? as isize));
+                out.push(Index::Int(t.item_f64().to_py()? as isize));
             } else {
                 out.push(Index::Array(t));
             }
@@ -235,7 +236,7 @@ impl PyTensor {
         }
         super::op(py, "grad", vec![self.t.clone()], |i| {
             i[0].grad()
-                .ok_or_else(|| crate::Error::Value("the traced step read a gradient that this step did not compute".into()))
+                .ok_or_else(|| kerasish_engine::Error::Value("the traced step read a gradient that this step did not compute".into()))
         })
         .map(Some)
     }
@@ -251,13 +252,13 @@ impl PyTensor {
                 if gt.shape() != self.t.shape() {
                     return Err(PyValueError::new_err(format!(
                         "grad of shape {} does not match the tensor's shape {}",
-                        crate::error::fmt_shape(gt.shape()),
-                        crate::error::fmt_shape(self.t.shape())
+                        kerasish_engine::error::fmt_shape(gt.shape()),
+                        kerasish_engine::error::fmt_shape(self.t.shape())
                     )));
                 }
-                crate::plan::taint("a gradient was set from Python");
-                let gt = gt.to_device(self.t.device())?;
-                self.t.set_grad(Some(gt.try_convert(self.t.dtype())?));
+                kerasish_engine::plan::taint("a gradient was set from Python");
+                let gt = gt.to_device(self.t.device()).to_py()?;
+                self.t.set_grad(Some(gt.try_convert(self.t.dtype()).to_py()?));
             }
         }
         Ok(())
@@ -268,7 +269,7 @@ impl PyTensor {
     }
 
     fn numpy<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        crate::plan::taint("a tensor was converted to NumPy");
+        kerasish_engine::plan::taint("a tensor was converted to NumPy");
         to_numpy(slf)
     }
 
@@ -278,7 +279,7 @@ impl PyTensor {
         dtype: Option<&Bound<'py, PyAny>>,
         copy: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        crate::plan::taint("a tensor was converted to NumPy");
+        kerasish_engine::plan::taint("a tensor was converted to NumPy");
         let a = to_numpy(slf)?;
         let a = match dtype {
             Some(d) if !d.is_none() => a.call_method1("astype", (d,))?,
@@ -292,13 +293,13 @@ impl PyTensor {
     }
 
     fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        crate::plan::taint("a tensor's value was read with item()");
-        let v = self.t.item_f64()?;
+        kerasish_engine::plan::taint("a tensor's value was read with item()");
+        let v = self.t.item_f64().to_py()?;
         Ok(match self.t.dtype() {
             DType::F32 | DType::F64 => v.into_pyobject(py)?.into_any(),
             DType::Bool => pyo3::types::PyBool::new(py, v != 0.0).to_owned().into_any(),
             DType::I64 => {
-                let x: Vec<i64> = self.t.to_device(crate::tensor::Device::Cpu)?.to_vec();
+                let x: Vec<i64> = self.t.to_device(kerasish_engine::tensor::Device::Cpu).to_py()?.to_vec();
                 x[0].into_pyobject(py)?.into_any()
             }
             DType::U8 => (v as i64).into_pyobject(py)?.into_any(),
@@ -306,7 +307,7 @@ impl PyTensor {
     }
 
     fn tolist<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        crate::plan::taint("a tensor was converted to a list");
+        kerasish_engine::plan::taint("a tensor was converted to a list");
         to_numpy(slf)?.call_method0("tolist")
     }
 
@@ -323,7 +324,7 @@ impl PyTensor {
             .extract()?;
         let t = &slf.get().t;
         let mut extra = format!(", dtype={}", t.dtype().name());
-        if t.device() != crate::tensor::Device::Cpu {
+        if t.device() != kerasish_engine::tensor::Device::Cpu {
             extra.push_str(&format!(", device={}", t.device().name()));
         }
         if t.requires_grad() {
@@ -337,22 +338,22 @@ impl PyTensor {
     }
 
     fn __bool__(&self) -> PyResult<bool> {
-        crate::plan::taint("a tensor's value was used as a Python bool (`if tensor:`)");
+        kerasish_engine::plan::taint("a tensor's value was used as a Python bool (`if tensor:`)");
         if self.t.numel() != 1 {
             return Err(PyValueError::new_err(format!(
                 "the truth value of a tensor with {} elements is ambiguous; use .any() or .all()",
                 self.t.numel()
             )));
         }
-        Ok(self.t.item_f64()? != 0.0)
+        Ok(self.t.item_f64().to_py()? != 0.0)
     }
     fn __float__(&self) -> PyResult<f64> {
-        crate::plan::taint("a tensor's value was read with float()");
-        Ok(self.t.item_f64()?)
+        kerasish_engine::plan::taint("a tensor's value was read with float()");
+        Ok(self.t.item_f64().to_py()?)
     }
     fn __int__(&self) -> PyResult<i64> {
-        crate::plan::taint("a tensor's value was read with int()");
-        Ok(self.t.try_convert(DType::I64)?.item_f64()? as i64)
+        kerasish_engine::plan::taint("a tensor's value was read with int()");
+        Ok(self.t.try_convert(DType::I64).to_py()?.item_f64().to_py()? as i64)
     }
     fn __index__(&self) -> PyResult<i64> {
         if self.t.dtype() != DType::I64 && self.t.dtype() != DType::U8 {
@@ -373,8 +374,8 @@ impl PyTensor {
     /// leaf that keeps requires_grad). Data crosses between host and device only here and when
     /// values are read (numpy, item, printing).
     fn to(&self, py: Python<'_>, device: &str) -> PyResult<PyTensor> {
-        crate::plan::taint("a tensor was moved between devices with .to()");
-        let d = crate::tensor::Device::parse(device)?;
+        kerasish_engine::plan::taint("a tensor was moved between devices with .to()");
+        let d = kerasish_engine::tensor::Device::parse(device).to_py()?;
         let t = self.t.clone();
         let out = super::run(py, t.numel(), move || t.to_device(d))?;
         if out.same_storage(&self.t) {
@@ -479,7 +480,7 @@ impl PyTensor {
         inputs.extend(g);
         let work = usize::MAX; // always without the GIL
         super::run(py, work, move || {
-            crate::plan::call0("backward", inputs, move |i| autograd::backward(&i[0], i.get(1), retain_graph))
+            kerasish_engine::plan::call0("backward", inputs, move |i| autograd::backward(&i[0], i.get(1), retain_graph))
         })
     }
 
@@ -490,10 +491,10 @@ impl PyTensor {
 
     fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
         let items = parse_index(py, key)?;
-        if items.iter().any(|it| matches!(it, crate::ops::Index::Array(_))) {
+        if items.iter().any(|it| matches!(it, kerasish_engine::ops::Index::Array(_))) {
             // the index array is data the trace would freeze, and a boolean mask's result shape
             // depends on values
-            crate::plan::taint("a tensor was indexed with an array (use ops.take / take_along_axis)");
+            kerasish_engine::plan::taint("a tensor was indexed with an array (use ops.take / take_along_axis)");
         }
         super::op(py, "index", vec![self.t.clone()], move |i| ops::index(&i[0], &items))
     }
@@ -599,7 +600,7 @@ impl PyTensor {
     }
 }
 
-type ReduceFn = fn(&Tensor, Option<&[isize]>, bool) -> crate::Result<Tensor>;
+type ReduceFn = fn(&Tensor, Option<&[isize]>, bool) -> kerasish_engine::Result<Tensor>;
 
 fn reduce_method(
     py: Python<'_>,
@@ -639,8 +640,8 @@ fn inplace(t: &Tensor, o: &Bound<'_, PyAny>, op: Binary) -> PyResult<()> {
         return Err(PyValueError::new_err(format!(
             "in-place {}: result of shape {} does not fit the tensor's shape {}",
             op.name(),
-            crate::error::fmt_shape(r.shape()),
-            crate::error::fmt_shape(t.shape())
+            kerasish_engine::error::fmt_shape(r.shape()),
+            kerasish_engine::error::fmt_shape(t.shape())
         )));
     }
     if !t.dtype().is_float() && r.dtype().is_float() {

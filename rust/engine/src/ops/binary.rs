@@ -25,6 +25,21 @@ pub enum Binary {
 }
 
 impl Binary {
+    pub fn parse(name: &str) -> Result<Binary> {
+        Ok(match name {
+            "add" => Binary::Add,
+            "subtract" => Binary::Sub,
+            "multiply" => Binary::Mul,
+            "divide" => Binary::Div,
+            "power" => Binary::Pow,
+            "maximum" => Binary::Maximum,
+            "minimum" => Binary::Minimum,
+            "floor_divide" => Binary::FloorDiv,
+            "mod" => Binary::Mod,
+            _ => bail!(Value, "unknown binary op '{name}'"),
+        })
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Binary::Add => "add",
@@ -267,6 +282,20 @@ pub enum Compare {
     Le,
     Gt,
     Ge,
+}
+
+impl Compare {
+    pub fn parse(name: &str) -> Result<Compare> {
+        Ok(match name {
+            "equal" => Compare::Eq,
+            "not_equal" => Compare::Ne,
+            "less" => Compare::Lt,
+            "less_equal" => Compare::Le,
+            "greater" => Compare::Gt,
+            "greater_equal" => Compare::Ge,
+            _ => bail!(Value, "unknown comparison '{name}'"),
+        })
+    }
 }
 
 /// Comparison giving a bool tensor (no gradient).

@@ -93,6 +93,32 @@ unary_table! {
     Silu "silu":    |x, p| x * sig(x),                              |x, y, p| { let s = sig(x); s + x * s * (T::one() - s) };
 }
 
+impl Unary {
+    /// The op `kerasish._core.unary` names (GELU's exact form is "gelu_erf").
+    pub fn parse(name: &str) -> Result<Unary> {
+        Ok(match name {
+            "negative" => Unary::Neg,
+            "abs" => Unary::Abs,
+            "square" => Unary::Square,
+            "sqrt" => Unary::Sqrt,
+            "exp" => Unary::Exp,
+            "log" => Unary::Log,
+            "log1p" => Unary::Log1p,
+            "tanh" => Unary::Tanh,
+            "sigmoid" => Unary::Sigmoid,
+            "relu" => Unary::Relu,
+            "leaky_relu" => Unary::LeakyRelu,
+            "elu" => Unary::Elu,
+            "selu" => Unary::Selu,
+            "gelu" => Unary::Gelu,
+            "gelu_erf" => Unary::GeluErf,
+            "softplus" => Unary::Softplus,
+            "silu" => Unary::Silu,
+            _ => crate::bail!(Value, "unknown unary op '{name}'"),
+        })
+    }
+}
+
 /// Applies a unary op. Integer and bool inputs compute in float32 (as Keras does), except
 /// negative / abs / square / relu, which keep integer dtypes.
 pub fn unary(op: Unary, x: &Tensor, p: f64) -> Result<Tensor> {

@@ -4,6 +4,7 @@
 //! | file        | ops |
 //! |-------------|-----|
 //! | unary.rs    | neg abs square sqrt exp log log1p tanh sigmoid relu leaky_relu elu selu gelu softplus silu |
+//! | creation.rs | arange eye |
 //! | binary.rs   | add subtract multiply divide power maximum minimum floor_divide mod, comparisons, where, clip |
 //! | reduce.rs   | sum mean max min argmax argmin var std |
 //! | shape.rs    | cast reshape transpose broadcast_to expand_dims squeeze concatenate stack split sum_to |
@@ -13,6 +14,7 @@
 //! | fused.rs    | bias_act (bias + activation in one pass, as Dense and Conv end) |
 //! | optim.rs    | sgd_update adam_update (in place, one pass per parameter) |
 pub mod binary;
+pub mod creation;
 pub mod fused;
 pub mod index;
 pub mod linalg;
@@ -23,6 +25,7 @@ pub mod shape;
 pub mod unary;
 
 pub use binary::*;
+pub use creation::*;
 pub use fused::*;
 pub use index::*;
 pub use linalg::*;
@@ -81,7 +84,7 @@ pub(crate) fn contiguous_copy(x: &Tensor) -> crate::error::Result<Tensor> {
 }
 
 /// Writes `src` (broadcast to dst's shape) into the elements `dst`'s layout addresses, in place.
-pub(crate) fn assign(dst: &Tensor, src: &Tensor) -> crate::error::Result<()> {
+pub fn assign(dst: &Tensor, src: &Tensor) -> crate::error::Result<()> {
     // assigning is an explicit write into a tensor that lives somewhere (as torch's copy_): a cpu
     // value goes up into a gpu destination (loading weights), a gpu value comes down into a cpu
     // one (a metric made outside the gpu scope, updated from a model on the gpu)
