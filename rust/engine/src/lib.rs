@@ -2,6 +2,7 @@
 //! plans and the kernels of each device. No Python here: the bindings crate (rust/python) builds
 //! `kerasish._core` on top of it.
 pub mod autograd;
+pub mod backend;
 pub mod batches;
 pub mod cpu;
 pub mod dtype;
@@ -9,6 +10,7 @@ pub mod error;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod io;
+pub mod kinds;
 pub mod layout;
 pub mod ops;
 pub mod plan;
@@ -18,4 +20,3 @@ pub mod tensor;
 
 pub use error::{Error, Result};
 pub use tensor::Tensor;
-

@@ -243,8 +243,7 @@ impl Plan {
             Ok(())
         })();
         // the step's kernels start on the GPU now, not when later kernels fill the batch
-        #[cfg(feature = "gpu")]
-        crate::gpu::flush();
+        crate::backend::flush();
         autograd::set_grad_enabled(prev);
         result?;
         self.outputs

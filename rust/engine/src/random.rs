@@ -57,8 +57,7 @@ fn unit(rng: &mut ChaCha8Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// Uniform samples on `device`. float32 on the GPU is drawn there, from the same stream
-/// position the CPU would use (the generator moves on by as many draws), so nothing crosses.
+/// Uniform samples on `device` (the GPU draws float32 there, from the same stream position).
 pub fn uniform_on(
     shape: &[usize],
     low: f64,
@@ -67,25 +66,7 @@ pub fn uniform_on(
     seed: &Seed,
     device: crate::tensor::Device,
 ) -> crate::Result<Tensor> {
-    #[cfg(feature = "gpu")]
-    if device == crate::tensor::Device::Gpu && dtype == DType::F32 {
-        let n = crate::storage::check_size("uniform", shape, DType::F32)?;
-        let (key, pos) = with_rng(seed, |r| {
-            let pos = r.get_word_pos();
-            // rand_chacha's key words are the seed bytes read little-endian
-            let seed = r.get_seed();
-            let key: [u32; 8] =
-                std::array::from_fn(|i| u32::from_le_bytes([seed[4 * i], seed[4 * i + 1], seed[4 * i + 2], seed[4 * i + 3]]));
-            if pos % 2 == 0 {
-                r.set_word_pos(pos + 2 * n as u128);
-            }
-            (key, pos)
-        });
-        if pos % 2 == 0 {
-            return crate::gpu::kernels::uniform(shape, &key, pos, low, high);
-        }
-    }
-    uniform(shape, low, high, dtype, seed).to_device(device)
+    crate::backend::of(device)?.uniform(shape, low, high, dtype, seed)
 }
 
 pub fn uniform(shape: &[usize], low: f64, high: f64, dtype: DType, seed: &Seed) -> Tensor {

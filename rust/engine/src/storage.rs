@@ -10,10 +10,19 @@ pub enum Buffer {
     I64(Vec<i64>),
     F32(Vec<f32>),
     F64(Vec<f64>),
-    /// A GPU buffer (feature `gpu`): CPU kernels never see one, the op table sends GPU tensors
-    /// to rust/src/gpu/.
-    #[cfg(feature = "gpu")]
-    Gpu(crate::gpu::GpuBuf),
+    /// Memory on a device (a GPU buffer): CPU kernels never see one; the device's backend
+    /// reads it (gpu/ downcasts it to its buffer type).
+    Device(Box<dyn DeviceMemory>),
+}
+
+/// A device's buffer as storage holds it: storage knows only its length; its backend knows the
+/// rest.
+pub trait DeviceMemory: std::fmt::Debug + Send + Sync + std::any::Any {
+    /// Elements held.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl Buffer {
@@ -27,8 +36,7 @@ impl Buffer {
             Buffer::I64(v) => v.len(),
             Buffer::F32(v) => v.len(),
             Buffer::F64(v) => v.len(),
-            #[cfg(feature = "gpu")]
-            Buffer::Gpu(b) => b.len,
+            Buffer::Device(b) => b.len(),
         }
     }
 
@@ -38,8 +46,7 @@ impl Buffer {
             Buffer::I64(v) => v.as_ptr() as *const u8,
             Buffer::F32(v) => v.as_ptr() as *const u8,
             Buffer::F64(v) => v.as_ptr() as *const u8,
-            #[cfg(feature = "gpu")]
-            Buffer::Gpu(_) => std::ptr::null(),
+            Buffer::Device(_) => std::ptr::null(),
         }
     }
 }
@@ -52,8 +59,7 @@ impl Buffer {
             Buffer::F32(v) => v.capacity() * 4,
             Buffer::F64(v) => v.capacity() * 8,
             // host memory only: GPU buffers are not counted (and never enter the host pool)
-            #[cfg(feature = "gpu")]
-            Buffer::Gpu(_) => 0,
+            Buffer::Device(_) => 0,
         }
     }
 
@@ -64,8 +70,7 @@ impl Buffer {
             Buffer::I64(v) => drop(std::mem::take(v)),
             Buffer::F32(v) => drop(std::mem::take(v)),
             Buffer::F64(v) => drop(std::mem::take(v)),
-            #[cfg(feature = "gpu")]
-            Buffer::Gpu(_) => {}
+            Buffer::Device(_) => {}
         }
     }
 
@@ -76,8 +81,7 @@ impl Buffer {
             Buffer::I64(v) => Buffer::I64(std::mem::take(v)),
             Buffer::F32(v) => Buffer::F32(std::mem::take(v)),
             Buffer::F64(v) => Buffer::F64(std::mem::take(v)),
-            #[cfg(feature = "gpu")]
-            Buffer::Gpu(_) => Buffer::Bool(Vec::new()),
+            Buffer::Device(_) => Buffer::Bool(Vec::new()),
         }
     }
 }
@@ -165,13 +169,12 @@ pub mod stats {
         LIVE[0].fetch_sub(bytes as i64, Ordering::Relaxed);
     }
 
-    #[cfg(feature = "gpu")]
-    pub(crate) fn add_gpu(bytes: u64) {
+    /// A device buffer's bytes (the device's own counters; host memory is counted above).
+    pub fn add_gpu(bytes: u64) {
         add_on(1, bytes)
     }
 
-    #[cfg(feature = "gpu")]
-    pub(crate) fn sub_gpu(bytes: u64) {
+    pub fn sub_gpu(bytes: u64) {
         LIVE[1].fetch_sub(bytes as i64, Ordering::Relaxed);
     }
 
@@ -405,8 +408,7 @@ impl Storage {
     /// The device the buffer lives on.
     pub fn device(&self) -> crate::tensor::Device {
         match &*self.read() {
-            #[cfg(feature = "gpu")]
-            Buffer::Gpu(_) => crate::tensor::Device::Gpu,
+            Buffer::Device(_) => crate::tensor::Device::Gpu,
             _ => crate::tensor::Device::Cpu,
         }
     }

@@ -1,6 +1,5 @@
 //! Tensor = shared storage + layout + dtype + device, plus the autograd fields.
 use crate::autograd::Node;
-use crate::cpu::elementwise::map1;
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::layout::Layout;
@@ -170,67 +169,6 @@ impl Tensor {
         self.0.layout.is_contiguous()
     }
 
-    /// The elements in row-major order, as a fresh Vec.
-    pub fn to_vec<T: Elem>(&self) -> Vec<T> {
-        let buf = self.0.storage.read();
-        let data = T::slice(&buf);
-        match self.0.layout.contiguous_range() {
-            Some((a, b)) => data[a..b].to_vec(),
-            None => map1(data, &self.0.layout, |x| x),
-        }
-    }
-
-    /// Runs `f` on the elements as one contiguous slice, copying only if the layout needs it.
-    pub fn with_contiguous<T: Elem, R>(&self, f: impl FnOnce(&[T]) -> R) -> R {
-        let buf = self.0.storage.read();
-        let data = T::slice(&buf);
-        match self.0.layout.contiguous_range() {
-            Some((a, b)) => f(&data[a..b]),
-            None => {
-                let v = map1(data, &self.0.layout, |x| x);
-                drop(buf);
-                f(&v)
-            }
-        }
-    }
-
-    /// Same data in row-major contiguous order: self if already so, else a copy (no autograd).
-    pub fn contiguous_data(&self) -> Tensor {
-        if self.is_contiguous() {
-            return self.clone();
-        }
-        with_dtype!(self.dtype(), T => Tensor::from_vec(self.to_vec::<T>(), self.shape(), self.dtype()))
-    }
-
-    /// Converts to another dtype (no autograd; ops::cast wraps it). Floats to ints truncate;
-    /// anything to bool is `!= 0`.
-    pub fn convert(&self, to: DType) -> Tensor {
-        if to == self.dtype() {
-            return self.clone();
-        }
-        let buf = self.0.storage.read();
-        let l = &self.0.layout;
-        let shape = l.shape.clone();
-        macro_rules! conv {
-            ($S:ty) => {{
-                let src = <$S as Elem>::slice(&buf);
-                match to {
-                    DType::F32 => Tensor::from_vec(map1(src, l, |x| x.to_f64() as f32), &shape, to),
-                    DType::F64 => Tensor::from_vec(map1(src, l, |x| x.to_f64()), &shape, to),
-                    DType::I64 => Tensor::from_vec(map1(src, l, |x| x.to_i64()), &shape, to),
-                    DType::U8 => Tensor::from_vec(map1(src, l, |x| x.to_f64() as u8), &shape, to),
-                    DType::Bool => Tensor::from_vec(map1(src, l, |x| (x.to_f64() != 0.0) as u8), &shape, to),
-                }
-            }};
-        }
-        match self.dtype() {
-            DType::F32 => conv!(f32),
-            DType::F64 => conv!(f64),
-            DType::I64 => conv!(i64),
-            DType::Bool | DType::U8 => conv!(u8),
-        }
-    }
-
     /// Value of a one-element tensor as f64.
     pub fn item_f64(&self) -> Result<f64> {
         if self.numel() != 1 {
@@ -250,56 +188,9 @@ impl Tensor {
             Buffer::F64(v) => v[off],
             Buffer::I64(v) => v[off] as f64,
             Buffer::Bool(v) | Buffer::U8(v) => v[off] as f64,
-            #[cfg(feature = "gpu")]
-            Buffer::Gpu(_) => unreachable!("GPU tensors are read back above"),
+            Buffer::Device(_) => unreachable!("device tensors are read back above"),
         })
     }
-
-    /// `convert` on either device (a GPU tensor converts on the GPU; float64 there is an error).
-    pub fn try_convert(&self, to: DType) -> Result<Tensor> {
-        match self.device() {
-            Device::Cpu => Ok(self.convert(to)),
-            #[cfg(feature = "gpu")]
-            Device::Gpu => crate::gpu::kernels::convert(self, to),
-            #[cfg(not(feature = "gpu"))]
-            Device::Gpu => Err(no_gpu()),
-        }
-    }
-
-    /// A tensor filled with `value` on `device`.
-    pub fn full_on(shape: &[usize], value: f64, dtype: DType, device: Device) -> Result<Tensor> {
-        match device {
-            Device::Cpu => Ok(Tensor::full(shape, value, dtype)),
-            #[cfg(feature = "gpu")]
-            Device::Gpu => crate::gpu::kernels::full(shape, value, dtype),
-            #[cfg(not(feature = "gpu"))]
-            Device::Gpu => Err(no_gpu()),
-        }
-    }
-
-    /// The same values on `device` (self when already there; no autograd). The only place data
-    /// crosses between host and device.
-    pub fn to_device(&self, device: Device) -> Result<Tensor> {
-        match (self.device(), device) {
-            (a, b) if a == b => Ok(self.clone()),
-            #[cfg(feature = "gpu")]
-            (Device::Cpu, Device::Gpu) => crate::gpu::upload(self),
-            #[cfg(feature = "gpu")]
-            (Device::Gpu, Device::Cpu) => crate::gpu::download(self),
-            _ => Err(no_gpu()),
-        }
-    }
-}
-
-/// For ops that have no GPU kernel: a clear error when any input is on the GPU.
-pub fn cpu_only(op: &str, inputs: &[&Tensor]) -> Result<()> {
-    if inputs.iter().any(|t| t.device() != Device::Cpu) {
-        crate::bail!(
-            Device,
-            "{op}: this op has no GPU kernel yet and its input is on the gpu; move the tensors with .to('cpu') (or run the model on the cpu)"
-        );
-    }
-    Ok(())
 }
 
 /// The error for a GPU request in a build without the `gpu` feature.

@@ -1,7 +1,7 @@
 //! Python values -> tensors: tensors pass through, Python scalars become 0-d tensors with a
 //! "weak" dtype that follows the other operand, anything else goes through numpy.asarray.
-use super::ToPy;
 use super::PyTensor;
+use super::ToPy;
 use kerasish_engine::dtype::DType;
 use kerasish_engine::tensor::Tensor;
 use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
@@ -105,5 +105,5 @@ pub fn as_tensor_in(obj: &Bound<'_, PyAny>, like: Option<DType>, dtype: Option<D
     let py = obj.py();
     let is_ndarray = obj.is_instance(&py.import("numpy")?.getattr("ndarray")?)?
         || obj.is_instance(&py.import("numpy")?.getattr("generic")?)?;
-    Ok(super::functions::on_default(from_numpy(py, obj, dtype, !is_ndarray)?).to_py()?)
+    super::functions::on_default(from_numpy(py, obj, dtype, !is_ndarray)?).to_py()
 }

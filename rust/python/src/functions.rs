@@ -1,9 +1,9 @@
 //! Module-level functions of `kerasish._core`: creation, random numbers, autograd switches and
 //! the op table. `kerasish.ops` (Python) normalises Keras-style arguments and calls these.
-use super::ToPy;
 use super::convert::{as_tensor, from_numpy};
 use super::op as call_op;
 use super::tensor::{axes_arg, dtype_arg, PyTensor};
+use super::ToPy;
 use kerasish_engine::autograd;
 
 use kerasish_engine::dtype::DType;
@@ -39,25 +39,11 @@ pub(crate) fn make_tensor(
     requires_grad: bool,
 ) -> PyResult<Tensor> {
     let t = match data.cast::<PyTensor>() {
-        // a GPU tensor is copied on the GPU
-        #[cfg(feature = "gpu")]
-        Ok(p) if p.get().t.device() == kerasish_engine::tensor::Device::Gpu => {
-            let src = &p.get().t;
-            kerasish_engine::gpu::kernels::copy(src).to_py()?.try_convert(dtype.unwrap_or(src.dtype())).to_py()?
-        }
-        // always a copy: tensor() never shares memory with its argument
+        // always a copy: tensor() never shares memory with its argument. Copying a broadcast
+        // view makes all of it: the guarded runner turns a refused allocation into a MemoryError
         Ok(p) => {
             let src = p.get().t.clone();
-            // copying a broadcast view makes all of it: the guarded runner turns a refused
-            // allocation into a MemoryError
-            super::run(py, src.numel(), move || {
-                let owned = Tensor::from_parts(
-                    kerasish_engine::storage::Storage::new(copy_buffer(&src)),
-                    kerasish_engine::layout::Layout::contiguous(src.shape()),
-                    src.dtype(),
-                );
-                Ok(owned.convert(dtype.unwrap_or(src.dtype())))
-            })?
+            super::run(py, src.numel(), move || ops::copy(&src)?.try_convert(dtype.unwrap_or(src.dtype())))?
         }
         Err(_) => {
             let np = py.import("numpy")?;
@@ -77,11 +63,6 @@ pub(crate) fn make_tensor(
 /// A new tensor moved to the default device (`set_device`, `with kerasish.device(...)`).
 pub(crate) fn on_default(t: Tensor) -> kerasish_engine::Result<Tensor> {
     t.to_device(kerasish_engine::tensor::default_device())
-}
-
-fn copy_buffer(t: &Tensor) -> kerasish_engine::storage::Buffer {
-    use kerasish_engine::storage::Elem;
-    kerasish_engine::with_dtype!(t.dtype(), E => E::into_buffer(t.to_vec::<E>(), t.dtype()))
 }
 
 #[pyfunction]
@@ -387,7 +368,11 @@ fn split(py: Python<'_>, x: &Bound<'_, PyAny>, indices_or_sections: &Bound<'_, P
             ),
         };
     let parts = super::run(py, 0, move || {
-        kerasish_engine::plan::call("split", vec![xt], std::sync::Arc::new(move |i: &[Tensor]| ops::split(&i[0], k, p.as_deref(), axis)))
+        kerasish_engine::plan::call(
+            "split",
+            vec![xt],
+            std::sync::Arc::new(move |i: &[Tensor]| ops::split(&i[0], k, p.as_deref(), axis)),
+        )
     })?;
     Ok(parts.into_iter().map(PyTensor::from).collect())
 }
@@ -586,30 +571,14 @@ fn num_threads() -> usize {
 /// ("gpu:<i> <adapter name> (<backend>, <device type>)").
 #[pyfunction]
 fn list_devices() -> Vec<String> {
-    #[allow(unused_mut)]
-    let mut v = vec!["cpu".to_string()];
-    #[cfg(feature = "gpu")]
-    for (i, (name, backend, kind)) in kerasish_engine::gpu::adapters().into_iter().enumerate() {
-        v.push(format!("gpu:{i} {name} ({backend}, {kind})"));
-    }
-    v
+    kerasish_engine::backend::list_devices()
 }
 
 /// Whether the build has the GPU feature, and if so the adapter the GPU device runs on (or why
 /// there is none): (built_with_gpu, adapter name or error message).
 #[pyfunction]
 fn gpu_info() -> (bool, String) {
-    #[cfg(feature = "gpu")]
-    {
-        match kerasish_engine::gpu::ctx() {
-            Ok(c) => (true, format!("{} ({:?}, {:?})", c.info.name, c.info.backend, c.info.device_type)),
-            Err(e) => (true, e.to_string()),
-        }
-    }
-    #[cfg(not(feature = "gpu"))]
-    {
-        (false, kerasish_engine::tensor::no_gpu().to_string())
-    }
+    kerasish_engine::backend::gpu_info()
 }
 
 /// Sets the device new tensors are made on and returns its name. "gpu" opens the GPU now (an
@@ -617,23 +586,7 @@ fn gpu_info() -> (bool, String) {
 /// falls back to the CPU otherwise.
 #[pyfunction]
 fn set_device(name: &str) -> PyResult<&'static str> {
-    if name == "auto" {
-        #[cfg(feature = "gpu")]
-        let d = if kerasish_engine::gpu::ctx().is_ok() { kerasish_engine::tensor::Device::Gpu } else { kerasish_engine::tensor::Device::Cpu };
-        #[cfg(not(feature = "gpu"))]
-        let d = kerasish_engine::tensor::Device::Cpu;
-        kerasish_engine::tensor::set_default_device(d);
-        return Ok(d.name());
-    }
-    let d = kerasish_engine::tensor::Device::parse(name).to_py()?;
-    if d == kerasish_engine::tensor::Device::Gpu {
-        #[cfg(feature = "gpu")]
-        kerasish_engine::gpu::ctx().to_py()?;
-        #[cfg(not(feature = "gpu"))]
-        return Err(kerasish_engine::tensor::no_gpu().into());
-    }
-    kerasish_engine::tensor::set_default_device(d);
-    Ok(d.name())
+    Ok(kerasish_engine::backend::set_default_device(name).to_py()?.name())
 }
 
 #[pyfunction]

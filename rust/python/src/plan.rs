@@ -2,8 +2,8 @@
 //! engine's batch loops (`kerasish_engine::batches`) over NumPy arrays with the GIL released.
 use super::tensor::PyTensor;
 use super::ToPy;
-use kerasish_engine::dtype::DType;
 use kerasish_engine::batches::{self, HostArray};
+use kerasish_engine::dtype::DType;
 use kerasish_engine::plan::{self, Plan};
 use kerasish_engine::tensor::Tensor;
 use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 #[pyfunction]
 fn trace_begin(inputs: Vec<PyRef<'_, PyTensor>>) -> PyResult<()> {
     let ts: Vec<Tensor> = inputs.iter().map(|p| p.t.clone()).collect();
-    Ok(plan::begin(&ts).to_py()?)
+    plan::begin(&ts).to_py()
 }
 
 /// Closes the trace and returns its Plan (ValueError, naming why, if the step cannot be replayed).

@@ -1,6 +1,6 @@
 //! The Python `kerasish.Tensor` class.
-use super::ToPy;
 use super::convert::{as_tensor, from_numpy};
+use super::ToPy;
 use kerasish_engine::autograd;
 use kerasish_engine::dtype::DType;
 use kerasish_engine::ops::{self, Binary, Compare, Index};
@@ -235,8 +235,9 @@ impl PyTensor {
             return Ok(None);
         }
         super::op(py, "grad", vec![self.t.clone()], |i| {
-            i[0].grad()
-                .ok_or_else(|| kerasish_engine::Error::Value("the traced step read a gradient that this step did not compute".into()))
+            i[0].grad().ok_or_else(|| {
+                kerasish_engine::Error::Value("the traced step read a gradient that this step did not compute".into())
+            })
         })
         .map(Some)
     }
@@ -349,7 +350,7 @@ impl PyTensor {
     }
     fn __float__(&self) -> PyResult<f64> {
         kerasish_engine::plan::taint("a tensor's value was read with float()");
-        Ok(self.t.item_f64().to_py()?)
+        self.t.item_f64().to_py()
     }
     fn __int__(&self) -> PyResult<i64> {
         kerasish_engine::plan::taint("a tensor's value was read with int()");

@@ -7,24 +7,7 @@
 use super::matmul::{GemmElem, Mat};
 use rayon::prelude::*;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Geom {
-    pub n: usize,
-    pub h: usize,
-    pub w: usize,
-    pub c: usize,
-    pub kh: usize,
-    pub kw: usize,
-    pub o: usize,
-    pub sh: usize,
-    pub sw: usize,
-    pub dh: usize,
-    pub dw: usize,
-    pub pt: usize,
-    pub pl: usize,
-    pub oh: usize,
-    pub ow: usize,
-}
+pub use crate::kinds::ConvGeom as Geom;
 
 impl Geom {
     fn k(&self) -> usize {

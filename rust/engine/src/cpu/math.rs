@@ -76,7 +76,7 @@ impl FastExp for f64 {
 }
 
 /// Softmax (or log-softmax) of each contiguous row of length n, vectorised in 8 lanes.
-pub fn softmax_rows<T: crate::ops::FloatElem>(x: &[T], n: usize, log: bool) -> Vec<T> {
+pub fn softmax_rows<T: super::FloatElem>(x: &[T], n: usize, log: bool) -> Vec<T> {
     use rayon::prelude::*;
     let mut out = crate::storage::alloc_zeroed::<T>(x.len());
     if n == 0 {
@@ -92,7 +92,7 @@ pub fn softmax_rows<T: crate::ops::FloatElem>(x: &[T], n: usize, log: bool) -> V
 }
 
 crate::multiversion! {
-    fn softmax_row<T>(src: &[T], dst: &mut [T], log: bool) where {T: crate::ops::FloatElem} {
+    fn softmax_row<T>(src: &[T], dst: &mut [T], log: bool) where {T: super::FloatElem} {
         const L: usize = 8;
         let mut m = [T::neg_infinity(); L];
         let chunks = src.chunks_exact(L);

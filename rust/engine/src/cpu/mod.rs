@@ -24,14 +24,45 @@ macro_rules! multiversion {
     )*};
 }
 
+pub mod backend;
+pub mod binary;
 pub mod conv;
 pub mod elementwise;
+pub mod fused;
 pub mod math;
 pub mod matmul;
+pub mod optim;
 pub mod pool;
 pub mod reduce;
+pub mod unary;
 
 /// Below this many elements a kernel runs on the calling thread: splitting costs more than it gains.
 pub const PAR_MIN: usize = 1 << 15;
 /// Pieces of this many elements are what rayon hands out.
 pub const GRAIN: usize = 1 << 14;
+
+use crate::storage::Elem;
+use crate::tensor::Tensor;
+
+/// A float element type the kernels compute in.
+pub trait FloatElem: Elem + num_traits::Float + Send + Sync + std::iter::Sum + math::FastExp {}
+impl FloatElem for f32 {}
+impl FloatElem for f64 {}
+
+/// Runs `f` with the element slices of two tensors (one lock when they share storage).
+pub(crate) fn read2<A: Elem, B: Elem, R>(a: &Tensor, b: &Tensor, f: impl FnOnce(&[A], &[B]) -> R) -> R {
+    if a.same_storage(b) {
+        let g = a.storage().read();
+        f(A::slice(&g), B::slice(&g))
+    } else {
+        let ga = a.storage().read();
+        let gb = b.storage().read();
+        f(A::slice(&ga), B::slice(&gb))
+    }
+}
+
+/// Runs `f` with the element slice of a tensor.
+pub(crate) fn read1<A: Elem, R>(a: &Tensor, f: impl FnOnce(&[A]) -> R) -> R {
+    let g = a.storage().read();
+    f(A::slice(&g))
+}

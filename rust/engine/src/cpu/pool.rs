@@ -2,21 +2,7 @@
 //! window's maximum, so its backward pass is a scatter.
 use rayon::prelude::*;
 
-#[derive(Clone, Copy, Debug)]
-pub struct PoolGeom {
-    pub n: usize,
-    pub h: usize,
-    pub w: usize,
-    pub c: usize,
-    pub ph: usize,
-    pub pw: usize,
-    pub sh: usize,
-    pub sw: usize,
-    pub pt: usize,
-    pub pl: usize,
-    pub oh: usize,
-    pub ow: usize,
-}
+pub use crate::kinds::PoolGeom;
 
 impl PoolGeom {
     /// The window of output (oy, ox), clipped to the image: rows y0..y1, cols x0..x1.

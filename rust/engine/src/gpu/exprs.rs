@@ -1,9 +1,9 @@
-//! The WGSL expression of each elementwise op, matched on the op table's enums (a new op without
+//! The WGSL expression of each elementwise op, matched on the op kinds (kinds.rs) (a new op without
 //! a GPU expression does not compile with the feature on). Inputs are named a, b, c; helpers
 //! (sigm, log1p_, ...) are in elementwise.wgsl.
 use super::kernels::lit;
 use crate::dtype::DType;
-use crate::ops::{Act, Binary, Compare, Unary};
+use crate::kinds::{Act, Binary, Compare, Unary};
 
 const SELU_ALPHA: f64 = 1.6732632423543772;
 const SELU_SCALE: f64 = 1.0507009873554805;

@@ -1,9 +1,10 @@
 //! Launchers: each builds a kernel's WGSL (elementwise kernels are generated from an expression),
 //! packs shapes, strides and offsets into a small i32 "meta" buffer, and dispatches. The op
-//! table (rust/src/ops/) calls these when its inputs are on the GPU.
+//! GPU backend (backend.rs) calls these.
 use super::{check_dtype, ctx, raw, wrap, Ctx};
 use crate::dtype::DType;
 use crate::error::{fmt_shape, Error, Result};
+use crate::kinds::{ConvGeom, PoolGeom, Reduce};
 use crate::layout::{coalesce, Layout};
 use crate::tensor::{Device, Tensor};
 
@@ -34,21 +35,6 @@ pub fn lit(v: f64, dt: DType) -> String {
         DType::Bool => format!("{}u", (v != 0.0) as u32),
         DType::U8 => format!("{}u", v as u8),
     }
-}
-
-/// True when any input is on the GPU; then every CPU input must be a 0-d scalar (it is uploaded).
-pub fn any(op: &str, inputs: &[&Tensor]) -> Result<bool> {
-    if !inputs.iter().any(|t| t.device() == Device::Gpu) {
-        return Ok(false);
-    }
-    if let Some(c) = inputs.iter().find(|t| t.device() == Device::Cpu && t.ndim() > 0) {
-        crate::bail!(
-            Device,
-            "{op}: expected all tensors on the same device, got gpu and cpu (a cpu tensor of shape {}); move them with .to('gpu') or .to('cpu') (only 0-d cpu scalars mix with gpu tensors)",
-            fmt_shape(c.shape())
-        );
-    }
-    Ok(true)
 }
 
 /// The tensor on the GPU: GPU tensors as they are, 0-d CPU scalars uploaded.
@@ -217,19 +203,10 @@ pub fn assign(dst: &Tensor, src: &Tensor) -> Result<()> {
     Ok(())
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Red {
-    Sum,
-    Max,
-    Min,
-    ArgMax,
-    ArgMin,
-}
-
 /// Reduces x over `axes` (sorted, unique) into a contiguous tensor of the kept dims. One
 /// workgroup per output element; each thread folds a fixed stride of the reduced elements and
 /// the workgroup merges them in a fixed tree, so results repeat exactly.
-pub fn reduce(op: &str, x: &Tensor, axes: &[usize], kind: Red) -> Result<Tensor> {
+pub fn reduce(op: &str, x: &Tensor, axes: &[usize], kind: Reduce) -> Result<Tensor> {
     check_dtype(op, x.dtype())?;
     let c = ctx()?;
     let nd = x.ndim();
@@ -237,7 +214,7 @@ pub fn reduce(op: &str, x: &Tensor, axes: &[usize], kind: Red) -> Result<Tensor>
     let out_shape: Vec<usize> = kept.iter().map(|&d| x.shape()[d]).collect();
     let m: usize = out_shape.iter().product();
     let k: usize = axes.iter().map(|&d| x.shape()[d]).product();
-    let out_dt = if matches!(kind, Red::ArgMax | Red::ArgMin) { DType::I64 } else { x.dtype() };
+    let out_dt = if matches!(kind, Reduce::ArgMax | Reduce::ArgMin) { DType::I64 } else { x.dtype() };
     let out = wrap(c.alloc(m)?, &out_shape, out_dt);
     if m == 0 {
         return Ok(out);
@@ -266,17 +243,17 @@ pub fn reduce(op: &str, x: &Tensor, axes: &[usize], kind: Red) -> Result<Tensor>
         _ => ("0u", "4294967295u"),
     };
     let (init, better) = match kind {
-        Red::Sum => (lit(0.0, x.dtype()), ""),
-        Red::Max | Red::ArgMax => (lo.to_string(), ">"),
-        Red::Min | Red::ArgMin => (hi.to_string(), "<"),
+        Reduce::Sum => (lit(0.0, x.dtype()), ""),
+        Reduce::Max | Reduce::ArgMax => (lo.to_string(), ">"),
+        Reduce::Min | Reduce::ArgMin => (hi.to_string(), "<"),
     };
     let src = REDUCE
         .replace("{T}", t)
         .replace("{TO}", wty(out_dt))
         .replace("{INIT}", &init)
-        .replace("{SUM}", if kind == Red::Sum { "true" } else { "false" })
+        .replace("{SUM}", if kind == Reduce::Sum { "true" } else { "false" })
         .replace("{BETTER}", if better.is_empty() { ">" } else { better })
-        .replace("{ARG}", if matches!(kind, Red::ArgMax | Red::ArgMin) { "true" } else { "false" })
+        .replace("{ARG}", if matches!(kind, Reduce::ArgMax | Reduce::ArgMin) { "true" } else { "false" })
         .replace("{ISNAN}", if x.dtype().is_float() { "(bitcast<u32>(y) & 0x7fffffffu) > 0x7f800000u" } else { "false" });
     let p = c.pipeline(&src)?;
     let mb = meta(c, &mt)?;
@@ -467,25 +444,6 @@ pub fn optim(
     Ok(())
 }
 
-/// Convolution geometry (as cpu::conv::Geom).
-#[derive(Clone, Copy)]
-pub struct ConvGeom {
-    pub n: usize,
-    pub h: usize,
-    pub w: usize,
-    pub c: usize,
-    pub kh: usize,
-    pub kw: usize,
-    pub sh: usize,
-    pub sw: usize,
-    pub dh: usize,
-    pub dw: usize,
-    pub pt: usize,
-    pub pl: usize,
-    pub oh: usize,
-    pub ow: usize,
-}
-
 /// A stride along a dim with one output position (or a dilation with one tap) never multiplies
 /// a nonzero index: clamped so that huge values fit the kernels' 32-bit arithmetic.
 fn clamp_step(step: usize, positions: usize, extent: usize) -> usize {
@@ -540,23 +498,6 @@ pub fn col2im(cols: &Tensor, g: &ConvGeom) -> Result<Tensor> {
     let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
     c.dispatch(&pl, &refs, c.flat_grid(total));
     Ok(out)
-}
-
-/// Pool geometry (as cpu::pool::PoolGeom).
-#[derive(Clone, Copy)]
-pub struct PoolGeom {
-    pub n: usize,
-    pub h: usize,
-    pub w: usize,
-    pub c: usize,
-    pub ph: usize,
-    pub pw: usize,
-    pub sh: usize,
-    pub sw: usize,
-    pub pt: usize,
-    pub pl: usize,
-    pub oh: usize,
-    pub ow: usize,
 }
 
 fn pool_run(src: &Tensor, extra: Option<&Tensor>, g: &PoolGeom, fwd: bool, max: bool) -> Result<(Tensor, Option<Tensor>)> {
@@ -826,8 +767,8 @@ pub fn min_max(ts: &[&Tensor]) -> Result<Vec<(i64, i64)>> {
     let packed = wrap(c.alloc(2 * ts.len())?, &[2 * ts.len()], DType::I64);
     for (k, t) in ts.iter().enumerate() {
         let axes: Vec<usize> = (0..t.ndim()).collect();
-        let lo = reduce("index", t, &axes, Red::Min)?;
-        let hi = reduce("index", t, &axes, Red::Max)?;
+        let lo = reduce("index", t, &axes, Reduce::Min)?;
+        let hi = reduce("index", t, &axes, Reduce::Max)?;
         let dst = packed.with_layout(Layout { shape: vec![2], strides: vec![1], offset: 2 * k });
         map("index", &[&lo, &hi], DType::I64, &[2], "select(b, a, idx == 0u)", Some(&dst))?;
     }

@@ -10,6 +10,7 @@
 //! a GPU tensor, and three small read-backs that check values before work starts (the extremes
 //! of GPU index tensors and of sparse labels; a GPU boolean mask, whose values give the result's
 //! shape). Kernels are recorded into a shared command encoder and submitted in batches (`Batch`).
+pub mod backend;
 pub mod exprs;
 pub mod kernels;
 
@@ -142,6 +143,17 @@ impl std::fmt::Debug for GpuBuf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "GpuBuf({} elements)", self.len)
     }
+}
+
+impl crate::storage::DeviceMemory for GpuBuf {
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// The GPU buffer a device tensor's storage holds.
+fn gpu_buf(m: &dyn crate::storage::DeviceMemory) -> Result<&GpuBuf> {
+    (m as &dyn std::any::Any).downcast_ref::<GpuBuf>().ok_or_else(|| Error::Device("engine bug: not a GPU buffer".into()))
 }
 
 impl GpuBuf {
@@ -362,7 +374,7 @@ pub fn flush() {
 /// The GPU buffer of a GPU tensor's storage (a clone of the handle).
 pub(crate) fn raw(t: &Tensor) -> Result<wgpu::Buffer> {
     match &*t.storage().read() {
-        Buffer::Gpu(b) => Ok(b.raw().clone()),
+        Buffer::Device(b) => Ok(gpu_buf(&**b)?.raw().clone()),
         _ => Err(Error::Device("engine bug: expected a GPU tensor".into())),
     }
 }
@@ -380,7 +392,7 @@ pub fn check_dtype(op: &str, dt: DType) -> Result<()> {
 
 /// A new contiguous GPU tensor over a buffer.
 pub(crate) fn wrap(buf: GpuBuf, shape: &[usize], dtype: DType) -> Tensor {
-    Tensor::from_parts(Storage::new(Buffer::Gpu(buf)), Layout::contiguous(shape), dtype)
+    Tensor::from_parts(Storage::new(Buffer::Device(Box::new(buf))), Layout::contiguous(shape), dtype)
 }
 
 /// Copies a CPU tensor to the GPU (contiguous).
@@ -408,7 +420,8 @@ pub fn download(t: &Tensor) -> Result<Tensor> {
     let src = kernels::contiguous(t)?;
     let words = {
         let g = src.storage().read();
-        let Buffer::Gpu(b) = &*g else { return Err(Error::Device("engine bug: expected a GPU tensor".into())) };
+        let Buffer::Device(b) = &*g else { return Err(Error::Device("engine bug: expected a GPU tensor".into())) };
+        let b = gpu_buf(&**b)?;
         c.download_words(b, src.layout().offset, src.numel())?
     };
     let shape = t.shape();

@@ -1,105 +1,16 @@
-//! Elementwise binary ops with NumPy broadcasting and dtype promotion, comparisons, where, clip.
-use super::{read2, reduce::sum_to, shape::cast, unary};
+//! Elementwise binary ops with NumPy broadcasting and dtype promotion, comparisons, where, clip:
+//! the shape, dtype and gradient rules (the kernels: cpu/binary.rs, gpu/exprs.rs).
+use super::{reduce::sum_to, shape::cast, unary};
 use crate::autograd::record;
+use crate::backend;
 use crate::bail;
-use crate::cpu::elementwise::{map2, map3};
 use crate::dtype::DType;
 use crate::error::{fmt_shape, Result};
-use crate::layout::{broadcast_shapes, Layout};
-use crate::storage::Elem;
+pub use crate::kinds::{Binary, Compare};
+use crate::layout::broadcast_shapes;
 use crate::tensor::Tensor;
-use crate::{with_dtype, with_float};
-use num_traits::Float;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Binary {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Pow,
-    Maximum,
-    Minimum,
-    FloorDiv,
-    Mod,
-}
 
 impl Binary {
-    pub fn parse(name: &str) -> Result<Binary> {
-        Ok(match name {
-            "add" => Binary::Add,
-            "subtract" => Binary::Sub,
-            "multiply" => Binary::Mul,
-            "divide" => Binary::Div,
-            "power" => Binary::Pow,
-            "maximum" => Binary::Maximum,
-            "minimum" => Binary::Minimum,
-            "floor_divide" => Binary::FloorDiv,
-            "mod" => Binary::Mod,
-            _ => bail!(Value, "unknown binary op '{name}'"),
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Binary::Add => "add",
-            Binary::Sub => "subtract",
-            Binary::Mul => "multiply",
-            Binary::Div => "divide",
-            Binary::Pow => "power",
-            Binary::Maximum => "maximum",
-            Binary::Minimum => "minimum",
-            Binary::FloorDiv => "floor_divide",
-            Binary::Mod => "mod",
-        }
-    }
-
-    fn float<T: Float + Elem>(self, a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Vec<T> {
-        match self {
-            Binary::Add => map2(a, la, b, lb, |x, y| x + y),
-            Binary::Sub => map2(a, la, b, lb, |x, y| x - y),
-            Binary::Mul => map2(a, la, b, lb, |x, y| x * y),
-            Binary::Div => map2(a, la, b, lb, |x, y| x / y),
-            Binary::Pow => map2(a, la, b, lb, |x, y| x.powf(y)),
-            // NaN propagates, as in NumPy's maximum/minimum
-            Binary::Maximum => map2(a, la, b, lb, |x, y| if x >= y || x.is_nan() { x } else { y }),
-            Binary::Minimum => map2(a, la, b, lb, |x, y| if x <= y || x.is_nan() { x } else { y }),
-            Binary::FloorDiv => map2(a, la, b, lb, |x, y| divmod(x, y).0),
-            Binary::Mod => map2(a, la, b, lb, |x, y| divmod(x, y).1),
-        }
-    }
-
-    fn int(self, a: &[i64], la: &Layout, b: &[i64], lb: &Layout) -> Vec<i64> {
-        match self {
-            Binary::Add => map2(a, la, b, lb, |x, y| x.wrapping_add(y)),
-            Binary::Sub => map2(a, la, b, lb, |x, y| x.wrapping_sub(y)),
-            Binary::Mul => map2(a, la, b, lb, |x, y| x.wrapping_mul(y)),
-            Binary::Pow => map2(a, la, b, lb, |x, y| x.wrapping_pow(y.clamp(0, u32::MAX as i64) as u32)),
-            Binary::Maximum => map2(a, la, b, lb, |x, y| x.max(y)),
-            Binary::Minimum => map2(a, la, b, lb, |x, y| x.min(y)),
-            // Python's floor semantics; division by zero gives 0, as NumPy does
-            Binary::FloorDiv | Binary::Div => map2(a, la, b, lb, |x, y| {
-                if y == 0 {
-                    0
-                } else {
-                    x.wrapping_div(y) - ((x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0))) as i64
-                }
-            }),
-            Binary::Mod => map2(a, la, b, lb, |x, y| {
-                if y == 0 {
-                    0
-                } else {
-                    let r = x.wrapping_rem(y);
-                    if r != 0 && ((r < 0) != (y < 0)) {
-                        r + y
-                    } else {
-                        r
-                    }
-                }
-            }),
-        }
-    }
-
     /// Gradients of the inputs from the output gradient g (before summing back to input shapes).
     fn grad(self, g: &Tensor, a: &Tensor, b: &Tensor, out: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
         let (ra, rb) = (a.requires_grad(), b.requires_grad());
@@ -144,36 +55,6 @@ impl Binary {
     }
 }
 
-/// Python's (and NumPy's) float divmod: floor division computed from fmod, so that
-/// 1.0 // 0.1 == 9.0 and the remainder has the divisor's sign.
-#[inline(always)]
-fn divmod<T: Float>(a: T, b: T) -> (T, T) {
-    if b == T::zero() {
-        return (a / b, a % b);
-    }
-    let mut m = a % b;
-    let mut div = (a - m) / b;
-    if m != T::zero() {
-        if (b < T::zero()) != (m < T::zero()) {
-            m = m + b;
-            div = div - T::one();
-        }
-    } else {
-        m = T::zero().copysign(b);
-    }
-    let fd = if div != T::zero() {
-        let f = div.floor();
-        if div - f > T::from(0.5).unwrap_or_else(T::one) {
-            f + T::one()
-        } else {
-            f
-        }
-    } else {
-        T::zero().copysign(a / b)
-    };
-    (fd, m)
-}
-
 /// The dtype a binary op computes in: true division of integers gives float32 (as in Keras).
 fn compute_dtype(op: Binary, a: DType, b: DType) -> DType {
     let d = DType::promote(a, b);
@@ -191,48 +72,18 @@ fn result_shape(op: &str, a: &Tensor, b: &Tensor, out: DType) -> Result<Vec<usiz
     Ok(shape)
 }
 
-/// Both operands converted to `dt`, with their layouts broadcast to `shape`. The layouts are
-/// taken from the converted tensors, which the kernel reads: converting a view makes a new
-/// contiguous tensor, so the view's own strides and offset no longer apply.
-fn converted(op: &str, shape: &[usize], a: &Tensor, b: &Tensor, dt: DType) -> Result<(Tensor, Layout, Tensor, Layout)> {
-    let (ac, bc) = (a.convert(dt), b.convert(dt));
-    let (la, lb) = (ac.layout().broadcast_to(op, shape)?, bc.layout().broadcast_to(op, shape)?);
-    Ok((ac, la, bc, lb))
-}
-
 pub fn binary(op: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = compute_dtype(op, a.dtype(), b.dtype());
     let shape = result_shape(op.name(), a, b, dt)?;
-    #[cfg(feature = "gpu")]
-    if crate::gpu::kernels::any(op.name(), &[a, b])? {
-        let (ac, bc) = (a.try_convert(dt)?, b.try_convert(dt)?);
-        // int64 powers with negative exponents are an error, as on the CPU: a GPU exponent's
-        // smallest value is read back for it (integer powers with a tensor exponent are rare)
-        if op == Binary::Pow && dt == DType::I64 && bc.numel() > 0 {
-            let lo = match bc.device() {
-                crate::tensor::Device::Gpu => crate::gpu::kernels::min_max(&[&bc])?[0].0,
-                _ => bc.to_vec::<i64>().into_iter().min().unwrap_or(0),
-            };
-            if lo < 0 {
-                bail!(Value, "power: integers to negative integer powers are not allowed; cast to float first");
-            }
-        }
-        let e = if dt == DType::I64 { crate::gpu::exprs::binary_int(op) } else { crate::gpu::exprs::binary_float(op) };
-        let out = crate::gpu::kernels::map(op.name(), &[&ac, &bc], dt, &shape, &e, None)?;
-        return Ok(if dt.is_float() { record_binary(op, out, a, b) } else { out });
-    }
-    let (ac, la, bc, lb) = converted(op.name(), &shape, a, b, dt)?;
-    if op == Binary::Pow && dt == DType::I64 && bc.to_vec::<i64>().iter().any(|&y| y < 0) {
+    let be = backend::for_inputs(op.name(), &[a, b])?;
+    // converting a view makes a new contiguous tensor: the kernel reads the converted operands
+    // through their own layouts
+    let (ac, bc) = (a.try_convert(dt)?, b.try_convert(dt)?);
+    if op == Binary::Pow && dt == DType::I64 && bc.numel() > 0 && super::reduce::min(&bc, None, false)?.item_f64()? < 0.0 {
         bail!(Value, "power: integers to negative integer powers are not allowed; cast to float first");
     }
-    let out = match dt {
-        DType::I64 => Tensor::from_vec(read2(&ac, &bc, |x: &[i64], y: &[i64]| op.int(x, &la, y, &lb)), &shape, dt),
-        _ => with_float!(dt, T => Tensor::from_vec(read2(&ac, &bc, |x: &[T], y: &[T]| op.float(x, &la, y, &lb)), &shape, dt)),
-    };
-    if !dt.is_float() {
-        return Ok(out);
-    }
-    Ok(record_binary(op, out, a, b))
+    let out = be.binary(op, &ac, &bc, &shape)?;
+    Ok(if dt.is_float() { record_binary(op, out, a, b) } else { out })
 }
 
 fn record_binary(op: Binary, out: Tensor, a: &Tensor, b: &Tensor) -> Tensor {
@@ -274,56 +125,12 @@ pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     binary(Binary::Minimum, a, b)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Compare {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl Compare {
-    pub fn parse(name: &str) -> Result<Compare> {
-        Ok(match name {
-            "equal" => Compare::Eq,
-            "not_equal" => Compare::Ne,
-            "less" => Compare::Lt,
-            "less_equal" => Compare::Le,
-            "greater" => Compare::Gt,
-            "greater_equal" => Compare::Ge,
-            _ => bail!(Value, "unknown comparison '{name}'"),
-        })
-    }
-}
-
 /// Comparison giving a bool tensor (no gradient).
 pub fn compare(op: Compare, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = DType::promote(a.dtype(), b.dtype());
     let shape = result_shape("compare", a, b, DType::Bool)?;
-    #[cfg(feature = "gpu")]
-    if crate::gpu::kernels::any("compare", &[a, b])? {
-        let (ac, bc) = (a.try_convert(dt)?, b.try_convert(dt)?);
-        return crate::gpu::kernels::map(
-            "compare",
-            &[&ac, &bc],
-            DType::Bool,
-            &shape,
-            &crate::gpu::exprs::compare(op, dt.is_float()),
-            None,
-        );
-    }
-    let (ac, la, bc, lb) = converted("compare", &shape, a, b, dt)?;
-    let v = with_dtype!(dt, T => read2(&ac, &bc, |x: &[T], y: &[T]| match op {
-        Compare::Eq => map2(x, &la, y, &lb, |p, q| (p == q) as u8),
-        Compare::Ne => map2(x, &la, y, &lb, |p, q| (p != q) as u8),
-        Compare::Lt => map2(x, &la, y, &lb, |p, q| (p < q) as u8),
-        Compare::Le => map2(x, &la, y, &lb, |p, q| (p <= q) as u8),
-        Compare::Gt => map2(x, &la, y, &lb, |p, q| (p > q) as u8),
-        Compare::Ge => map2(x, &la, y, &lb, |p, q| (p >= q) as u8),
-    }));
-    Ok(Tensor::from_vec(v, &shape, DType::Bool))
+    let be = backend::for_inputs("compare", &[a, b])?;
+    be.compare(op, &a.try_convert(dt)?, &b.try_convert(dt)?, &shape)
 }
 
 /// where(condition, x1, x2): x1 where the condition holds, else x2; all three broadcast.
@@ -339,30 +146,9 @@ pub fn where_(cond: &Tensor, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
     })?;
     let dt = DType::promote(x1.dtype(), x2.dtype());
     crate::storage::check_size("where", &shape, dt)?;
+    let be = backend::for_inputs("where", &[cond, x1, x2])?;
     let (c, a, b) = (cond.try_convert(DType::Bool)?, x1.try_convert(dt)?, x2.try_convert(dt)?);
-    #[cfg(feature = "gpu")]
-    let gpu_out = if crate::gpu::kernels::any("where", &[&c, &a, &b])? {
-        Some(crate::gpu::kernels::map("where", &[&c, &a, &b], dt, &shape, "select(c, b, a != 0u)", None)?)
-    } else {
-        None
-    };
-    #[cfg(not(feature = "gpu"))]
-    let gpu_out: Option<Tensor> = None;
-    let out = match gpu_out {
-        Some(o) => o,
-        None => {
-            let (lc, la, lb) = (
-                c.layout().broadcast_to("where", &shape)?,
-                a.layout().broadcast_to("where", &shape)?,
-                b.layout().broadcast_to("where", &shape)?,
-            );
-            with_dtype!(dt, T => {
-                let gc = c.storage().read();
-                let v = read2(&a, &b, |xa: &[T], xb: &[T]| map3(u8::slice(&gc), &lc, xa, &la, xb, &lb, |m, p, q| if m != 0 { p } else { q }));
-                Tensor::from_vec(v, &shape, dt)
-            })
-        }
-    };
+    let out = be.select(&c, &a, &b, &shape)?;
     if !dt.is_float() {
         return Ok(out);
     }
@@ -382,6 +168,7 @@ pub fn clip(x: &Tensor, lo: &Tensor, hi: &Tensor) -> Result<Tensor> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::Layout;
 
     /// A promoted operand is read with the converted tensor's layout, not the view's.
     #[test]

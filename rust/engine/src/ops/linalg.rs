@@ -1,8 +1,8 @@
 //! matmul (NumPy semantics: 1-D operands promoted, batch dims broadcast) and dot.
-use super::{binary::mul, read2, reduce::sum_to, shape::*};
+use super::{binary::mul, reduce::sum_to, shape::*};
 use crate::autograd::record;
+use crate::backend;
 use crate::bail;
-use crate::cpu::matmul::{batched, Mat};
 use crate::dtype::DType;
 use crate::error::{fmt_shape, Result};
 use crate::layout::{broadcast_shapes, Layout};
@@ -54,45 +54,7 @@ fn matmul_nd(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         x.layout().broadcast_to("matmul", &s)
     };
     let (la, lb) = (full(&ac, m, k)?, full(&bc, k, n)?);
-    #[cfg(feature = "gpu")]
-    if crate::gpu::kernels::any("matmul", &[a, b])? {
-        if ac.device() != bc.device() {
-            bail!(
-                Device,
-                "matmul: expected both operands on the same device, got {} and {}",
-                ac.device().name(),
-                bc.device().name()
-            );
-        }
-        let out = crate::gpu::kernels::matmul(&ac, &la, &bc, &lb, &batch, m, n, k, dt)?;
-        return Ok(if dt.is_float() { record_matmul(out, a, b) } else { out });
-    }
-    let nbatch: usize = batch.iter().product();
-    let offsets = |l: &Layout| -> Vec<usize> {
-        let bl = Layout { shape: batch.clone(), strides: l.strides[..batch.len()].to_vec(), offset: l.offset };
-        let mut v = Vec::with_capacity(nbatch);
-        crate::layout::for_each_offset(&bl, |o| v.push(o)); // no batch dims: one offset
-        v
-    };
-    let (oa, ob) = (offsets(&la), offsets(&lb));
-    let nd = batch.len();
-    let mut shape = batch.clone();
-    shape.extend([m, n]);
-    macro_rules! go {
-        ($T:ty) => {{
-            let v = read2(&ac, &bc, |x: &[$T], y: &[$T]| {
-                let ma = Mat { data: x, offset: 0, rs: la.strides[nd], cs: la.strides[nd + 1] };
-                let mb = Mat { data: y, offset: 0, rs: lb.strides[nd], cs: lb.strides[nd + 1] };
-                batched(m, n, k, ma, mb, &oa, &ob)
-            });
-            Tensor::from_vec(v, &shape, dt)
-        }};
-    }
-    let out = match dt {
-        DType::F32 => go!(f32),
-        DType::F64 => go!(f64),
-        _ => go!(i64),
-    };
+    let out = backend::for_inputs("matmul", &[a, b])?.matmul(&ac, &la, &bc, &lb, &batch, m, n, k)?;
     if !dt.is_float() {
         return Ok(out);
     }

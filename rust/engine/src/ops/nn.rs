@@ -1,14 +1,14 @@
 //! Neural-network ops: softmax, log_softmax, logsumexp, the crossentropies, conv and pooling.
-use super::fused::{bias_act_backward, check_bias, epilogue, Act};
+use super::fused::{bias_act_backward, check_bias, Act};
 use super::{binary::*, index::*, reduce::*, shape::*, unary::*};
 use crate::autograd::{no_grad, record};
+use crate::backend;
 use crate::bail;
-use crate::cpu::{conv, pool};
 use crate::dtype::DType;
 use crate::error::{fmt_shape, Result};
+use crate::kinds::{ConvGeom, PoolGeom};
 use crate::layout::norm_axis;
 use crate::tensor::Tensor;
-use crate::with_float;
 
 /// Keras's epsilon for clipping probabilities.
 pub const EPSILON: f64 = 1e-7;
@@ -25,16 +25,7 @@ fn softmax_impl(x: &Tensor, axis: isize, log: bool) -> Result<Tensor> {
         return swapaxes(&softmax_impl(&moved, -1, log)?, ax as isize, last as isize);
     }
     let xf = cast(x, x.dtype().to_float())?;
-    let dt = xf.dtype();
-    let n = x.shape()[last];
-    #[cfg(feature = "gpu")]
-    let out = if xf.device() == crate::tensor::Device::Gpu {
-        crate::gpu::kernels::softmax_rows(&xf, log)?
-    } else {
-        with_float!(dt, T => Tensor::from_vec(xf.with_contiguous(|s: &[T]| crate::cpu::math::softmax_rows(s, n, log)), x.shape(), dt))
-    };
-    #[cfg(not(feature = "gpu"))]
-    let out = with_float!(dt, T => Tensor::from_vec(xf.with_contiguous(|s: &[T]| crate::cpu::math::softmax_rows(s, n, log)), x.shape(), dt));
+    let out = backend::for_inputs(name, &[&xf])?.softmax_rows(&xf, log)?;
     Ok(record(name, out, &[&xf], move |g, _, y| {
         let gx = no_grad(|| -> Result<Tensor> {
             if log {
@@ -172,13 +163,14 @@ pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_lo
         );
     }
     let x = cast(output, output.dtype().to_float())?;
-    // the one-pass CPU kernel; on the GPU the composed ops below
-    if from_logits
-        && ax == x.ndim() - 1
-        && x.device() == crate::tensor::Device::Cpu
-        && labels.device() == crate::tensor::Device::Cpu
-    {
-        return sparse_ce_logits(&x, labels.to_vec::<i64>(), classes);
+    // a backend's one-pass kernel when it has one; else the composed ops below
+    if from_logits && ax == x.ndim() - 1 {
+        let be = backend::for_inputs("sparse_categorical_crossentropy", &[&x, &labels])?;
+        if let Some((loss, logp)) = be.sparse_ce_logits(&x, &labels)? {
+            return Ok(record("sparse_categorical_crossentropy", loss, &[&x], move |g, _, _| {
+                Ok(vec![Some(be.sparse_ce_logits_grad(&logp, &labels, g)?)])
+            }));
+        }
     }
     let oh = one_hot(&labels, classes, x.dtype())?;
     // move the class axis from last to `ax`
@@ -187,39 +179,6 @@ pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_lo
     perm.insert(ax, nd - 1);
     let oh = transpose(&oh, Some(&perm))?;
     categorical_crossentropy(&oh, &x, from_logits, ax as isize)
-}
-
-/// Sparse crossentropy from logits along the last axis in one pass: each row's log_softmax
-/// (the softmax row kernel), the label's entry taken; the gradient is (softmax - one_hot) * g,
-/// again one pass, from the log-probabilities kept for it.
-fn sparse_ce_logits(x: &Tensor, labels: Vec<i64>, classes: usize) -> Result<Tensor> {
-    use crate::cpu::math::FastExp;
-    use num_traits::{One, Zero};
-    let dt = x.dtype();
-    let lead = &x.shape()[..x.ndim() - 1];
-    let (logp, loss) = with_float!(dt, T => {
-        let lp = x.with_contiguous(|s: &[T]| crate::cpu::math::softmax_rows(s, classes, true));
-        let loss: Vec<T> = labels.iter().enumerate().map(|(r, &l)| -lp[r * classes + l as usize]).collect();
-        (Tensor::from_vec(lp, x.shape(), dt), Tensor::from_vec(loss, lead, dt))
-    });
-    Ok(record("sparse_categorical_crossentropy", loss, &[x], move |g, _, _| {
-        let dx = with_float!(dt, T => {
-            let v = logp.with_contiguous(|lp: &[T]| g.with_contiguous(|gv: &[T]| {
-                let mut dx = crate::storage::alloc_for_overwrite::<T>(lp.len());
-                if classes > 0 {
-                    for (r, (d, p)) in dx.chunks_mut(classes).zip(lp.chunks(classes)).enumerate() {
-                        for (j, (d, &p)) in d.iter_mut().zip(p).enumerate() {
-                            let hit = if j as i64 == labels[r] { T::one() } else { T::zero() };
-                            *d = (p.fast_exp() - hit) * gv[r];
-                        }
-                    }
-                }
-                dx
-            }));
-            Tensor::from_vec(v, logp.shape(), dt)
-        });
-        Ok(vec![Some(dx)])
-    }))
 }
 
 /// Resolves "valid" / "same" padding for one spatial dim: (output size, padding before).
@@ -287,7 +246,7 @@ pub fn conv_bias_act(
     }
     let (oh, pt) = pad_geometry("conv", padding, xs[1], ks[0], strides[0], dilation[0])?;
     let (ow, pl) = pad_geometry("conv", padding, xs[2], ks[1], strides[1], dilation[1])?;
-    let g = conv::Geom {
+    let g = ConvGeom {
         n: xs[0],
         h: xs[1],
         w: xs[2],
@@ -307,63 +266,15 @@ pub fn conv_bias_act(
     let dt = DType::promote(inputs.dtype(), kernel.dtype()).to_float();
     check_bias("conv", bias, g.o, dt)?;
     crate::storage::check_size("conv", &[g.n, oh, ow, g.o], dt)?;
-    #[cfg(feature = "gpu")]
-    if crate::gpu::kernels::any("conv", &[inputs, kernel, bias.unwrap_or(kernel)])? {
-        let gg = crate::gpu::kernels::ConvGeom {
-            n: g.n,
-            h: g.h,
-            w: g.w,
-            c: g.c,
-            kh: g.kh,
-            kw: g.kw,
-            sh: g.sh,
-            sw: g.sw,
-            dh: g.dh,
-            dw: g.dw,
-            pt: g.pt,
-            pl: g.pl,
-            oh: g.oh,
-            ow: g.ow,
-        };
-        let y = conv_gpu(inputs, kernel, gg, g.o, dt)?;
-        // bias and activation as one more GPU pass (the CPU kernels fuse them into the conv tiles)
-        return if bias.is_none() && act == Act::Linear { Ok(y) } else { super::fused::bias_act(&y, bias, act) };
-    }
-    let (x, k) = (inputs.convert(dt).contiguous_data(), kernel.convert(dt).contiguous_data());
-    let out = with_float!(dt, T => {
-        let v = x.with_contiguous(|xv: &[T]| k.with_contiguous(|kv: &[T]| {
-            let run = |b: Option<&[T]>| match epilogue(g.o, b, act) {
-                Some(f) => conv::forward(xv, kv, &g, f),
-                None => conv::forward(xv, kv, &g, |_: &mut [T]| {}),
-            };
-            match bias {
-                Some(b) => b.with_contiguous(|bv: &[T]| run(Some(bv))),
-                None => run(None),
-            }
-        }));
-        Tensor::from_vec(v, &[g.n, oh, ow, g.o], dt)
-    });
     let inputs_rec: Vec<&Tensor> = [inputs, kernel].into_iter().chain(bias).collect();
+    let be = backend::for_inputs("conv", &inputs_rec)?;
+    let (x, k) = (inputs.try_convert(dt)?, kernel.try_convert(dt)?);
+    let out = be.conv(&x, &k, bias, act, &g)?;
     Ok(record("conv", out, &inputs_rec, move |gy, inp, y| {
         let want_bias = matches!(inp.get(2), Some(b) if b.requires_grad());
-        let (gy, gb) =
-            if bias_free(act, inp.len()) { (gy.contiguous_data(), None) } else { bias_act_backward(gy, y, act, want_bias)? };
-        let gx = if inp[0].requires_grad() {
-            Some(with_float!(dt, T => {
-                let v = gy.with_contiguous(|d: &[T]| k.with_contiguous(|kv: &[T]| conv::backward_input(d, kv, &g)));
-                Tensor::from_vec(v, &[g.n, g.h, g.w, g.c], dt)
-            }))
-        } else {
-            None
-        };
-        let gk = if inp[1].requires_grad() {
-            Some(with_float!(dt, T => {
-                let v = x.with_contiguous(|xv: &[T]| gy.with_contiguous(|d: &[T]| conv::backward_weight(xv, d, &g)));
-                Tensor::from_vec(v, &[g.kh, g.kw, g.c, g.o], dt)
-            }))
-        } else {
-            None
-        };
+        let (gy, gb) = if bias_free(act, inp.len()) { (gy.clone(), None) } else { bias_act_backward(gy, y, act, want_bias)? };
+        let gx = if inp[0].requires_grad() { Some(be.conv_grad_input(&gy, &k, &g)?) } else { None };
+        let gk = if inp[1].requires_grad() { Some(be.conv_grad_weight(&x, &gy, &g)?) } else { None };
         let mut grads = vec![gx, gk];
         if inp.len() == 3 {
             grads.push(gb);
@@ -372,59 +283,12 @@ pub fn conv_bias_act(
     }))
 }
 
-/// conv on the GPU: im2col + the tiled matmul; backward input is a matmul + col2im, backward
-/// kernel a matmul with the columns (recomputed, not kept).
-#[cfg(feature = "gpu")]
-fn conv_gpu(inputs: &Tensor, kernel: &Tensor, g: crate::gpu::kernels::ConvGeom, o: usize, dt: DType) -> Result<Tensor> {
-    use crate::gpu::kernels as gk;
-    let (x, k) = (inputs.try_convert(dt)?, kernel.try_convert(dt)?);
-    let (p, kk) = (g.n * g.oh * g.ow, g.kh * g.kw * g.c);
-    let out = no_grad(|| -> Result<Tensor> {
-        let y = super::linalg::matmul(&gk::im2col(&x, &g)?, &reshape_to(&k, &[kk, o])?)?;
-        reshape_to(&y, &[g.n, g.oh, g.ow, o])
-    })?;
-    Ok(record("conv", out, &[inputs, kernel], move |gy, inp, _| {
-        let gy2 = reshape_to(gy, &[p, o])?;
-        let gx = if inp[0].requires_grad() {
-            let dcols = super::linalg::matmul(&gy2, &transpose(&reshape_to(&k, &[kk, o])?, None)?)?;
-            Some(gk::col2im(&dcols, &g)?)
-        } else {
-            None
-        };
-        let gw = if inp[1].requires_grad() {
-            let cols = gk::im2col(&x, &g)?;
-            Some(reshape_to(&super::linalg::matmul(&transpose(&cols, None)?, &gy2)?, &[g.kh, g.kw, g.c, o])?)
-        } else {
-            None
-        };
-        Ok(vec![gx, gw])
-    }))
-}
-
-#[cfg(feature = "gpu")]
-fn gpu_pool_geom(g: &pool::PoolGeom) -> crate::gpu::kernels::PoolGeom {
-    crate::gpu::kernels::PoolGeom {
-        n: g.n,
-        h: g.h,
-        w: g.w,
-        c: g.c,
-        ph: g.ph,
-        pw: g.pw,
-        sh: g.sh,
-        sw: g.sw,
-        pt: g.pt,
-        pl: g.pl,
-        oh: g.oh,
-        ow: g.ow,
-    }
-}
-
 /// A plain convolution: no bias and no activation, so the output gradient passes as it is.
 fn bias_free(act: Act, n_inputs: usize) -> bool {
     act == Act::Linear && n_inputs == 2
 }
 
-fn pool_geom(op: &str, x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<pool::PoolGeom> {
+fn pool_geom(op: &str, x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<PoolGeom> {
     if x.ndim() != 4 {
         bail!(Shape, "{op}: expected inputs (batch, height, width, channels), got {}", fmt_shape(x.shape()));
     }
@@ -434,7 +298,7 @@ fn pool_geom(op: &str, x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], p
     let s = x.shape();
     let (oh, pt) = pad_geometry(op, padding, s[1], pool_size[0], strides[0], 1)?;
     let (ow, pl) = pad_geometry(op, padding, s[2], pool_size[1], strides[1], 1)?;
-    Ok(pool::PoolGeom {
+    Ok(PoolGeom {
         n: s[0],
         h: s[1],
         w: s[2],
@@ -467,31 +331,12 @@ pub fn max_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding:
         return pool_1d(x, pool_size, strides, padding, max_pool);
     }
     let g = pool_geom("max_pool", x, pool_size, strides, padding)?;
-    #[cfg(feature = "gpu")]
-    if x.device() == crate::tensor::Device::Gpu {
-        if x.dtype() != DType::F32 {
-            bail!(DType, "max_pool: on the GPU the input must be float32, got {}", x.dtype().name());
-        }
-        let gg = gpu_pool_geom(&g);
-        let (v, idx) = crate::gpu::kernels::max_pool(x, &gg)?;
-        return Ok(record("max_pool", v, &[x], move |gy, _, _| {
-            Ok(vec![Some(crate::gpu::kernels::max_pool_backward(gy, &idx, &gg)?)])
-        }));
-    }
-    let xc = x.contiguous_data();
-    let shape = [g.n, g.oh, g.ow, g.c];
-    let out = crate::with_dtype!(x.dtype(), T => Tensor::from_vec(xc.with_contiguous(|s: &[T]| pool::max_pool(s, &g)), &shape, x.dtype()));
+    let be = backend::for_inputs("max_pool", &[x])?;
+    let (out, aux) = be.max_pool(x, &g)?;
     if !x.dtype().is_float() {
         return Ok(out);
     }
-    Ok(record("max_pool", out, &[x], move |gy, _, y| {
-        let dt = gy.dtype();
-        let dx = with_float!(dt, T => {
-            let v = xc.with_contiguous(|xs: &[T]| y.with_contiguous(|ys: &[T]| gy.with_contiguous(|d: &[T]| pool::max_pool_backward(xs, ys, d, &g))));
-            Tensor::from_vec(v, &[g.n, g.h, g.w, g.c], dt)
-        });
-        Ok(vec![Some(dx)])
-    }))
+    Ok(record("max_pool", out, &[x], move |gy, inp, y| Ok(vec![Some(be.max_pool_grad(&inp[0], y, aux.as_ref(), gy, &g)?)])))
 }
 
 pub fn average_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> Result<Tensor> {
@@ -500,19 +345,7 @@ pub fn average_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padd
     }
     let g = pool_geom("average_pool", x, pool_size, strides, padding)?;
     let xf = cast(x, x.dtype().to_float())?;
-    let dt = xf.dtype();
-    #[cfg(feature = "gpu")]
-    if xf.device() == crate::tensor::Device::Gpu {
-        let gg = gpu_pool_geom(&g);
-        let out = crate::gpu::kernels::avg_pool(&xf, &gg)?;
-        return Ok(record("average_pool", out, &[&xf], move |gy, _, _| {
-            Ok(vec![Some(crate::gpu::kernels::avg_pool_backward(gy, &gg)?)])
-        }));
-    }
-    let out =
-        with_float!(dt, T => Tensor::from_vec(xf.with_contiguous(|s: &[T]| pool::avg_pool(s, &g)), &[g.n, g.oh, g.ow, g.c], dt));
-    Ok(record("average_pool", out, &[&xf], move |gy, _, _| {
-        let v = with_float!(dt, T => Tensor::from_vec(gy.with_contiguous(|s: &[T]| pool::avg_pool_backward(s, &g)), &[g.n, g.h, g.w, g.c], dt));
-        Ok(vec![Some(v)])
-    }))
+    let be = backend::for_inputs("average_pool", &[&xf])?;
+    let out = be.avg_pool(&xf, &g)?;
+    Ok(record("average_pool", out, &[&xf], move |gy, _, _| Ok(vec![Some(be.avg_pool_grad(gy, &g)?)])))
 }

@@ -1,98 +1,23 @@
 //! Reductions: sum, mean, max, min, argmax, argmin, var, std, and sum_to (broadcast's adjoint).
 use super::{binary::*, shape::*, unary};
 use crate::autograd::record;
+use crate::backend;
 use crate::bail;
-use crate::cpu::reduce::{reduce_inner, reduce_outer, Extreme, Reducer, Sum};
-use crate::dtype::DType;
 use crate::error::{fmt_shape, Result};
-use crate::layout::{norm_axes, numel};
+use crate::kinds::Reduce;
+use crate::layout::norm_axes;
 use crate::tensor::Tensor;
-use crate::with_dtype;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Sum,
-    Max,
-    Min,
-    ArgMax,
-    ArgMin,
-}
-
-/// Runs a reducer over `axes` (sorted, unique). Output shape = the kept dims.
-fn run<T: crate::storage::Elem, R: Reducer<T>>(x: &Tensor, axes: &[usize], r: &R) -> (Vec<R::Acc>, Vec<usize>) {
-    let nd = x.ndim();
-    let kept: Vec<usize> = (0..nd).filter(|d| !axes.contains(d)).collect();
-    let out_shape: Vec<usize> = kept.iter().map(|&d| x.shape()[d]).collect();
-    let m = numel(&out_shape);
-    let k: usize = axes.iter().map(|&d| x.shape()[d]).product();
-    let trailing = axes.iter().enumerate().all(|(i, &a)| a == nd - axes.len() + i);
-    let leading = axes.iter().enumerate().all(|(i, &a)| a == i);
-    if leading && !trailing && x.is_contiguous() {
-        let v = x.with_contiguous(|s: &[T]| reduce_outer(s, k, m, r));
-        return (v, out_shape);
-    }
-    let src = if trailing {
-        x.clone()
-    } else {
-        let perm: Vec<usize> = kept.iter().chain(axes.iter()).copied().collect();
-        x.with_layout(x.layout().permute(&perm))
-    };
-    let v = src.with_contiguous(|s: &[T]| reduce_inner(s, m, k, r));
-    (v, out_shape)
-}
 
 fn keep_shape(shape: &[usize], axes: &[usize]) -> Vec<usize> {
     shape.iter().enumerate().map(|(i, &d)| if axes.contains(&i) { 1 } else { d }).collect()
 }
 
 /// The reduction without autograd; returns the result with reduced dims dropped.
-fn reduce_raw(x: &Tensor, axes: &[usize], kind: Kind, op: &str) -> Result<Tensor> {
-    if kind != Kind::Sum && axes.iter().any(|&a| x.shape()[a] == 0) {
+fn reduce_raw(x: &Tensor, axes: &[usize], kind: Reduce, op: &str) -> Result<Tensor> {
+    if kind != Reduce::Sum && axes.iter().any(|&a| x.shape()[a] == 0) {
         bail!(Value, "{op}: zero-size tensor of shape {} has no {op} along the reduced axes", fmt_shape(x.shape()));
     }
-    let dt = x.dtype();
-    #[cfg(feature = "gpu")]
-    if x.device() == crate::tensor::Device::Gpu {
-        use crate::gpu::kernels::{reduce, Red};
-        return match kind {
-            Kind::Sum => reduce(op, &x.try_convert(if dt.is_float() { dt } else { DType::I64 })?, axes, Red::Sum),
-            Kind::Max => reduce(op, x, axes, Red::Max),
-            Kind::Min => reduce(op, x, axes, Red::Min),
-            Kind::ArgMax => reduce(op, x, axes, Red::ArgMax),
-            Kind::ArgMin => reduce(op, x, axes, Red::ArgMin),
-        };
-    }
-    Ok(match kind {
-        Kind::Sum => {
-            let dt = if dt.is_float() { dt } else { DType::I64 };
-            let xc = x.convert(dt);
-            match dt {
-                DType::F32 => {
-                    let (v, s) = run::<f32, _>(&xc, axes, &Sum);
-                    Tensor::from_vec(v, &s, dt)
-                }
-                DType::F64 => {
-                    let (v, s) = run::<f64, _>(&xc, axes, &Sum);
-                    Tensor::from_vec(v, &s, dt)
-                }
-                _ => {
-                    let (v, s) = run::<i64, _>(&xc, axes, &Sum);
-                    Tensor::from_vec(v, &s, dt)
-                }
-            }
-        }
-        Kind::Max | Kind::Min | Kind::ArgMax | Kind::ArgMin => {
-            let r = Extreme { min: matches!(kind, Kind::Min | Kind::ArgMin) };
-            with_dtype!(dt, T => {
-                let (v, s) = run::<T, _>(x, axes, &r);
-                if matches!(kind, Kind::Max | Kind::Min) {
-                    Tensor::from_vec(v.into_iter().map(|a| a.0).collect::<Vec<T>>(), &s, dt)
-                } else {
-                    Tensor::from_vec(v.into_iter().map(|a| a.1 as i64).collect::<Vec<i64>>(), &s, DType::I64)
-                }
-            })
-        }
-    })
+    backend::for_inputs(op, &[x])?.reduce(x, axes, kind)
 }
 
 fn finish(out: Tensor, x_shape: &[usize], axes: &[usize], keepdims: bool) -> Result<Tensor> {
@@ -133,7 +58,7 @@ pub fn sum_to(g: &Tensor, shape: &[usize]) -> Result<Tensor> {
 
 pub fn sum(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
     let ax = norm_axes("sum", axes, x.ndim())?;
-    let out = finish(reduce_raw(x, &ax, Kind::Sum, "sum")?, x.shape(), &ax, keepdims)?;
+    let out = finish(reduce_raw(x, &ax, Reduce::Sum, "sum")?, x.shape(), &ax, keepdims)?;
     if !out.dtype().is_float() {
         return Ok(out);
     }
@@ -154,7 +79,7 @@ pub fn mean(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor
 fn extreme(x: &Tensor, axes: Option<&[isize]>, keepdims: bool, min: bool) -> Result<Tensor> {
     let op = if min { "min" } else { "max" };
     let ax = norm_axes(op, axes, x.ndim())?;
-    let kind = if min { Kind::Min } else { Kind::Max };
+    let kind = if min { Reduce::Min } else { Reduce::Max };
     let out = finish(reduce_raw(x, &ax, kind, op)?, x.shape(), &ax, keepdims)?;
     if !out.dtype().is_float() {
         return Ok(out);
@@ -179,7 +104,7 @@ pub fn min(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor>
 /// Index of the largest (smallest) element along `axis`, or in the flattened tensor for None.
 pub fn argextreme(x: &Tensor, axis: Option<isize>, keepdims: bool, min: bool) -> Result<Tensor> {
     let op = if min { "argmin" } else { "argmax" };
-    let kind = if min { Kind::ArgMin } else { Kind::ArgMax };
+    let kind = if min { Reduce::ArgMin } else { Reduce::ArgMax };
     match axis {
         None => {
             if x.numel() == 0 {
