@@ -69,6 +69,27 @@ UNARY_CASES = [
     ("gelu_erf", lambda x: ops.gelu(x, approximate=False), N(3, 4, lo=-4, hi=4)),
     ("softplus", ops.softplus, N(3, 4, lo=-5, hi=5)),
     ("silu", ops.silu, N(3, 4, lo=-5, hi=5)),
+    ("sin", ops.sin, N(3, 4, lo=-3, hi=3)),
+    ("cos", ops.cos, N(3, 4, lo=-3, hi=3)),
+    ("tan", ops.tan, N(3, 4, lo=-1.2, hi=1.2)),
+    ("arcsin", ops.arcsin, N(3, 4, lo=-0.9, hi=0.9)),
+    ("arccos", ops.arccos, N(3, 4, lo=-0.9, hi=0.9)),
+    ("arctan", ops.arctan, N(3, 4, lo=-3, hi=3)),
+    ("sinh", ops.sinh, N(3, 4)),
+    ("cosh", ops.cosh, N(3, 4)),
+    ("arcsinh", ops.arcsinh, N(3, 4, lo=-3, hi=3)),
+    ("arccosh", ops.arccosh, N(3, 4, lo=1.2, hi=3)),
+    ("arctanh", ops.arctanh, N(3, 4, lo=-0.9, hi=0.9)),
+    ("expm1", ops.expm1, N(3, 4)),
+    ("log2", ops.log2, N(3, 4, lo=0.3, hi=3)),
+    ("log10", ops.log10, N(3, 4, lo=0.3, hi=3)),
+    # piecewise constant: zero gradients, away from the steps
+    ("floor", ops.floor, Naway(3, 4, points=np.arange(-3, 4), margin=0.05)),
+    ("ceil", ops.ceil, Naway(3, 4, points=np.arange(-3, 4), margin=0.05)),
+    ("round", ops.round, Naway(3, 4, points=np.arange(-3, 4) + 0.5, margin=0.05)),
+    ("round_1", lambda x: ops.round(x, decimals=1), Naway(3, 4, points=np.arange(-30, 31) / 10 + 0.05, margin=0.01)),
+    ("trunc", ops.trunc, Naway(3, 4, points=np.arange(-3, 4), margin=0.05)),
+    ("sign", ops.sign, Naway(3, 4)),
     ("neg_operator", lambda x: -x, N(2, 3)),
     ("abs_builtin", lambda x: abs(x), Naway(2, 3)),
 ]
@@ -77,6 +98,31 @@ UNARY_CASES = [
 @pytest.mark.parametrize("name,fn,x", UNARY_CASES, ids=[c[0] for c in UNARY_CASES])
 def test_unary_grad(name, fn, x):
     check_grad(fn, [x])
+
+
+# ---------------------------------------------------------------- composites of keras.ops.numpy
+
+COMPOSITE_CASES = [
+    ("tril", lambda x: ops.tril(x), [N(2, 3, 4)]),
+    ("tril_k-1", lambda x: ops.tril(x, k=-1), [N(3, 4)]),
+    ("triu_k1", lambda x: ops.triu(x, k=1), [N(2, 4, 3)]),
+    ("diagonal", lambda x: ops.diagonal(x), [N(3, 4)]),
+    ("diagonal_offset", lambda x: ops.diagonal(x, offset=-1, axis1=2, axis2=0), [N(3, 2, 4)]),
+    ("trace", lambda x: ops.trace(x, offset=1), [N(3, 4)]),
+    ("outer", ops.outer, [N(3), N(2, 2)]),
+    ("tensordot_2", lambda a, b: ops.tensordot(a, b, 2), [N(2, 3, 4), N(3, 4, 2)]),
+    ("tensordot_axes", lambda a, b: ops.tensordot(a, b, axes=([0, 2], [2, 0])), [N(2, 3, 4), N(4, 5, 2)]),
+    ("moveaxis", lambda x: ops.moveaxis(x, [0, 1], [-1, 0]), [N(2, 3, 4)]),
+    ("swapaxes", lambda x: ops.swapaxes(x, 0, 2), [N(2, 3, 4)]),
+    ("flip", lambda x: ops.flip(x, axis=(0, 2)), [N(2, 3, 4)]),
+    ("ravel", ops.ravel, [N(2, 3)]),
+    ("nan_to_num", ops.nan_to_num, [N(3, 4)]),
+]
+
+
+@pytest.mark.parametrize("name,fn,xs", COMPOSITE_CASES, ids=[c[0] for c in COMPOSITE_CASES])
+def test_composite_grad(name, fn, xs):
+    check_grad(fn, xs)
 
 
 # ---------------------------------------------------------------- binary, with broadcasting

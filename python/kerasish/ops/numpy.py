@@ -1,6 +1,9 @@
 """NumPy-like ops, as keras.ops.numpy: elementwise math, reductions, matmul and shapes."""
 from __future__ import annotations
 
+import builtins
+import numbers
+
 from kerasish import _core, _tensor
 from kerasish.ops.core import cast, convert_to_tensor
 from kerasish.ops.operation import symbolic
@@ -240,3 +243,332 @@ def all(x, axis=None, keepdims=False):  # noqa: A001
 
 def arange(start, stop=None, step=None, dtype=None):
     return _tensor.arange(start, stop, step, dtype)
+
+
+# ---------------------------------------------------------------- elementwise kinds of the engine
+# (each a row of the engine's unary table: rust/engine/src/kinds.rs, cpu/unary.rs, gpu/exprs.rs).
+# Integers and bools compute in float32, as Keras does, except where noted.
+
+@symbolic
+def sin(x): return _core.unary("sin", x)
+
+
+@symbolic
+def cos(x): return _core.unary("cos", x)
+
+
+@symbolic
+def tan(x): return _core.unary("tan", x)
+
+
+@symbolic
+def arcsin(x): return _core.unary("arcsin", x)
+
+
+@symbolic
+def arccos(x): return _core.unary("arccos", x)
+
+
+@symbolic
+def arctan(x): return _core.unary("arctan", x)
+
+
+@symbolic
+def sinh(x): return _core.unary("sinh", x)
+
+
+@symbolic
+def cosh(x): return _core.unary("cosh", x)
+
+
+@symbolic
+def arcsinh(x): return _core.unary("arcsinh", x)
+
+
+@symbolic
+def arccosh(x): return _core.unary("arccosh", x)
+
+
+@symbolic
+def arctanh(x): return _core.unary("arctanh", x)
+
+
+@symbolic
+def expm1(x): return _core.unary("expm1", x)
+
+
+@symbolic
+def log2(x): return _core.unary("log2", x)
+
+
+@symbolic
+def log10(x): return _core.unary("log10", x)
+
+
+@symbolic
+def floor(x): return _core.unary("floor", x)
+
+
+@symbolic
+def ceil(x): return _core.unary("ceil", x)
+
+
+@symbolic
+def sign(x):
+    """-1, 0 or 1 (NaN stays NaN); integers keep their dtype."""
+    return _core.unary("sign", x)
+
+
+@symbolic
+def trunc(x):
+    """Rounds toward zero; integers and bools come back as they are (Keras's rule)."""
+    x = convert_to_tensor(x)
+    return x if not x.dtype.startswith("float") else _core.unary("trunc", x)
+
+
+@symbolic
+def round(x, decimals=0):  # noqa: A001
+    """Rounds half to even, as NumPy, to `decimals` places (negative: tens, hundreds, ...).
+    Integers keep their dtype; with negative decimals they round through float32, as Keras does."""
+    x = convert_to_tensor(x)
+    decimals = int(decimals)
+    is_float = x.dtype.startswith("float")
+    if not is_float and decimals >= 0:
+        return x
+    if decimals == 0:
+        return _core.unary("round", x)
+    factor = 10.0 ** decimals
+    xf = x if is_float else cast(x, "float32")
+    y = divide(_core.unary("round", multiply(xf, factor)), factor)
+    return y if is_float else cast(y, x.dtype)
+
+
+# ---------------------------------------------------------------- composites (written with ops;
+# they run on every device and differentiate through their parts)
+
+def _is_float(x):
+    return x.dtype.startswith("float")
+
+
+def _iota(n, like):
+    """int64 0..n-1 on the device of `like`."""
+    r = _tensor.arange(int(n), dtype="int64")
+    return r if r.device == like.device else r.to(like.device)
+
+
+def _axis(axis, ndim, what):
+    a = int(axis)
+    if not -ndim <= a < ndim:
+        raise ValueError(f"{what}: axis {axis} is out of bounds for a tensor of rank {ndim}")
+    return a % ndim
+
+
+@symbolic
+def isnan(x):
+    x = convert_to_tensor(x)
+    return not_equal(x, x) if _is_float(x) else zeros_like(x, "bool")
+
+
+@symbolic
+def isinf(x):
+    x = convert_to_tensor(x)
+    return equal(abs(x), float("inf")) if _is_float(x) else zeros_like(x, "bool")
+
+
+@symbolic
+def isfinite(x):
+    # x - x is 0 for finite values and NaN for infinities and NaNs
+    x = convert_to_tensor(x)
+    return equal(subtract(x, x), 0) if _is_float(x) else ones_like(x, "bool")
+
+
+@symbolic
+def logical_not(x): return equal(cast(x, "bool"), False)
+
+
+@symbolic
+def logical_and(x1, x2): return where(cast(x1, "bool"), cast(x2, "bool"), False)
+
+
+@symbolic
+def logical_or(x1, x2): return where(cast(x1, "bool"), True, cast(x2, "bool"))
+
+
+@symbolic
+def logical_xor(x1, x2): return not_equal(cast(x1, "bool"), cast(x2, "bool"))
+
+
+@symbolic
+def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """|x1 - x2| <= atol + rtol * |x2| where both are finite; infinities only equal to themselves."""
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    dt = "float64" if "float64" in (x1.dtype, x2.dtype) else "float32"
+    a, b = cast(x1, dt), cast(x2, dt)
+    near = less_equal(abs(subtract(a, b)), add(atol, multiply(rtol, abs(b))))
+    out = logical_or(logical_and(near, logical_and(isfinite(a), isfinite(b))), equal(a, b))
+    if equal_nan:
+        out = logical_or(out, logical_and(isnan(a), isnan(b)))
+    return out
+
+
+def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    return all(isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+@symbolic
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """NaN -> `nan`, +inf -> `posinf` (default: the dtype's largest value), -inf -> `neginf`."""
+    x = convert_to_tensor(x)
+    if not _is_float(x):
+        return x
+    big = 1.7976931348623157e308 if x.dtype == "float64" else 3.4028234663852886e38
+    posinf = big if posinf is None else posinf
+    neginf = -big if neginf is None else neginf
+    y = where(equal(x, float("inf")), posinf, x)
+    y = where(equal(x, float("-inf")), neginf, y)
+    return where(isnan(x), nan, y)
+
+
+def ndim(x):
+    return len(convert_to_tensor(x).shape)
+
+
+def size(x):
+    n = 1
+    for d in convert_to_tensor(x).shape:
+        n *= d
+    return n
+
+
+@symbolic
+def ravel(x): return reshape(x, (-1,))
+
+
+@symbolic
+def swapaxes(x, axis1, axis2):
+    x = convert_to_tensor(x)
+    perm = list(range(x.ndim))
+    a, b = _axis(axis1, x.ndim, "swapaxes"), _axis(axis2, x.ndim, "swapaxes")
+    perm[a], perm[b] = perm[b], perm[a]
+    return transpose(x, perm)
+
+
+@symbolic
+def moveaxis(x, source, destination):
+    x = convert_to_tensor(x)
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"moveaxis: `source` ({source}) and `destination` ({destination}) must have the same number of elements")
+    src = [_axis(a, x.ndim, "moveaxis") for a in src]
+    dst = [_axis(a, x.ndim, "moveaxis") for a in dst]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"moveaxis: repeated axis in `source` ({source}) or `destination` ({destination})")
+    order = [a for a in range(x.ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(x, order)
+
+
+@symbolic
+def flip(x, axis=None):
+    """The elements in reverse order along `axis` (all axes for None): a view, no copy."""
+    x = convert_to_tensor(x)
+    axes = range(x.ndim) if axis is None else [_axis(a, x.ndim, "flip") for a in ([axis] if isinstance(axis, int) else axis)]
+    key = tuple(slice(None, None, -1) if d in set(axes) else slice(None) for d in range(x.ndim))
+    return x[key]
+
+
+def _tri_mask(x, k, lower):
+    """Bool (rows, cols): col <= row + k (lower) or col >= row + k (upper), on x's device."""
+    if x.ndim < 2:
+        raise ValueError(f"{'tril' if lower else 'triu'}: expected a tensor of rank >= 2, got shape {tuple(x.shape)}")
+    n, m = x.shape[-2], x.shape[-1]
+    rows = reshape(add(_iota(n, x), int(k)), (n, 1))
+    cols = reshape(_iota(m, x), (1, m))
+    return less_equal(cols, rows) if lower else greater_equal(cols, rows)
+
+
+@symbolic
+def tril(x, k=0):
+    x = convert_to_tensor(x)
+    return where(_tri_mask(x, k, True), x, 0)
+
+
+@symbolic
+def triu(x, k=0):
+    x = convert_to_tensor(x)
+    return where(_tri_mask(x, k, False), x, 0)
+
+
+@symbolic
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """The diagonal of each (axis1, axis2) plane, as a new last axis (NumPy's order)."""
+    x = convert_to_tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"diagonal: expected a tensor of rank >= 2, got shape {tuple(x.shape)}")
+    a1, a2 = _axis(axis1, x.ndim, "diagonal"), _axis(axis2, x.ndim, "diagonal")
+    if a1 == a2:
+        raise ValueError(f"diagonal: axis1 and axis2 cannot be the same (both {axis1})")
+    y = moveaxis(x, (a1, a2), (-2, -1))
+    n, m, offset = y.shape[-2], y.shape[-1], int(offset)
+    length = builtins.max(0, builtins.min(n, m - offset) if offset >= 0 else builtins.min(n + offset, m))
+    i = _iota(length, y)
+    rows, cols = (i, add(i, offset)) if offset >= 0 else (subtract(i, offset), i)
+    return y[(Ellipsis, rows, cols)]
+
+
+@symbolic
+def trace(x, offset=0, axis1=0, axis2=1):
+    return sum(diagonal(x, offset=offset, axis1=axis1, axis2=axis2), axis=-1)
+
+
+@symbolic
+def outer(x1, x2):
+    return multiply(reshape(x1, (-1, 1)), reshape(x2, (1, -1)))
+
+
+@symbolic
+def tensordot(x1, x2, axes=2):
+    """Sums products over `axes` (an int: the last `axes` dims of x1 with the first of x2; or
+    two lists of dims), as one matmul of the operands moved and flattened."""
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    if isinstance(axes, int):
+        if axes < 0 or axes > builtins.min(x1.ndim, x2.ndim):
+            raise ValueError(f"tensordot: axes={axes} does not fit operands of rank {x1.ndim} and {x2.ndim}")
+        a1, a2 = list(range(x1.ndim - axes, x1.ndim)), list(range(axes))
+    else:
+        a1, a2 = ([a] if isinstance(a, int) else list(a) for a in axes)
+        a1 = [_axis(a, x1.ndim, "tensordot") for a in a1]
+        a2 = [_axis(a, x2.ndim, "tensordot") for a in a2]
+    if len(a1) != len(a2) or builtins.any(x1.shape[i] != x2.shape[j] for i, j in zip(a1, a2)):
+        raise ValueError(f"tensordot: shapes {tuple(x1.shape)} and {tuple(x2.shape)} do not match along axes {a1} and {a2}")
+    free1 = [d for d in range(x1.ndim) if d not in a1]
+    free2 = [d for d in range(x2.ndim) if d not in a2]
+    k = 1
+    for d in a1:
+        k *= x1.shape[d]
+    left = reshape(transpose(x1, free1 + a1), (-1, k))
+    right = reshape(transpose(x2, a2 + free2), (k, -1))
+    shape = [x1.shape[d] for d in free1] + [x2.shape[d] for d in free2]
+    return reshape(matmul(left, right), tuple(shape))
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """`num` evenly spaced numbers from start to stop (scalars), as NumPy computes them."""
+    if not isinstance(start, numbers.Number) or not isinstance(stop, numbers.Number):
+        raise TypeError("linspace: start and stop must be Python numbers here, "
+                        f"got {type(start).__name__} and {type(stop).__name__}")
+    num = int(num)
+    if num < 0:
+        raise ValueError(f"linspace: num must be non-negative, got {num}")
+    div = (num - 1) if endpoint else num
+    step = (stop - start) / div if div > 0 else float("nan")
+    i = _tensor.arange(num, dtype="int64")
+    # float64 where the device holds it (the GPU does not)
+    i = cast(i, "float64" if i.device == "cpu" else "float32")
+    y = add(multiply(i, step if div > 0 else 0.0), float(start))
+    if endpoint and num > 1:
+        y = where(equal(i, num - 1), float(stop), y)
+    y = cast(y, dtype or "float32")
+    return (y, step) if retstep else y

@@ -25,10 +25,30 @@ pub enum Unary {
     GeluErf,
     Softplus,
     Silu,
+    Sin,
+    Cos,
+    Tan,
+    Arcsin,
+    Arccos,
+    Arctan,
+    Sinh,
+    Cosh,
+    Arcsinh,
+    Arccosh,
+    Arctanh,
+    Expm1,
+    Log2,
+    Log10,
+    Floor,
+    Ceil,
+    /// half to even, as NumPy
+    Round,
+    Trunc,
+    Sign,
 }
 
 /// (op, the name `kerasish._core.unary` takes); the op's name is the same except GeluErf's.
-const UNARY_NAMES: [(Unary, &str); 17] = [
+const UNARY_NAMES: [(Unary, &str); 36] = [
     (Unary::Neg, "negative"),
     (Unary::Abs, "abs"),
     (Unary::Square, "square"),
@@ -46,6 +66,25 @@ const UNARY_NAMES: [(Unary, &str); 17] = [
     (Unary::GeluErf, "gelu_erf"),
     (Unary::Softplus, "softplus"),
     (Unary::Silu, "silu"),
+    (Unary::Sin, "sin"),
+    (Unary::Cos, "cos"),
+    (Unary::Tan, "tan"),
+    (Unary::Arcsin, "arcsin"),
+    (Unary::Arccos, "arccos"),
+    (Unary::Arctan, "arctan"),
+    (Unary::Sinh, "sinh"),
+    (Unary::Cosh, "cosh"),
+    (Unary::Arcsinh, "arcsinh"),
+    (Unary::Arccosh, "arccosh"),
+    (Unary::Arctanh, "arctanh"),
+    (Unary::Expm1, "expm1"),
+    (Unary::Log2, "log2"),
+    (Unary::Log10, "log10"),
+    (Unary::Floor, "floor"),
+    (Unary::Ceil, "ceil"),
+    (Unary::Round, "round"),
+    (Unary::Trunc, "trunc"),
+    (Unary::Sign, "sign"),
 ];
 
 impl Unary {
@@ -65,7 +104,7 @@ impl Unary {
 
     /// The ops that keep integer dtypes (the rest compute integers in float32, as Keras does).
     pub fn keeps_ints(self) -> bool {
-        matches!(self, Unary::Neg | Unary::Abs | Unary::Square | Unary::Relu)
+        matches!(self, Unary::Neg | Unary::Abs | Unary::Square | Unary::Relu | Unary::Sign | Unary::Round | Unary::Trunc)
     }
 }
 

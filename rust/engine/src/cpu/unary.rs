@@ -88,6 +88,36 @@ unary_table! {
     GeluErf: |x, p| gelu_erf(x).0,                               |x, y, p| gelu_erf(x).1;
     Softplus: |x, p| x.max(T::zero()) + (-x.abs()).exp().ln_1p(), |x, y, p| sig(x);
     Silu:    |x, p| x * sig(x),                              |x, y, p| { let s = sig(x); s + x * s * (T::one() - s) };
+    Sin:     |x, p| x.sin(),                                   |x, y, p| x.cos();
+    Cos:     |x, p| x.cos(),                                   |x, y, p| -x.sin();
+    Tan:     |x, p| x.tan(),                                   |x, y, p| T::one() + y * y;
+    Arcsin:  |x, p| x.asin(),                                  |x, y, p| T::one() / (T::one() - x * x).sqrt();
+    Arccos:  |x, p| x.acos(),                                  |x, y, p| -T::one() / (T::one() - x * x).sqrt();
+    Arctan:  |x, p| x.atan(),                                  |x, y, p| T::one() / (T::one() + x * x);
+    Sinh:    |x, p| x.sinh(),                                  |x, y, p| x.cosh();
+    Cosh:    |x, p| x.cosh(),                                  |x, y, p| x.sinh();
+    Arcsinh: |x, p| x.asinh(),                                 |x, y, p| T::one() / (x * x + T::one()).sqrt();
+    Arccosh: |x, p| x.acosh(),                                 |x, y, p| T::one() / (x * x - T::one()).sqrt();
+    Arctanh: |x, p| x.atanh(),                                 |x, y, p| T::one() / (T::one() - x * x);
+    Expm1:   |x, p| x.exp_m1(),                                |x, y, p| y + T::one();
+    Log2:    |x, p| x.log2(),                                  |x, y, p| T::one() / (x * c::<T>(std::f64::consts::LN_2));
+    Log10:   |x, p| x.log10(),                                 |x, y, p| T::one() / (x * c::<T>(std::f64::consts::LN_10));
+    Floor:   |x, p| x.floor(),                                 |x, y, p| T::zero();
+    Ceil:    |x, p| x.ceil(),                                  |x, y, p| T::zero();
+    Round:   |x, p| round_half_even(x),                        |x, y, p| T::zero();
+    Trunc:   |x, p| x.trunc(),                                 |x, y, p| T::zero();
+    Sign:    |x, p| if x > T::zero() { T::one() } else if x < T::zero() { -T::one() } else { x }, |x, y, p| T::zero();
+}
+
+/// NumPy's round: to the nearest integer, halves to the even one.
+#[inline(always)]
+fn round_half_even<T: FloatElem>(x: T) -> T {
+    let r = x.round();
+    if (x - x.trunc()).abs() == c::<T>(0.5) {
+        c::<T>(2.0) * (x * c::<T>(0.5)).round()
+    } else {
+        r
+    }
 }
 
 /// negative / abs / square / relu on integers (wrapping, as NumPy's).
@@ -99,6 +129,8 @@ pub(crate) fn int_unary(op: Unary, x: &Tensor) -> Tensor {
                 Unary::Neg => map1(s, l, |a: i64| a.wrapping_neg()),
                 Unary::Abs => map1(s, l, |a: i64| a.wrapping_abs()),
                 Unary::Square => map1(s, l, |a: i64| a.wrapping_mul(a)),
+                Unary::Sign => map1(s, l, |a: i64| a.signum()),
+                Unary::Round | Unary::Trunc => map1(s, l, |a: i64| a),
                 _ => map1(s, l, |a: i64| a.max(0)),
             });
             Tensor::from_vec(v, x.shape(), DType::I64)
@@ -107,6 +139,7 @@ pub(crate) fn int_unary(op: Unary, x: &Tensor) -> Tensor {
             let v = read1(x, |s: &[u8]| match op {
                 Unary::Neg => map1(s, l, |a: u8| a.wrapping_neg()),
                 Unary::Square => map1(s, l, |a: u8| a.wrapping_mul(a)),
+                Unary::Sign => map1(s, l, |a: u8| a.min(1)),
                 _ => map1(s, l, |a: u8| a),
             });
             Tensor::from_vec(v, x.shape(), dt)

@@ -156,3 +156,52 @@ fn imod(a: i32, b: i32) -> i32 {
     let r = a % b;
     return select(r, r + b, r != 0 && ((r < 0) != (b < 0)));
 }
+
+// Inverse trigonometric and hyperbolic functions: GPU asin/acos/atan/sinh/asinh are only
+// accurate to about 1e-4 on some drivers (lavapipe), so they are built here from atan_ (Cephes'
+// atanf: range reduction to |x| <= tan(pi/8) and a degree-9 odd polynomial, ~1e-7 relative) and
+// from expm1_ / log1p_ where the textbook formulas cancel near 0.
+fn atan_(x: f32) -> f32 {
+    if (isnan_(x)) { return x; }
+    let a = abs(x);
+    var y = 0.0;
+    var t = a;
+    if (a > 2.414213562373095) {
+        y = 1.5707963267948966;
+        t = -1.0 / a;
+    } else if (a > 0.41421356237309503) {
+        y = 0.7853981633974483;
+        t = (a - 1.0) / (a + 1.0);
+    }
+    let z = t * t;
+    y = y + ((((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z - 3.33329491539e-1) * z * t + t);
+    return select(y, -y, x < 0.0);
+}
+
+fn asin_(x: f32) -> f32 {
+    // |x| > 1: sqrt of a negative number is NaN
+    return atan_(x / sqrt((1.0 - x) * (1.0 + x)));
+}
+
+fn acos_(x: f32) -> f32 {
+    return 2.0 * atan_(sqrt((1.0 - x) / (1.0 + x)));
+}
+
+fn sinh_(x: f32) -> f32 {
+    let a = abs(x);
+    let e = expm1_(a);
+    // e^a - e^-a = e + e / (e + 1) with e = e^a - 1 (no cancellation near 0)
+    let s = select(0.5 * (e + e / (e + 1.0)), 0.5 * exp(a), a > 20.0);
+    return select(s, -s, x < 0.0);
+}
+
+fn asinh_(x: f32) -> f32 {
+    let a = abs(x);
+    // log(a + sqrt(a^2 + 1)) = log1p(a + a^2 / (1 + sqrt(1 + a^2))); log(2a) once a^2 would overflow
+    let s = select(log1p_(a + a * a / (1.0 + sqrt(1.0 + a * a))), log(a) + 0.6931471805599453, a > 1.0e4);
+    return select(s, -s, x < 0.0);
+}
+
+fn atanh_(x: f32) -> f32 {
+    return 0.5 * log1p_(2.0 * x / (1.0 - x));
+}

@@ -5,7 +5,8 @@
 //!
 //! | file        | ops |
 //! |-------------|-----|
-//! | unary.rs    | neg abs square sqrt exp log log1p tanh sigmoid relu leaky_relu elu selu gelu softplus silu |
+//! | unary.rs    | neg abs square sqrt exp log log1p tanh sigmoid relu leaky_relu elu selu gelu softplus silu, |
+//! |             | sin cos tan arcsin arccos arctan sinh cosh arcsinh arccosh arctanh expm1 log2 log10 floor ceil round trunc sign |
 //! | creation.rs | arange eye |
 //! | binary.rs   | add subtract multiply divide power maximum minimum floor_divide mod, comparisons, where, clip |
 //! | reduce.rs   | sum mean max min argmax argmin var std |
