@@ -117,6 +117,19 @@ COMPOSITE_CASES = [
     ("flip", lambda x: ops.flip(x, axis=(0, 2)), [N(2, 3, 4)]),
     ("ravel", ops.ravel, [N(2, 3)]),
     ("nan_to_num", ops.nan_to_num, [N(3, 4)]),
+    ("cumsum", lambda x: ops.cumsum(x, axis=1), [N(2, 5, 3)]),
+    ("cumsum_flat", ops.cumsum, [N(2, 3)]),
+    ("sort", lambda x: ops.sort(x, axis=0), [distinct(4, 3)]),
+    ("top_k", lambda x: ops.top_k(x, 2)[0], [distinct(3, 5)]),
+    ("einsum_matmul", lambda a, b: ops.einsum("bij,bjk->bik", a, b), [N(2, 3, 4), N(2, 4, 2)]),
+    ("einsum_attention", lambda q, k: ops.einsum("bqhd,bkhd->bhqk", q, k), [N(2, 3, 2, 4), N(2, 5, 2, 4)]),
+    ("einsum_trace_sum", lambda a, b: ops.einsum("ii,j->j", a, b), [N(3, 3), N(4)]),
+    ("einsum_ellipsis", lambda a, b: ops.einsum("...i,...i->...", a, b), [N(2, 3, 4), N(3, 4)]),
+    ("tile", lambda x: ops.tile(x, (2, 1, 3)), [N(2, 3)]),
+    ("repeat", lambda x: ops.repeat(x, 2, axis=1), [N(2, 3)]),
+    ("repeat_counts", lambda x: ops.repeat(x, [2, 0, 1], axis=1), [N(2, 3)]),
+    ("roll", lambda x: ops.roll(x, (1, -2), (0, 1)), [N(3, 4)]),
+    ("unstack", lambda x: ops.unstack(x, axis=1)[1], [N(2, 3, 2)]),
 ]
 
 

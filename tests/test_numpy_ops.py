@@ -50,6 +50,22 @@ UNARY_COMPOSITES = {
     "nan_to_num": (ops.nan_to_num, np.nan_to_num),
     "round_1": (lambda x: ops.round(x, 1), lambda a: np.round(a, 1)),
     "round_-1": (lambda x: ops.round(x, -1), lambda a: np.round(a.astype(np.float64) if a.dtype.kind == "f" else a, -1)),
+    "argsort": (ops.argsort, lambda a: np.argsort(a, kind="stable")),
+    "argsort_0": (lambda x: ops.argsort(x, 0), lambda a: np.argsort(a, 0, kind="stable")),
+    "argsort_none": (lambda x: ops.argsort(x, None), lambda a: np.argsort(a, None, kind="stable")),
+    "sort": (ops.sort, np.sort),
+    "sort_0": (lambda x: ops.sort(x, 0), lambda a: np.sort(a, 0)),
+    "cumsum": (ops.cumsum, lambda a: np.cumsum(a.astype(np.int64) if a.dtype.kind in "bu" else a)),
+    "cumsum_1": (lambda x: ops.cumsum(x, 1), lambda a: np.cumsum(a.astype(np.int64) if a.dtype.kind in "bu" else a, 1)),
+    "tile": (lambda x: ops.tile(x, (2, 1, 3)), lambda a: np.tile(a, (2, 1, 3))),
+    "repeat": (lambda x: ops.repeat(x, 2, 0), lambda a: np.repeat(a, 2, 0)),
+    "repeat_counts": (lambda x: ops.repeat(x, [(j * 2) % 3 for j in range(x.shape[1])], 1),
+                      lambda a: np.repeat(a, [(j * 2) % 3 for j in range(a.shape[1])], 1)),
+    "roll": (lambda x: ops.roll(x, (1, -1), (0, 1)), lambda a: np.roll(a, (1, -1), (0, 1))),
+    "roll_none": (lambda x: ops.roll(x, 4), lambda a: np.roll(a, 4)),
+    "einsum_transpose": (lambda x: ops.einsum("ij->ji", x), lambda a: np.einsum("ij->ji", a)),
+    "einsum_sum": (lambda x: ops.einsum("ij->i", x),
+                   lambda a: np.einsum("ij->i", a.astype(np.int64) if a.dtype.kind in "bu" else a)),
 }
 
 
@@ -63,7 +79,8 @@ def test_unary_composites_every_dtype_and_view(device, name):
             continue
         got = fn(x)
         assert got.device == device, what
-        if dt.startswith("float") and name not in ("isnan", "isinf", "isfinite", "logical_not"):
+        keeps_dtype = name not in ("isnan", "isinf", "isfinite", "logical_not") and not name.startswith("argsort")
+        if dt.startswith("float") and keeps_dtype:
             assert got.dtype == dt, (what, got.dtype)
         with np.errstate(all="ignore"):
             _eq(got, ref(a), f"{name}({what}) on {device}")
@@ -164,3 +181,101 @@ def test_linspace(num, endpoint):
     _eq(ops.linspace(0, 10, 11, dtype="int64"), np.linspace(0, 10, 11).astype(np.int64), "int dtype")
     with pytest.raises(TypeError, match="linspace: start and stop must be Python numbers"):
         ops.linspace(K.tensor(0.0), 1.0)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_top_k_and_in_top_k(device):
+    a = np.array([[3.0, 1.0, 3.0, -2.0, 7.0], [np.nan, 0.5, 0.5, 0.25, -1.0]], dtype="float32")
+    x = K.tensor(a).to(device)
+    v, i = ops.top_k(x, 3)
+    assert v.device == i.device == device and i.dtype == "int64"
+    # largest first; ties: the lower position first; NaN counts as the largest
+    np.testing.assert_array_equal(i.numpy(), [[4, 0, 2], [0, 1, 2]])
+    np.testing.assert_array_equal(v.numpy(), [[7.0, 3.0, 3.0], [np.nan, 0.5, 0.5]])
+    assert ops.top_k(x, 0)[0].shape == (2, 0)
+    with pytest.raises(ValueError, match="top_k: k=6"):
+        ops.top_k(x, 6)
+    p = K.tensor(np.array([[0.1, 0.5, 0.4], [0.3, 0.3, 0.4], [0.9, 0.05, 0.05]], dtype="float32")).to(device)
+    t = K.tensor(np.array([2, 0, 1])).to(device)
+    np.testing.assert_array_equal(ops.in_top_k(t, p, 1).numpy(), [False, False, False])
+    np.testing.assert_array_equal(ops.in_top_k(t, p, 2).numpy(), [True, True, True])  # a tie with the 2nd counts
+    with pytest.raises(ValueError, match="in_top_k: expected targets"):
+        ops.in_top_k(t, p[0], 1)
+
+
+def test_gpu_sort_and_cumsum_run_through_the_host_with_one_warning(capfd):
+    if "gpu" not in DEVICES:
+        pytest.skip("no GPU adapter")
+    x = K.tensor(np.array([[3.0, 1.0, 2.0]], dtype="float32")).to("gpu")
+    for _ in range(2):
+        s, c = ops.sort(x), ops.cumsum(x, 1)
+        assert s.device == c.device == "gpu"
+        np.testing.assert_array_equal(s.numpy(), [[1.0, 2.0, 3.0]])
+        np.testing.assert_array_equal(c.numpy(), [[3.0, 4.0, 6.0]])
+    err = capfd.readouterr().err
+    for op in ("argsort", "cumsum"):
+        assert err.count(f"kerasish: {op} has no gpu kernel yet") <= 1
+
+
+EINSUM_CASES = [
+    ("ij,jk->ik", [(3, 4), (4, 5)]), ("ij,jk", [(3, 4), (4, 5)]), ("ii->i", [(4, 4)]), ("ii", [(4, 4)]),
+    ("ij->", [(3, 4)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), ("...ij,...jk->...ik", [(2, 3, 4), (4, 5)]),
+    ("bhqd,bhkd->bhqk", [(2, 3, 4, 5), (2, 3, 6, 5)]), ("i,j->ij", [(3,), (4,)]), ("ij,ij->ij", [(3, 4), (3, 4)]),
+    ("ijk,ikl,lm->jm", [(2, 3, 4), (2, 4, 5), (5, 6)]), ("iij->j", [(3, 3, 4)]), ("...i,...i->...", [(2, 3, 4), (3, 4)]),
+    ("ab,cd->", [(2, 3), (4, 5)]), ("a b , b c -> c a", [(2, 3), (3, 4)]), ("...ij->...ji", [(2, 1, 3, 4)]),
+    ("ij,j", [(3, 4), (4,)]), ("i,i", [(5,), (5,)]), ("bij,jk->bik", [(1, 3, 4), (4, 2)]),
+]
+
+
+@pytest.mark.parametrize("sub,shapes", EINSUM_CASES, ids=[c[0] for c in EINSUM_CASES])
+def test_einsum_matches_numpy(sub, shapes):
+    r = np.random.default_rng(1)
+    arrs = [r.normal(size=s) for s in shapes]
+    _eq(ops.einsum(sub, *[K.tensor(a) for a in arrs]), np.einsum(sub, *arrs), sub)
+    ints = [r.integers(-3, 4, size=s) for s in shapes]
+    _eq(ops.einsum(sub, *[K.tensor(a) for a in ints]), np.einsum(sub, *ints), sub + " int64")
+
+
+def test_einsum_errors():
+    x = K.tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="names 2 operands, got 1"):
+        ops.einsum("ij,jk->ik", x)
+    with pytest.raises(ValueError, match="does not fit an operand of shape"):
+        ops.einsum("ijk->i", x)
+    with pytest.raises(ValueError, match="output subscript 'z'"):
+        ops.einsum("ij->z", x)
+
+
+def test_creation_and_unstack():
+    _eq(ops.eye(3, 4, 1), np.eye(3, 4, 1, dtype="float32"), "eye")
+    _eq(ops.identity(3, "int64"), np.identity(3, dtype=np.int64), "identity")
+    _eq(ops.tri(3, 4, -1), np.tri(3, 4, -1, dtype="float32"), "tri")
+    _eq(ops.full((2, 3), 1.5), np.full((2, 3), 1.5, "float32"), "full")
+    x = K.tensor(np.arange(6).reshape(2, 3))
+    _eq(ops.full_like(x, 4), np.full((2, 3), 4), "full_like")
+    assert ops.full_like(x, 4).dtype == "int64" and ops.array([1.0, 2.0]).dtype == "float32"
+    _eq(ops.array([[1, 2]], dtype="float64"), np.array([[1, 2]], dtype="float64"), "array")
+    parts = ops.unstack(x, axis=1)
+    assert len(parts) == 3
+    for p, e in zip(parts, np.moveaxis(x.numpy(), 1, 0)):
+        _eq(p, e, "unstack")
+    with pytest.raises(ValueError, match="unstack: num=2 does not match the 3 entries"):
+        ops.unstack(x, num=2, axis=1)
+    for indexing in ("xy", "ij"):
+        for got, exp in zip(ops.meshgrid(K.tensor([1, 2, 3]), K.tensor([4, 5]), K.tensor([6, 7, 8, 9]), indexing=indexing),
+                            np.meshgrid([1, 2, 3], [4, 5], [6, 7, 8, 9], indexing=indexing)):
+            _eq(got, exp, f"meshgrid {indexing}")
+
+
+def test_random_dropout_is_the_layers_dropout():
+    x = ops.ones((4, 50))
+    a = K.random.dropout(x, 0.3, seed=K.random.SeedGenerator(5))
+    kept = a.numpy() != 0
+    np.testing.assert_allclose(a.numpy()[kept], 1 / 0.7, rtol=1e-6)
+    assert 0.5 < kept.mean() < 0.9
+    layer = K.layers.Dropout(0.3, seed=5)
+    np.testing.assert_array_equal(layer(x, training=True).numpy(), a.numpy())
+    shared = K.random.dropout(x, 0.5, noise_shape=(None, 1), seed=3).numpy()
+    assert all(len(set(row)) == 1 for row in shared)
+    with pytest.raises(ValueError, match="dropout: `rate` must be in"):
+        K.random.dropout(x, 1.5)

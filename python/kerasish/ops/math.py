@@ -2,8 +2,38 @@
 from __future__ import annotations
 
 from kerasish import _core
+from kerasish.ops.core import cast, convert_to_tensor
+from kerasish.ops.numpy import expand_dims, greater_equal, squeeze, take_along_axis, zeros_like
 from kerasish.ops.operation import symbolic
 
 
 @symbolic
 def logsumexp(x, axis=None, keepdims=False): return _core.reduce("logsumexp", x, axis, keepdims)
+
+
+def top_k(x, k, sorted=True):  # noqa: A002 - Keras's argument name
+    """The k largest entries along the last axis and their positions, largest first (ties: the
+    lower position first), as ``jax.lax.top_k``. Returns ``(values, indices)``; the values carry
+    the gradient back to x."""
+    x = convert_to_tensor(x)
+    if x.ndim == 0:
+        raise ValueError("top_k: x must have at least one dimension")
+    k = int(k)
+    if not 0 <= k <= x.shape[-1]:
+        raise ValueError(f"top_k: k={k} must be between 0 and the last dimension ({x.shape[-1]})")
+    indices = _core.argsort(x, -1, True)[..., :k]
+    return take_along_axis(x, indices, -1), indices
+
+
+def in_top_k(targets, predictions, k):
+    """Whether each row's target class is among the k largest predictions (a tie with the k-th
+    value counts, as in Keras)."""
+    targets, predictions = convert_to_tensor(targets), convert_to_tensor(predictions)
+    if predictions.ndim != 2 or targets.ndim != 1 or targets.shape[0] != predictions.shape[0]:
+        raise ValueError(f"in_top_k: expected targets (batch,) and predictions (batch, classes), "
+                         f"got {tuple(targets.shape)} and {tuple(predictions.shape)}")
+    kth = top_k(predictions, k)[0][..., -1:] if k > 0 else None
+    if kth is None:
+        return zeros_like(targets, "bool")
+    target_values = take_along_axis(predictions, expand_dims(cast(targets, "int64"), -1), -1)
+    return squeeze(greater_equal(target_values, kth), -1)

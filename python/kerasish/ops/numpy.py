@@ -572,3 +572,258 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         y = where(equal(i, num - 1), float(stop), y)
     y = cast(y, dtype or "float32")
     return (y, step) if retstep else y
+
+
+# ---------------------------------------------------------------- sorting and running sums
+# (the engine's argsort and cumsum primitives; values are gathered with take_along_axis, which
+# carries the gradient)
+
+@symbolic
+def argsort(x, axis=-1):
+    """int64 positions that sort x along `axis` (stable; NaN last). axis=None sorts the flattened x."""
+    x = convert_to_tensor(x)
+    return _core.argsort(ravel(x), 0) if axis is None else _core.argsort(x, int(axis))
+
+
+@symbolic
+def sort(x, axis=-1):
+    x = convert_to_tensor(x)
+    if axis is None:
+        x, axis = ravel(x), 0
+    if x.ndim == 0:
+        return x
+    return take_along_axis(x, _core.argsort(x, int(axis)), int(axis))
+
+
+@symbolic
+def cumsum(x, axis=None, dtype=None):
+    """Running sums along `axis` (the flattened x for None); integers and bools sum in int64."""
+    x = convert_to_tensor(x)
+    if dtype is not None:
+        x = cast(x, dtype)
+    return _core.cumsum(ravel(x), 0) if axis is None else _core.cumsum(x, int(axis))
+
+
+# ---------------------------------------------------------------- einsum (composed: diagonals,
+# sums, transposes and batched matmuls, so it differentiates and runs on every device)
+
+def _einsum_parse(subscripts, operands):
+    s = subscripts.replace(" ", "")
+    ins, arrow, out = s.partition("->")
+    terms = ins.split(",")
+    if len(terms) != len(operands):
+        raise ValueError(f"einsum: {subscripts!r} names {len(terms)} operands, got {len(operands)}")
+    used = set(c for c in s if c.isalpha())
+    spare = (c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used)
+    n_ell = builtins.max([x.ndim - len(t.replace("...", "")) for t, x in zip(terms, operands) if "..." in t] or [0])
+    ell = "".join(next(spare) for _ in range(n_ell))
+    labels = []
+    for t, x in zip(terms, operands):
+        if "..." in t:
+            k = x.ndim - len(t.replace("...", ""))
+            t = t.replace("...", ell[n_ell - k:] if k else "")
+        if not builtins.all(c.isalpha() for c in t) or len(t) != x.ndim:
+            raise ValueError(f"einsum: term {t!r} of {subscripts!r} does not fit an operand of shape {tuple(x.shape)}")
+        labels.append(t)
+    if arrow:
+        out = out.replace("...", ell)
+        if not builtins.all(c.isalpha() for c in out) or len(set(out)) != len(out):
+            raise ValueError(f"einsum: bad output {out!r} in {subscripts!r}")
+        missing = [c for c in out if not builtins.any(c in t for t in labels)]
+        if missing:
+            raise ValueError(f"einsum: output subscript {missing[0]!r} does not appear in the inputs of {subscripts!r}")
+    else:
+        counts = {}
+        for t in labels:
+            for c in t:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    return labels, out
+
+
+def _einsum_diagonals(x, lab):
+    """Takes the diagonal over each repeated label of one operand (so each label appears once)."""
+    while len(set(lab)) != len(lab):
+        c = next(c for c in lab if lab.count(c) > 1)
+        i = lab.index(c)
+        j = lab.index(c, i + 1)
+        x = diagonal(x, 0, i, j)
+        lab = lab[:i] + lab[i + 1:j] + lab[j + 1:] + c
+    return x, lab
+
+
+def _einsum_sum_out(x, lab, keep):
+    axes = [i for i, c in enumerate(lab) if c not in keep]
+    if axes:
+        x = sum(x, axis=tuple(axes))
+        lab = "".join(c for c in lab if c in keep)
+    return x, lab
+
+
+def _einsum_pair(a, la, b, lb, keep):
+    batch = [c for c in la if c in lb and c in keep]
+    contract = [c for c in la if c in lb and c not in keep]
+    fa = [c for c in la if c not in lb]
+    fb = [c for c in lb if c not in la]
+    a = transpose(a, [la.index(c) for c in batch + fa + contract])
+    b = transpose(b, [lb.index(c) for c in batch + contract + fb])
+    size = lambda x, n0, n: _prod(x.shape[n0:n0 + n])  # noqa: E731
+    nb = len(batch)
+    m, k, n = size(a, nb, len(fa)), size(a, nb + len(fa), len(contract)), size(b, nb + len(contract), len(fb))
+    bshape_a, bshape_b = tuple(a.shape[:nb]), tuple(b.shape[:nb])
+    y = matmul(reshape(a, bshape_a + (m, k)), reshape(b, bshape_b + (k, n)))
+    out_shape = tuple(y.shape[:nb]) + tuple(a.shape[nb:nb + len(fa)]) + tuple(b.shape[nb + len(contract):])
+    return reshape(y, out_shape), "".join(batch + fa + fb)
+
+
+def _prod(dims):
+    n = 1
+    for d in dims:
+        n *= d
+    return n
+
+
+@symbolic
+def einsum(subscripts, *operands):
+    """Einstein summation over `subscripts` (NumPy's notation: ``"ij,jk->ik"``, ``"...ij->...ji"``,
+    repeated labels for diagonals, implicit output), composed from diagonals, sums, transposes and
+    batched matmuls, contracting operands left to right."""
+    xs = [convert_to_tensor(x) for x in operands]
+    labels, out = _einsum_parse(subscripts, xs)
+    xs_labs = [_einsum_diagonals(x, lab) for x, lab in zip(xs, labels)]
+    # a label one operand alone has, and that neither the output nor another operand needs, is summed first
+    for i, (x, lab) in enumerate(xs_labs):
+        others = out + "".join(lb for j, (_, lb) in enumerate(xs_labs) if j != i)
+        xs_labs[i] = _einsum_sum_out(x, lab, others)
+    x, lab = xs_labs[0]
+    for i in range(1, len(xs_labs)):
+        y, ly = xs_labs[i]
+        keep = out + "".join(lb for _, lb in xs_labs[i + 1:])
+        x, lab = _einsum_pair(x, lab, y, ly, keep)
+    x, lab = _einsum_sum_out(x, lab, out)
+    return transpose(x, [lab.index(c) for c in out]) if lab != out else x
+
+
+# ---------------------------------------------------------------- creation and rearrangement
+
+def array(x, dtype=None):
+    return convert_to_tensor(x, dtype)
+
+
+def full(shape, fill_value, dtype=None):
+    return _tensor.full(shape, fill_value, dtype)
+
+
+@symbolic
+def full_like(x, fill_value, dtype=None):
+    x = convert_to_tensor(x)
+    return _core.full(x.shape, float(fill_value), dtype or x.dtype, x.device)
+
+
+def eye(N, M=None, k=0, dtype=None):
+    return _tensor.eye(N, M, k, dtype or "float32")
+
+
+def identity(n, dtype=None):
+    return eye(n, dtype=dtype)
+
+
+def tri(N, M=None, k=0, dtype=None):
+    """Ones at and below diagonal k of an N x M matrix."""
+    M = N if M is None else M
+    rows = reshape(add(_tensor.arange(int(N), dtype="int64"), int(k)), (N, 1))
+    cols = reshape(_tensor.arange(int(M), dtype="int64"), (1, M))
+    return cast(less_equal(cols, rows), dtype or "float32")
+
+
+@symbolic
+def unstack(x, num=None, axis=0):
+    x = convert_to_tensor(x)
+    axis = _axis(axis, x.ndim, "unstack")
+    n = x.shape[axis]
+    if num is not None and int(num) != n:
+        raise ValueError(f"unstack: num={num} does not match the {n} entries along axis {axis} of shape {tuple(x.shape)}")
+    return [squeeze(part, axis) for part in split(x, n, axis)] if n else []
+
+
+def meshgrid(*x, indexing="xy"):
+    """Coordinate grids from 1-D tensors (broadcast views, no copies); 'xy' swaps the first two
+    axes of the result as NumPy does."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    xs = [reshape(convert_to_tensor(v), (-1,)) for v in x]
+    shape = [v.shape[0] for v in xs]
+    if indexing == "xy" and len(xs) >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    out = []
+    for i, v in enumerate(xs):
+        d = 1 - i if indexing == "xy" and i < 2 and len(xs) >= 2 else i
+        dims = [1] * len(xs)
+        dims[d] = v.shape[0]
+        out.append(broadcast_to(reshape(v, tuple(dims)), tuple(shape)))
+    return out
+
+
+@symbolic
+def tile(x, repeats):
+    """x repeated `repeats` times along each axis (NumPy's rule for mismatched lengths), as one
+    broadcast and one reshape."""
+    x = convert_to_tensor(x)
+    reps = [int(repeats)] if isinstance(repeats, int) else [int(r) for r in repeats]
+    if builtins.any(r < 0 for r in reps):
+        raise ValueError(f"tile: repeats must be non-negative, got {repeats}")
+    nd = builtins.max(x.ndim, len(reps))
+    dims = [1] * (nd - x.ndim) + list(x.shape)
+    reps = [1] * (nd - len(reps)) + reps
+    y = reshape(x, tuple(v for d in dims for v in (1, d)))
+    y = broadcast_to(y, tuple(v for r, d in zip(reps, dims) for v in (r, d)))
+    return reshape(y, tuple(r * d for r, d in zip(reps, dims)))
+
+
+@symbolic
+def repeat(x, repeats, axis=None):
+    """Each element repeated `repeats` times along `axis` (the flattened x for None); `repeats`
+    an int, or one count per element of that axis."""
+    x = convert_to_tensor(x)
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = _axis(axis, x.ndim, "repeat")
+    n = x.shape[axis]
+    if isinstance(repeats, int) or getattr(repeats, "ndim", 1) == 0:
+        r = int(repeats)
+        if r < 0:
+            raise ValueError(f"repeat: repeats must be non-negative, got {r}")
+        y = expand_dims(x, axis + 1)
+        shape = list(y.shape)
+        shape[axis + 1] = r
+        y = broadcast_to(y, tuple(shape))
+        out = list(x.shape)
+        out[axis] = n * r
+        return reshape(y, tuple(out))
+    counts = [int(c) for c in (repeats.numpy().tolist() if hasattr(repeats, "numpy") else repeats)]
+    if len(counts) != n or builtins.any(c < 0 for c in counts):
+        raise ValueError(f"repeat: expected {n} non-negative counts for axis {axis}, got {counts}")
+    idx = [i for i, c in enumerate(counts) for _ in range(c)]
+    return take(x, _core.tensor(idx, "int64").to(x.device) if idx else _iota(0, x), axis)
+
+
+@symbolic
+def roll(x, shift, axis=None):
+    """Elements shifted by `shift` along `axis` (the flattened x for None), wrapping around."""
+    x = convert_to_tensor(x)
+    if axis is None:
+        return reshape(roll(ravel(x), shift, 0), tuple(x.shape))
+    shifts = [shift] if isinstance(shift, int) else list(shift)
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    if len(shifts) == 1 and len(axes) > 1:
+        shifts = shifts * len(axes)
+    if len(shifts) != len(axes):
+        raise ValueError(f"roll: shift {shift} and axis {axis} must have the same length")
+    for s, a in zip(shifts, axes):
+        a = _axis(a, x.ndim, "roll")
+        n = x.shape[a]
+        s = int(s) % n if n else 0
+        if s:
+            lead = (slice(None),) * a
+            x = concatenate([x[lead + (slice(n - s, None),)], x[lead + (slice(0, n - s),)]], a)
+    return x

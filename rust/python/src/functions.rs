@@ -395,6 +395,18 @@ fn take_along_axis(py: Python<'_>, x: &Bound<'_, PyAny>, indices: &Bound<'_, PyA
     call_op(py, "take_along_axis", vec![t(x)?, t(indices)?], move |i| ops::take_along_axis(&i[0], &i[1], axis))
 }
 
+/// The int64 positions that sort x along `axis` (stable).
+#[pyfunction]
+#[pyo3(signature = (x, axis=-1, descending=false))]
+fn argsort(py: Python<'_>, x: &Bound<'_, PyAny>, axis: isize, descending: bool) -> T {
+    call_op(py, "argsort", vec![t(x)?], move |i| ops::argsort(&i[0], axis, descending))
+}
+
+#[pyfunction]
+fn cumsum(py: Python<'_>, x: &Bound<'_, PyAny>, axis: isize) -> T {
+    call_op(py, "cumsum", vec![t(x)?], move |i| ops::cumsum(&i[0], axis))
+}
+
 #[pyfunction]
 #[pyo3(signature = (x, axis=-1))]
 fn softmax(py: Python<'_>, x: &Bound<'_, PyAny>, axis: isize) -> T {
@@ -632,6 +644,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         take,
         take_along_axis,
         softmax,
+        argsort,
+        cumsum,
         log_softmax,
         binary_crossentropy,
         categorical_crossentropy,

@@ -1,5 +1,4 @@
 """Dropout, as keras/src/layers/regularization/dropout.py."""
-from kerasish import ops
 from kerasish import random as krandom
 from kerasish.layers.layer import Layer
 
@@ -19,12 +18,7 @@ class Dropout(Layer):
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
-        shape = tuple(inputs.shape)
-        if self.noise_shape is not None:
-            shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
-        keep = krandom.uniform(shape, dtype=inputs.dtype, seed=self._seeds) >= self.rate
-        scale = 1.0 / (1.0 - self.rate) if self.rate < 1 else 0.0
-        return inputs * ops.cast(keep, inputs.dtype) * scale
+        return krandom.dropout(inputs, self.rate, self.noise_shape, self._seeds)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}

@@ -77,6 +77,11 @@ pub trait Backend: Sync {
     /// The reduction over `axes` (sorted, distinct), reduced dims dropped. Sums of integers
     /// and bools come as int64, arg reductions as int64 indices (ties: the first).
     fn reduce(&self, x: &Tensor, axes: &[usize], kind: Reduce) -> Result<Tensor>;
+    /// The positions that sort each row along the last axis, int64, stable (ties keep their
+    /// order); NaN sorts after every number (first when descending).
+    fn argsort(&self, x: &Tensor, descending: bool) -> Result<Tensor>;
+    /// Running sums along the last axis, in x's dtype (float32, float64 or int64), added in order.
+    fn cumsum(&self, x: &Tensor) -> Result<Tensor>;
     /// softmax (or log_softmax) of each row along the last axis of a float tensor.
     fn softmax_rows(&self, x: &Tensor, log: bool) -> Result<Tensor>;
     /// The crossentropy of each row of logits x against int64 labels (in range) in one pass:

@@ -259,6 +259,22 @@ impl Backend for Cpu {
         })
     }
 
+    fn argsort(&self, x: &Tensor, descending: bool) -> Result<Tensor> {
+        let n = x.shape().last().copied().unwrap_or(1);
+        let v = with_dtype!(x.dtype(), T => x.with_contiguous(|s: &[T]| super::sort::argsort_rows(s, n, descending)));
+        Ok(Tensor::from_vec(v, x.shape(), DType::I64))
+    }
+
+    fn cumsum(&self, x: &Tensor) -> Result<Tensor> {
+        let (dt, n) = (x.dtype(), x.shape().last().copied().unwrap_or(1));
+        Ok(match dt {
+            DType::I64 => Tensor::from_vec(x.with_contiguous(|s: &[i64]| super::sort::cumsum_rows(s, n)), x.shape(), dt),
+            _ => {
+                with_float!(dt, T => Tensor::from_vec(x.with_contiguous(|s: &[T]| super::sort::cumsum_rows(s, n)), x.shape(), dt))
+            }
+        })
+    }
+
     fn softmax_rows(&self, x: &Tensor, log: bool) -> Result<Tensor> {
         let (dt, n) = (x.dtype(), x.shape()[x.ndim() - 1]);
         Ok(

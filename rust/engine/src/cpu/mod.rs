@@ -34,6 +34,7 @@ pub mod matmul;
 pub mod optim;
 pub mod pool;
 pub mod reduce;
+pub mod sort;
 pub mod unary;
 
 /// Below this many elements a kernel runs on the calling thread: splitting costs more than it gains.

@@ -121,6 +121,16 @@ impl Backend for Gpu {
         k::reduce(op, x, axes, kind)
     }
 
+    /// No GPU sort yet: through the host (a one-time warning says so).
+    fn argsort(&self, x: &Tensor, descending: bool) -> Result<Tensor> {
+        crate::backend::via_host("argsort", Device::Gpu, &[x], |h| crate::backend::of(Device::Cpu)?.argsort(&h[0], descending))
+    }
+
+    /// No GPU scan yet: through the host (a one-time warning says so).
+    fn cumsum(&self, x: &Tensor) -> Result<Tensor> {
+        crate::backend::via_host("cumsum", Device::Gpu, &[x], |h| crate::backend::of(Device::Cpu)?.cumsum(&h[0]))
+    }
+
     fn softmax_rows(&self, x: &Tensor, log: bool) -> Result<Tensor> {
         k::softmax_rows(x, log)
     }

@@ -13,6 +13,7 @@
 //! | shape.rs    | cast reshape transpose broadcast_to expand_dims squeeze concatenate stack split sum_to |
 //! | index.rs    | basic and advanced indexing, take, gather, one_hot |
 //! | linalg.rs   | matmul dot |
+//! | scan.rs     | argsort cumsum |
 //! | nn.rs       | softmax log_softmax logsumexp crossentropies conv max_pool average_pool |
 //! | fused.rs    | bias_act (bias + activation in one pass, as Dense and Conv end) |
 //! | optim.rs    | sgd_update adam_update (in place, one pass per parameter) |
@@ -24,6 +25,7 @@ pub mod linalg;
 pub mod nn;
 pub mod optim;
 pub mod reduce;
+pub mod scan;
 pub mod shape;
 pub mod unary;
 
@@ -35,6 +37,7 @@ pub use linalg::*;
 pub use nn::*;
 pub use optim::*;
 pub use reduce::*;
+pub use scan::*;
 pub use shape::*;
 pub use unary::*;
 
