@@ -279,3 +279,106 @@ def test_random_dropout_is_the_layers_dropout():
     assert all(len(set(row)) == 1 for row in shared)
     with pytest.raises(ValueError, match="dropout: `rate` must be in"):
         K.random.dropout(x, 1.5)
+
+
+def _i64(a):
+    return a.astype(np.int64) if a.dtype.kind in "bu" else a
+
+
+def _sig(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def _softplus(a):
+    return np.logaddexp(0, a)
+
+
+# jax.nn's definitions (Keras's JAX backend calls them), written in NumPy
+ACTIVATIONS = {
+    "relu6": (ops.relu6, lambda a: np.clip(a, 0, 6)),
+    "hard_sigmoid": (ops.hard_sigmoid, lambda a: np.clip(a + 3, 0, 6) / 6),
+    "hard_silu": (ops.hard_silu, lambda a: a * np.clip(a + 3, 0, 6) / 6),
+    "log_sigmoid": (ops.log_sigmoid, lambda a: -_softplus(-a)),
+    "softsign": (ops.softsign, lambda a: a / (np.abs(a) + 1)),
+    "celu": (lambda x: ops.celu(x, 0.7), lambda a: np.maximum(a, 0) + 0.7 * np.expm1(np.minimum(a, 0) / 0.7)),
+    "sparse_plus": (ops.sparse_plus, lambda a: np.where(a <= -1, 0, np.where(a >= 1, a, (a + 1) ** 2 / 4))),
+    "sparse_sigmoid": (ops.sparse_sigmoid, lambda a: np.where(a <= -1, 0, np.where(a >= 1, 1, (a + 1) / 2))),
+    "squareplus": (ops.squareplus, lambda a: (a + np.sqrt(a * a + 4)) / 2),
+    "hard_tanh": (ops.hard_tanh, lambda a: np.clip(a, -1, 1)),
+    "soft_shrink": (ops.soft_shrink, lambda a: np.where(a > 0.5, a - 0.5, np.where(a < -0.5, a + 0.5, 0))),
+    "hard_shrink": (ops.hard_shrink, lambda a: np.where(np.abs(a) > 0.5, a, 0)),
+    "tanh_shrink": (ops.tanh_shrink, lambda a: a - np.tanh(a)),
+    "threshold": (lambda x: ops.threshold(x, 0.3, -1.0), lambda a: np.where(a > 0.3, a, -1.0)),
+    "count_nonzero": (lambda x: ops.count_nonzero(x, 1), lambda a: np.count_nonzero(a, 1)),
+    "diff": (ops.diff, lambda a: np.diff(a.astype(np.int64) if a.dtype.kind in "bu" else a)),
+    "diff_2_0": (lambda x: ops.diff(x, 2, 0), lambda a: np.diff(a.astype(np.int64) if a.dtype.kind in "bu" else a, 2, 0)),
+    "ptp": (lambda x: ops.ptp(x, 1), lambda a: np.ptp(a.astype(np.int64) if a.dtype == bool else a, 1)),
+    "deg2rad": (ops.deg2rad, np.deg2rad),
+    "rad2deg": (ops.rad2deg, np.rad2deg),
+    "exp2": (ops.exp2, np.exp2),
+    "reciprocal": (ops.reciprocal, lambda a: 1.0 / a.astype(np.float32 if a.dtype.kind != "f" else a.dtype)),
+    "hypot": (lambda x: ops.hypot(x, x), lambda a: np.hypot(a, a)),
+    "logaddexp": (lambda x: ops.logaddexp(x, 1.0), lambda a: np.logaddexp(a, 1.0)),
+    "heaviside": (lambda x: ops.heaviside(x, 0.5), lambda a: np.heaviside(a, 0.5)),
+    "vdot": (lambda x: ops.vdot(x, x), lambda a: np.vdot(_i64(a), _i64(a))),
+    "average_w": (lambda x: ops.average(x, 1, ops.arange(1, x.shape[1] + 1).to(x.device)),
+                  lambda a: np.average(a, 1, np.arange(1, a.shape[1] + 1))),
+}
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activation_and_numpy_composites(device, name):
+    fn, ref = ACTIVATIONS[name]
+    for what, dt, a, x in _views(device):
+        got = fn(x)
+        # integers and bools that the op computes in float32 are given to NumPy as float32
+        with np.errstate(all="ignore"):
+            exp = ref(a.astype(got.dtype) if got.dtype.startswith("float") and a.dtype.kind != "f" else a)
+        _eq(got, np.asarray(exp), f"{name}({what}) on {device}")
+
+
+def test_nn_statistics_and_normalization():
+    r = np.random.default_rng(3)
+    a = r.normal(size=(4, 5, 3))
+    x = K.tensor(a)
+    m, v = ops.moments(x, [0, 1])
+    _eq(m, a.mean((0, 1)), "moments mean")
+    _eq(v, a.var((0, 1)), "moments var")
+    m, v = ops.moments(x, [1], keepdims=True)
+    assert m.shape == (4, 1, 3)
+    mean, var, gamma, beta = a.mean((0, 1)), a.var((0, 1)), r.normal(size=3), r.normal(size=3)
+    got = ops.batch_normalization(x, K.tensor(mean), K.tensor(var), axis=-1, offset=K.tensor(beta), scale=K.tensor(gamma),
+                                  epsilon=1e-3)
+    _eq(got, (a - mean) / np.sqrt(var + 1e-3) * gamma + beta, "batch_normalization")
+    _eq(ops.normalize(x), a / np.sqrt(np.maximum((a * a).sum(-1, keepdims=True), 1e-14)), "normalize l2")
+    _eq(ops.normalize(x, axis=1, order=1), a / np.maximum(np.abs(a).sum(1, keepdims=True), 1e-7), "normalize l1")
+    _eq(ops.normalize(x, order=3), a / np.maximum((np.abs(a) ** 3).sum(-1, keepdims=True) ** (1 / 3), 1e-7), "normalize l3")
+    with pytest.raises(ValueError, match="Argument `order` must be an int >= 1"):
+        ops.normalize(x, order=0)
+    b = a + r.normal(scale=0.1, size=a.shape)
+    assert float(ops.psnr(x, K.tensor(b), 2.0)) == pytest.approx(20 * np.log10(2.0) - 10 * np.log10(np.mean((a - b) ** 2)))
+    with pytest.raises(ValueError, match="must match for PSNR"):
+        ops.psnr(x, x[0], 1.0)
+    _eq(ops.multi_hot(K.tensor([[0, 2, 2], [3, 1, 1]]), 5), np.array([[1, 0, 1, 0, 0], [0, 1, 0, 1, 0]], "float32"), "multi_hot")
+    _eq(ops.multi_hot(K.tensor([1, 3]), 4), np.array([0, 1, 0, 1], "float32"), "multi_hot rank 1")
+    h = r.normal(size=(2, 6))
+    _eq(ops.glu(K.tensor(h)), h[:, :3] * _sig(h[:, 3:]), "glu")
+    with pytest.raises(ValueError, match="glu: the size of axis"):
+        ops.glu(K.tensor(np.ones((2, 3))))
+
+
+def test_stacking_and_products():
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(6.0, 12.0).reshape(2, 3)
+    x, y = K.tensor(a), K.tensor(b)
+    _eq(ops.hstack([x, y]), np.hstack([a, b]), "hstack")
+    _eq(ops.vstack([x, y]), np.vstack([a, b]), "vstack")
+    _eq(ops.vstack([x[0], y[1]]), np.vstack([a[0], b[1]]), "vstack 1-d")
+    _eq(ops.hstack([x[0], y[1]]), np.hstack([a[0], b[1]]), "hstack 1-d")
+    _eq(ops.append(x, y), np.append(a, b), "append flat")
+    _eq(ops.append(x, y, 1), np.append(a, b, 1), "append axis")
+    _eq(ops.inner(x, y), np.inner(a, b), "inner")
+    _eq(ops.inner(x[0], 2.0), np.inner(a[0], 2.0), "inner scalar")
+    _eq(ops.amax(x, 0), np.amax(a, 0), "amax")
+    _eq(ops.amin(x), np.amin(a), "amin")
+    _eq(ops.average(x), np.average(a), "average")

@@ -827,3 +827,118 @@ def roll(x, shift, axis=None):
             lead = (slice(None),) * a
             x = concatenate([x[lead + (slice(n - s, None),)], x[lead + (slice(0, n - s),)]], a)
     return x
+
+
+# ---------------------------------------------------------------- more composites
+
+@symbolic
+def count_nonzero(x, axis=None):
+    return sum(cast(not_equal(x, 0), "int64"), axis=axis)
+
+
+@symbolic
+def diff(a, n=1, axis=-1):
+    """The n-th discrete difference along `axis`."""
+    x = convert_to_tensor(a)
+    axis = _axis(axis, x.ndim, "diff")
+    lead = (slice(None),) * axis
+    for _ in range(int(n)):
+        x = subtract(x[lead + (slice(1, None),)], x[lead + (slice(None, -1),)])
+    return x
+
+
+@symbolic
+def append(x1, x2, axis=None):
+    if axis is None:
+        return concatenate([ravel(x1), ravel(x2)], 0)
+    return concatenate([x1, x2], axis)
+
+
+@symbolic
+def hstack(xs):
+    xs = [convert_to_tensor(x) for x in xs]
+    return concatenate(xs, 0 if xs and xs[0].ndim == 1 else 1)
+
+
+@symbolic
+def vstack(xs):
+    xs = [convert_to_tensor(x) for x in xs]
+    return concatenate([reshape(x, (1, -1)) if x.ndim == 1 else x for x in xs], 0)
+
+
+@symbolic
+def logaddexp(x1, x2):
+    """log(exp(x1) + exp(x2)) without overflow: max + log1p(exp(-|x1 - x2|))."""
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    if not _is_float(x1) and not _is_float(x2):
+        x1 = cast(x1, "float32")
+    return add(maximum(x1, x2), log1p(exp(negative(abs(subtract(x1, x2))))))
+
+
+@symbolic
+def hypot(x1, x2):
+    return sqrt(add(square(x1), square(x2)))
+
+
+@symbolic
+def deg2rad(x):
+    x = convert_to_tensor(x)
+    return multiply(x if _is_float(x) else cast(x, "float32"), 0.017453292519943295)
+
+
+@symbolic
+def rad2deg(x):
+    x = convert_to_tensor(x)
+    return multiply(x if _is_float(x) else cast(x, "float32"), 57.29577951308232)
+
+
+@symbolic
+def vdot(x1, x2):
+    return sum(multiply(ravel(x1), ravel(x2)))
+
+
+@symbolic
+def inner(x1, x2):
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    if x1.ndim == 0 or x2.ndim == 0:
+        return multiply(x1, x2)
+    return tensordot(x1, x2, axes=([x1.ndim - 1], [x2.ndim - 1]))
+
+
+@symbolic
+def average(x, axis=None, weights=None):
+    if weights is None:
+        return mean(x, axis=axis)
+    x, w = convert_to_tensor(x), convert_to_tensor(weights)
+    if axis is not None and w.ndim == 1 and x.ndim > 1:
+        shape = [1] * x.ndim
+        shape[_axis(axis, x.ndim, "average")] = w.shape[0]
+        w = reshape(w, tuple(shape))
+    return divide(sum(multiply(x, w), axis=axis), sum(broadcast_to(w, tuple(x.shape)), axis=axis))
+
+
+@symbolic
+def ptp(x, axis=None, keepdims=False):
+    return subtract(max(x, axis, keepdims), min(x, axis, keepdims))
+
+
+amax = max
+amin = min
+
+
+@symbolic
+def exp2(x):
+    x = convert_to_tensor(x)
+    return power(2.0, x if _is_float(x) else cast(x, "float32"))
+
+
+@symbolic
+def reciprocal(x):
+    x = convert_to_tensor(x)
+    return divide(1.0, x if _is_float(x) else cast(x, "float32"))
+
+
+@symbolic
+def heaviside(x1, x2):
+    x1 = convert_to_tensor(x1)
+    return where(less(x1, 0), 0, where(greater(x1, 0), 1, x2))
