@@ -150,6 +150,11 @@ COMPOSITE_CASES = [
     ("diff", lambda x: ops.diff(x, 2), [N(3, 5)]),
     ("average", lambda x, w: ops.average(x, 1, w), [N(3, 4), N(4, lo=0.5, hi=2)]),
     ("inner", ops.inner, [N(2, 3), N(4, 3)]),
+    ("scatter", lambda v: ops.scatter(K.tensor(np.array([[0, 1], [2, 2], [0, 1]])), v, (3, 3)), [N(3)]),
+    ("scatter_update", lambda x, u: ops.scatter_update(x, K.tensor(np.array([[0, 1], [2, 2]])), u), [N(3, 3), N(2)]),
+    ("slice", lambda x: ops.slice(x, (1, 0), (2, 2)), [N(3, 3)]),
+    ("slice_update", lambda x, u: ops.slice_update(x, (0, 1), u), [N(3, 3), N(2, 2)]),
+    ("segment_sum", lambda d: ops.segment_sum(d, K.tensor(np.array([1, 0, 1, 5])), 3), [N(4, 2)]),
 ]
 
 

@@ -382,3 +382,65 @@ def test_stacking_and_products():
     _eq(ops.amax(x, 0), np.amax(a, 0), "amax")
     _eq(ops.amin(x), np.amin(a), "amin")
     _eq(ops.average(x), np.average(a), "average")
+
+
+def _np_scatter(indices, values, shape):
+    out = np.zeros(shape, dtype=np.asarray(values).dtype)
+    np.add.at(out, tuple(np.asarray(indices).T), values)
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_scatter_family(device):
+    r = np.random.default_rng(4)
+    a = r.normal(size=(3, 4)).astype("float32")
+    x = K.tensor(a).to(device)
+    idx = np.array([[0, 1], [2, 3], [0, 1], [1, 0]])
+    vals = np.array([1.0, 2.0, 3.0, 4.0], dtype="float32")
+    ti, tv = K.tensor(idx).to(device), K.tensor(vals).to(device)
+    _eq(ops.scatter(ti, tv, (3, 4)), _np_scatter(idx, vals, (3, 4)), "scatter adds repeated indices")
+    rows = np.array([[2], [0]])
+    rv = r.normal(size=(2, 4)).astype("float32")
+    _eq(ops.scatter(K.tensor(rows).to(device), K.tensor(rv).to(device), (3, 4)), _np_scatter(rows, rv, (3, 4)), "rows")
+    upd = a.copy()
+    for (i, j), v in zip(idx, vals):
+        upd[i, j] = v  # the last of repeated indices wins
+    _eq(ops.scatter_update(x, ti, tv), upd, "scatter_update")
+    _eq(ops.slice(x, (1, 1), (2, 3)), a[1:3, 1:4], "slice")
+    blk = np.full((2, 2), -5.0, "float32")
+    exp = a.copy()
+    exp[1:3, 2:4] = blk
+    _eq(ops.slice_update(x, (1, 2), K.tensor(blk).to(device)), exp, "slice_update")
+    ints = K.tensor(np.arange(12).reshape(3, 4)).to(device)
+    _eq(ops.scatter_update(ints, ti, K.tensor([7, 8, 9, 10]).to(device)),
+        np.array([[0, 9, 2, 3], [10, 5, 6, 7], [8, 9, 10, 8]]), "int scatter_update")
+    data = r.normal(size=(5, 2)).astype("float32")
+    seg = np.array([1, 0, 1, 3, 9])
+    exp = np.zeros((4, 2), "float32")
+    for s, row in zip(seg, data):
+        if s < 4:
+            exp[s] += row
+    _eq(ops.segment_sum(K.tensor(data).to(device), K.tensor(seg).to(device), 4), exp, "segment_sum drops ids out of range")
+    with pytest.raises(IndexError, match="scatter_add: position 12 is out of bounds for a result of 12 elements"):
+        ops.scatter(K.tensor([[3, 0]]).to(device), K.tensor([1.0]).to(device), (3, 4))
+    with pytest.raises(ValueError, match="slice: a block of 3 from 2 does not fit axis 0"):
+        ops.slice(x, (2, 0), (3, 1))
+    with pytest.raises(ValueError, match="do not index a tensor of shape"):
+        ops.scatter(K.tensor([[0, 0, 0]]).to(device), K.tensor([1.0]).to(device), (3, 4))
+
+
+def test_control_flow():
+    assert ops.cond(K.tensor(True), lambda: 1, lambda: 2) == 1
+    assert ops.switch(5, [lambda v: v, lambda v: -v], 3) == -3
+    assert ops.fori_loop(0, 4, lambda i, v: v + i, 10) == 16
+    assert ops.while_loop(lambda a, b: a < 5, lambda a, b: (a + 1, b * 2), (0, 1)) == (5, 32)
+    assert ops.while_loop(lambda a: True, lambda a: a + 1, 0, maximum_iterations=7) == 7
+    xs = K.tensor(np.arange(6.0).reshape(3, 2))
+    _eq(ops.map(lambda r: ops.sum(r), xs), np.arange(6.0).reshape(3, 2).sum(1), "map")
+    carry, ys = ops.scan(lambda c, x: (c + x, c), K.tensor(np.zeros(2)), xs)
+    _eq(carry, np.arange(6.0).reshape(3, 2).sum(0), "scan carry")
+    _eq(ys, np.cumsum(np.arange(6.0).reshape(3, 2), 0) - np.arange(6.0).reshape(3, 2), "scan ys")
+    carry, ys = ops.scan(lambda c, x: (c * 2, None), 1, length=4)
+    assert carry == 16 and ys is None
+    _, ys = ops.scan(lambda c, x: (c, x), 0, xs, reverse=True)
+    _eq(ys, np.arange(6.0).reshape(3, 2), "reverse keeps positions")

@@ -9,15 +9,26 @@ on symbolic tensors (``keras.Input``), an op records itself in the functional gr
 from kerasish._core import Tensor
 from kerasish.ops.core import (
     cast,
+    cond,
     convert_to_numpy,
     convert_to_tensor,
+    fori_loop,
     is_tensor,
+    map,
+    scan,
+    scatter,
+    scatter_update,
     shape,
+    slice,
+    slice_update,
     stop_gradient,
+    switch,
+    while_loop,
 )
 from kerasish.ops.math import (
     in_top_k,
     logsumexp,
+    segment_sum,
     top_k,
 )
 from kerasish.ops.nn import (

@@ -2,8 +2,19 @@
 from __future__ import annotations
 
 from kerasish import _core
-from kerasish.ops.core import cast, convert_to_tensor
-from kerasish.ops.numpy import expand_dims, greater_equal, squeeze, take_along_axis, zeros_like
+from kerasish.ops.core import cast, convert_to_tensor, scatter
+from kerasish.ops.numpy import (
+    expand_dims,
+    greater_equal,
+    less,
+    logical_and,
+    max,
+    reshape,
+    squeeze,
+    take_along_axis,
+    where,
+    zeros_like,
+)
 from kerasish.ops.operation import symbolic
 
 
@@ -37,3 +48,17 @@ def in_top_k(targets, predictions, k):
         return zeros_like(targets, "bool")
     target_values = take_along_axis(predictions, expand_dims(cast(targets, "int64"), -1), -1)
     return squeeze(greater_equal(target_values, kth), -1)
+
+
+def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002 - Keras's argument name
+    """Sums of the rows of `data` that share a segment id (ids outside [0, num_segments) are
+    dropped, as jax.ops.segment_sum does), as one checked scatter-add."""
+    data, ids = convert_to_tensor(data), cast(convert_to_tensor(segment_ids), "int64")
+    if ids.ndim != 1 or data.ndim == 0 or ids.shape[0] != data.shape[0]:
+        raise ValueError(f"segment_sum: segment_ids of shape {tuple(ids.shape)} must label the rows of data "
+                         f"of shape {tuple(data.shape)}")
+    if num_segments is None:
+        num_segments = int(max(ids)) + 1 if ids.shape[0] else 0
+    valid = logical_and(greater_equal(ids, 0), less(ids, int(num_segments)))
+    rows = where(reshape(valid, (-1,) + (1,) * (data.ndim - 1)), data, 0)
+    return scatter(expand_dims(where(valid, ids, 0), -1), rows, (int(num_segments),) + tuple(data.shape[1:]))

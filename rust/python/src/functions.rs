@@ -395,6 +395,13 @@ fn take_along_axis(py: Python<'_>, x: &Bound<'_, PyAny>, indices: &Bound<'_, PyA
     call_op(py, "take_along_axis", vec![t(x)?, t(indices)?], move |i| ops::take_along_axis(&i[0], &i[1], axis))
 }
 
+/// zeros(shape) with values added at flat positions (checked).
+#[pyfunction]
+fn scatter_add(py: Python<'_>, values: &Bound<'_, PyAny>, positions: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> T {
+    let shape = shape_arg(shape)?;
+    call_op(py, "scatter_add", vec![t(values)?, t(positions)?], move |i| ops::scatter_add(&i[0], &i[1], &shape))
+}
+
 /// The int64 positions that sort x along `axis` (stable).
 #[pyfunction]
 #[pyo3(signature = (x, axis=-1, descending=false))]
@@ -646,6 +653,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         softmax,
         argsort,
         cumsum,
+        scatter_add,
         log_softmax,
         binary_crossentropy,
         categorical_crossentropy,

@@ -319,3 +319,35 @@ pub fn one_hot(x: &Tensor, num_classes: usize, dtype: DType) -> Result<Tensor> {
     let hit = super::compare(super::Compare::Eq, &l, &backend::of(x.device())?.iota(num_classes)?)?;
     super::cast(&hit, dtype)
 }
+
+/// zeros(shape) with values[i] added at flat position positions[i] (the scatter behind
+/// keras.ops.scatter and segment_sum): the positions are checked before anything is written
+/// (on the GPU by one read-back of their smallest and largest value); floats add up in position
+/// order, integers and bools keep the value of the last position that names an element.
+pub fn scatter_add(values: &Tensor, positions: &Tensor, shape: &[usize]) -> Result<Tensor> {
+    if positions.dtype() != DType::I64 {
+        bail!(DType, "scatter_add: positions must be int64, got {}", positions.dtype().name());
+    }
+    if values.shape() != positions.shape() {
+        bail!(
+            Shape,
+            "scatter_add: values of shape {} and positions of shape {} must match",
+            fmt_shape(values.shape()),
+            fmt_shape(positions.shape())
+        );
+    }
+    let n = crate::storage::check_size("scatter_add", shape, values.dtype())?;
+    if positions.numel() > 0 {
+        let lo = super::min(positions, None, false)?.item_f64()?;
+        let hi = super::max(positions, None, false)?.item_f64()?;
+        if lo < 0.0 || hi >= n as f64 {
+            let bad = if lo < 0.0 { lo } else { hi };
+            bail!(
+                Index,
+                "scatter_add: position {bad} is out of bounds for a result of {n} elements (shape {})",
+                fmt_shape(shape)
+            );
+        }
+    }
+    scatter_add_flat(values, positions, shape)
+}
