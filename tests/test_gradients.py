@@ -155,6 +155,17 @@ COMPOSITE_CASES = [
     ("slice", lambda x: ops.slice(x, (1, 0), (2, 2)), [N(3, 3)]),
     ("slice_update", lambda x, u: ops.slice_update(x, (0, 1), u), [N(3, 3), N(2, 2)]),
     ("segment_sum", lambda d: ops.segment_sum(d, K.tensor(np.array([1, 0, 1, 5])), 3), [N(4, 2)]),
+    ("erf", ops.erf, [N(3, 4)]),
+    ("rsqrt", ops.rsqrt, [N(3, 4, lo=0.3, hi=3)]),
+    ("cbrt", ops.cbrt, [Naway(3, 4, margin=0.3)]),
+    ("rot90", lambda x: ops.rot90(x, 3), [N(2, 3)]),
+    ("fmax", ops.fmax, list(pair_apart((3, 4), (3, 4)))),
+    ("fmod", lambda a, b: ops.fmod(a, b), list(mod_inputs((3, 4), (3, 4)))),
+    ("divide_no_nan", ops.divide_no_nan, [N(3, 4), Naway(3, 4, margin=0.3)]),
+    ("diag", lambda x: ops.diag(x, 1), [N(3)]),
+    ("kron", ops.kron, [N(2, 3), N(3, 2)]),
+    ("nanmean", lambda x: ops.nanmean(x, 0), [N(3, 4)]),
+    ("nanstd", ops.nanstd, [N(3, 4)]),
 ]
 
 

@@ -421,6 +421,10 @@ def test_scatter_family(device):
         if s < 4:
             exp[s] += row
     _eq(ops.segment_sum(K.tensor(data).to(device), K.tensor(seg).to(device), 4), exp, "segment_sum drops ids out of range")
+    iv = np.array([5, 7, 9, 250], dtype=np.uint8)
+    got = ops.scatter(ti, K.tensor(iv).to(device), (3, 4))
+    assert got.dtype == "uint8"
+    _eq(got, _np_scatter(idx, iv.astype(np.int64), (3, 4)).astype(np.uint8), "integers add up (wrapping)")
     with pytest.raises(IndexError, match="scatter_add: position 12 is out of bounds for a result of 12 elements"):
         ops.scatter(K.tensor([[3, 0]]).to(device), K.tensor([1.0]).to(device), (3, 4))
     with pytest.raises(ValueError, match="slice: a block of 3 from 2 does not fit axis 0"):
@@ -444,3 +448,96 @@ def test_control_flow():
     assert carry == 16 and ys is None
     _, ys = ops.scan(lambda c, x: (c, x), 0, xs, reverse=True)
     _eq(ys, np.arange(6.0).reshape(3, 2), "reverse keeps positions")
+
+
+MORE = {
+    "erf": (ops.erf, lambda a: np.vectorize(__import__("math").erf)(a.astype(np.float64))),
+    "erfc": (ops.erfc, lambda a: np.vectorize(__import__("math").erfc)(a.astype(np.float64))),
+    "rsqrt": (lambda x: ops.rsqrt(ops.abs(x) + 1), lambda a: 1 / np.sqrt(np.abs(a) + 1)),
+    "cbrt": (ops.cbrt, np.cbrt),
+    "fabs": (ops.fabs, np.fabs),
+    "fliplr": (ops.fliplr, np.fliplr),
+    "flipud": (ops.flipud, np.flipud),
+    "rot90": (ops.rot90, np.rot90),
+    "rot90_2": (lambda x: ops.rot90(x, 2), lambda a: np.rot90(a, 2)),
+    "rot90_3": (lambda x: ops.rot90(x, -1, (1, 0)), lambda a: np.rot90(a, -1, (1, 0))),
+    "fmod": (lambda x: ops.fmod(x, 3), lambda a: np.fmod(_i64(a), 3)),
+    "divide_no_nan": (lambda x: ops.divide_no_nan(1.0, x), lambda a: np.where(a == 0, 0, 1.0 / np.where(a == 0, 1, a))),
+    "copy": (ops.copy, np.copy),
+    "diag": (ops.diag, np.diag),
+    "diag_1d": (lambda x: ops.diag(x[0], -1), lambda a: np.diag(a[0], -1)),
+    "diagflat": (lambda x: ops.diagflat(x, 1), lambda a: np.diagflat(a, 1)),
+    "kron": (lambda x: ops.kron(x, x), lambda a: np.kron(_i64(a), _i64(a))),
+    "isneginf": (ops.isneginf, np.isneginf),
+    "isposinf": (ops.isposinf, np.isposinf),
+    "signbit": (ops.signbit, np.signbit),
+    "nansum": (lambda x: ops.nansum(x, 1), lambda a: np.nansum(_i64(a), 1)),
+    "nanmax": (lambda x: ops.nanmax(x, 0), lambda a: np.nanmax(a, 0)),
+    "nanmin": (ops.nanmin, np.nanmin),
+    "nanmean": (lambda x: ops.nanmean(x, 1), lambda a: np.nanmean(a, 1)),
+    "nanvar": (ops.nanvar, np.nanvar),
+    "nanstd": (lambda x: ops.nanstd(x, 0), lambda a: np.nanstd(a, 0)),
+}
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", list(MORE))
+def test_more_composites(device, name):
+    fn, ref = MORE[name]
+    for what, dt, a, x in _views(device):
+        if dt == "bool" and name in ("fmod", "divide_no_nan", "kron", "nanvar", "nanstd", "nanmean"):
+            continue
+        got = fn(x)
+        with np.errstate(all="ignore"):
+            exp = ref(a.astype(got.dtype) if got.dtype.startswith("float") and a.dtype.kind != "f" else a)
+        _eq(got, np.asarray(exp), f"{name}({what}) on {device}")
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_more_special_values(device):
+    a = np.array([[np.nan, 1.0, -0.0], [np.inf, np.nan, -3.0]], dtype="float32")
+    x = K.tensor(a).to(device)
+    b = np.array([[2.0, np.nan, 1.0], [np.nan, np.nan, -4.0]], dtype="float32")
+    y = K.tensor(b).to(device)
+    with np.errstate(all="ignore"):
+        for name in ("fmax", "fmin"):
+            _eq(getattr(ops, name)(x, y), getattr(np, name)(a, b), name)
+        for name in ("nansum", "nanmax", "nanmin", "nanmean"):
+            _eq(getattr(ops, name)(x, 1), getattr(np, name)(a, 1), name)
+        _eq(ops.signbit(x), np.signbit(a), "signbit of -0.0")
+        _eq(ops.isneginf(-x), np.isneginf(-a), "isneginf")
+    _eq(ops.fmod(K.tensor([-7.0, 7.0, -7.5]).to(device), K.tensor([3.0, -3.0, 2.0]).to(device)),
+        np.fmod([-7.0, 7.0, -7.5], [3.0, -3.0, 2.0]), "fmod signs")
+    _eq(ops.select([x > 0, x < -1], [x, -x], 5.0), np.select([a > 0, a < -1], [a, -a], 5.0), "select")
+
+
+def test_splits_stacks_and_spaces():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x = K.tensor(a)
+    for got, exp in zip(ops.array_split(x, 3, axis=2), np.array_split(a, 3, axis=2)):
+        _eq(got, exp, "array_split sections")
+    for got, exp in zip(ops.array_split(x, [1, 5], axis=1), np.array_split(a, [1, 5], axis=1)):
+        _eq(got, exp, "array_split indices")
+    for f in ("hsplit", "vsplit", "dsplit"):
+        n = {"hsplit": 3, "vsplit": 2, "dsplit": 2}[f]
+        for got, exp in zip(getattr(ops, f)(x, n), getattr(np, f)(a, n)):
+            _eq(got, exp, f)
+    m = a[0]
+    _eq(ops.dstack([K.tensor(m), K.tensor(m)]), np.dstack([m, m]), "dstack")
+    _eq(ops.dstack([K.tensor(m[0]), K.tensor(m[1])]), np.dstack([m[0], m[1]]), "dstack 1-d")
+    _eq(ops.column_stack([K.tensor(m[0]), K.tensor(m)[:, :1].T[0] if False else K.tensor(m[1])]), np.column_stack([m[0], m[1]]),
+        "column_stack")
+    _eq(ops.logspace(0, 2, 5), np.logspace(0, 2, 5, dtype="float32"), "logspace")
+    _eq(ops.geomspace(1, 1000, 4), np.geomspace(1, 1000, 4, dtype="float32"), "geomspace")
+    _eq(ops.geomspace(-2, -32, 5, endpoint=False), np.geomspace(-2, -32, 5, endpoint=False, dtype="float32"), "geomspace neg")
+    with pytest.raises(ValueError, match="geomspace: start and stop must be nonzero"):
+        ops.geomspace(0, 1)
+    _eq(ops.bincount(K.tensor([1, 3, 1, 0])), np.bincount([1, 3, 1, 0]), "bincount")
+    _eq(ops.bincount(K.tensor([1, 3, 1]), weights=K.tensor([0.5, 1.0, 2.0]), minlength=6),
+        np.bincount([1, 3, 1], weights=[0.5, 1.0, 2.0], minlength=6), "bincount weights")
+    with pytest.raises(ValueError, match="bincount: values must be non-negative"):
+        ops.bincount(K.tensor([1, -1]))
+    assert ops.empty((2, 3)).shape == (2, 3) and ops.empty_like(x).shape == (2, 3, 4)
+    assert bool(ops.all(ops.isreal(x))) and float(ops.sum(ops.imag(x))) == 0
+    _eq(ops.real(x), a, "real")
+    _eq(ops.conjugate(x), a, "conjugate")

@@ -78,7 +78,9 @@ def scatter(indices, values, shape):
     shape = tuple(int(s) for s in shape)
     pos, lead, tail = _positions(indices, shape)
     v = _core.reshape(_core.broadcast_to(convert_to_tensor(values), lead + tail), tuple(pos.shape))
-    return _core.reshape(_core.scatter_add(v, pos, (_prod(shape),)), shape)
+    out = _core.reshape(_core.scatter_add(v, pos, (_prod(shape),)), shape)
+    # integers add up in int64; the result keeps the values' dtype (wrapping), as Keras's does
+    return out if out.dtype == v.dtype else _core.convert_to_tensor(out, v.dtype)
 
 
 def _prod(dims):
@@ -98,7 +100,7 @@ def scatter_update(inputs, indices, updates):
     u = _core.reshape(_core.broadcast_to(convert_to_tensor(updates, x.dtype), lead + tail), (-1,))
     pos = _core.reshape(pos, (-1,))
     # integers keep the value of the last position written: the writer (numbered from 1) of each element
-    writer = _core.scatter_add(_core.binary("add", _iota_on(pos.shape[0], pos), 1), pos, (_prod(shape),))
+    writer = _core.scatter_add(_core.binary("add", _iota_on(pos.shape[0], pos), 1), pos, (_prod(shape),), True)
     hit = _core.compare("greater", writer, 0)
     picked = _core.take(u, _core.binary("maximum", _core.binary("subtract", writer, 1), 0), 0) if u.shape[0] else \
         _core.full((_prod(shape),), 0.0, x.dtype, x.device)

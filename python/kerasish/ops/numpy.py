@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import builtins
+import math
 import numbers
 
 from kerasish import _core, _tensor
 from kerasish.ops.core import cast, convert_to_tensor
+from kerasish.ops.core import scatter as _scatter
 from kerasish.ops.operation import symbolic
 
 
@@ -942,3 +944,303 @@ def reciprocal(x):
 def heaviside(x1, x2):
     x1 = convert_to_tensor(x1)
     return where(less(x1, 0), 0, where(greater(x1, 0), 1, x2))
+
+
+# ---------------------------------------------------------------- further composites
+
+@symbolic
+def erf(x): return _core.unary("erf", x)
+
+
+@symbolic
+def erfc(x): return subtract(1.0, erf(x))
+
+
+@symbolic
+def rsqrt(x): return divide(1.0, sqrt(x))
+
+
+@symbolic
+def cbrt(x):
+    x = convert_to_tensor(x)
+    x = x if _is_float(x) else cast(x, "float32")
+    return multiply(sign(x), power(abs(x), 1.0 / 3.0))
+
+
+@symbolic
+def fabs(x):
+    x = convert_to_tensor(x)
+    return abs(x if _is_float(x) else cast(x, "float32"))
+
+
+@symbolic
+def fliplr(x): return flip(x, 1)
+
+
+@symbolic
+def flipud(x): return flip(x, 0)
+
+
+@symbolic
+def rot90(array, k=1, axes=(0, 1)):
+    """Rotates by 90 degrees k times in the plane of `axes` (views: flips and a transpose)."""
+    x = convert_to_tensor(array)
+    a, b = (_axis(v, x.ndim, "rot90") for v in axes)
+    if a == b:
+        raise ValueError(f"rot90: axes must be different, got {tuple(axes)}")
+    k = int(k) % 4
+    if k == 0:
+        return x
+    if k == 2:
+        return flip(flip(x, a), b)
+    perm = list(range(x.ndim))
+    perm[a], perm[b] = perm[b], perm[a]
+    return transpose(flip(x, b), perm) if k == 1 else flip(transpose(x, perm), b)
+
+
+@symbolic
+def fmax(x1, x2):
+    """maximum that ignores NaN (NaN only where both are NaN)."""
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    return where(isnan(x1), x2, where(isnan(x2), x1, maximum(x1, x2)))
+
+
+@symbolic
+def fmin(x1, x2):
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    return where(isnan(x1), x2, where(isnan(x2), x1, minimum(x1, x2)))
+
+
+@symbolic
+def fmod(x1, x2):
+    """C's remainder: the sign of the dividend (mod takes the divisor's)."""
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    r = mod(x1, x2)
+    fix = logical_and(not_equal(r, 0), not_equal(less(r, 0), less(x1, 0)))
+    return where(fix, subtract(r, x2), r)
+
+
+@symbolic
+def divide_no_nan(x1, x2):
+    """x1 / x2, and 0 where x2 is 0."""
+    x2 = convert_to_tensor(x2)
+    zero = equal(x2, 0)
+    return where(zero, 0, divide(x1, where(zero, 1, x2)))
+
+
+@symbolic
+def copy(x):
+    return _core.tensor(convert_to_tensor(x))
+
+
+def empty(shape, dtype=None):
+    return zeros(shape, dtype)
+
+
+@symbolic
+def empty_like(x, dtype=None):
+    return zeros_like(x, dtype)
+
+
+@symbolic
+def dstack(xs):
+    xs = [convert_to_tensor(x) for x in xs]
+    xs = [reshape(x, (1, -1, 1)) if x.ndim == 1 else expand_dims(x, -1) if x.ndim == 2 else x for x in xs]
+    return concatenate(xs, 2)
+
+
+@symbolic
+def column_stack(xs):
+    xs = [convert_to_tensor(x) for x in xs]
+    return concatenate([reshape(x, (-1, 1)) if x.ndim == 1 else x for x in xs], 1)
+
+
+def array_split(x, indices_or_sections, axis=0):
+    """Splits into sections (uneven allowed: the first n % k get one more) or at indices."""
+    x = convert_to_tensor(x)
+    axis = _axis(axis, x.ndim, "array_split")
+    n = x.shape[axis]
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        if k <= 0:
+            raise ValueError(f"array_split: the number of sections must be positive, got {k}")
+        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+        bounds, acc = [], 0
+        for s in sizes[:-1]:
+            acc += s
+            bounds.append(acc)
+    else:
+        bounds = [builtins.min(builtins.max(int(i), 0), n) for i in indices_or_sections]
+    lead = (builtins.slice(None),) * axis
+    edges = [0] + bounds + [n]
+    return [x[lead + (builtins.slice(lo, builtins.max(lo, hi)),)] for lo, hi in zip(edges[:-1], edges[1:])]
+
+
+def hsplit(x, indices_or_sections):
+    x = convert_to_tensor(x)
+    return split(x, indices_or_sections, 0 if x.ndim == 1 else 1)
+
+
+def vsplit(x, indices_or_sections):
+    return split(x, indices_or_sections, 0)
+
+
+def dsplit(x, indices_or_sections):
+    return split(x, indices_or_sections, 2)
+
+
+@symbolic
+def diag(x, k=0):
+    """A 1-D x as the k-th diagonal of a square matrix; of a 2-D x, its k-th diagonal."""
+    x = convert_to_tensor(x)
+    if x.ndim == 2:
+        return diagonal(x, k)
+    if x.ndim != 1:
+        raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {tuple(x.shape)}")
+    n, k = x.shape[0], int(k)
+    m = n + (k if k >= 0 else -k)
+    i = _iota(n, x)
+    rows, cols = (i, add(i, k)) if k >= 0 else (subtract(i, k), i)
+    idx = concatenate([reshape(rows, (-1, 1)), reshape(cols, (-1, 1))], 1)
+    return _scatter(idx, x, (m, m))
+
+
+@symbolic
+def diagflat(x, k=0):
+    return diag(ravel(x), k)
+
+
+@symbolic
+def kron(x1, x2):
+    """The Kronecker product: every element of x1 times all of x2, as one broadcast product."""
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    nd = builtins.max(x1.ndim, x2.ndim)
+    s1 = (1,) * (nd - x1.ndim) + tuple(x1.shape)
+    s2 = (1,) * (nd - x2.ndim) + tuple(x2.shape)
+    a = reshape(x1, tuple(v for d in s1 for v in (d, 1)))
+    b = reshape(x2, tuple(v for d in s2 for v in (1, d)))
+    return reshape(multiply(a, b), tuple(p * q for p, q in zip(s1, s2)))
+
+
+@symbolic
+def select(condlist, choicelist, default=0):
+    """The first choice whose condition holds, elementwise, else `default`."""
+    if len(condlist) != len(choicelist):
+        raise ValueError(f"select: {len(condlist)} conditions for {len(choicelist)} choices")
+    out = convert_to_tensor(default)
+    for c, v in reversed(list(zip(condlist, choicelist))):
+        out = where(c, v, out)
+    return out
+
+
+@symbolic
+def isneginf(x):
+    x = convert_to_tensor(x)
+    return equal(x, float("-inf")) if _is_float(x) else zeros_like(x, "bool")
+
+
+@symbolic
+def isposinf(x):
+    x = convert_to_tensor(x)
+    return equal(x, float("inf")) if _is_float(x) else zeros_like(x, "bool")
+
+
+@symbolic
+def isreal(x): return ones_like(x, "bool")
+
+
+@symbolic
+def real(x): return convert_to_tensor(x)
+
+
+@symbolic
+def imag(x): return zeros_like(x)
+
+
+@symbolic
+def conj(x): return convert_to_tensor(x)
+
+
+conjugate = conj
+
+
+@symbolic
+def signbit(x):
+    """True where the sign bit is set (negative numbers and -0.0)."""
+    x = convert_to_tensor(x)
+    if not _is_float(x):
+        return less(x, 0)
+    return logical_or(less(x, 0), logical_and(equal(x, 0), less(divide(1.0, x), 0)))
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+    return cast(power(float(base), linspace(start, stop, num, endpoint=endpoint, dtype="float32")), dtype or "float32")
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """Numbers spaced evenly on a log scale from start to stop (both of one sign, nonzero)."""
+    if start == 0 or stop == 0 or (start < 0) != (stop < 0):
+        raise ValueError(f"geomspace: start and stop must be nonzero and of one sign, got {start} and {stop}")
+    s = -1.0 if start < 0 else 1.0
+    y = multiply(s, power(10.0, linspace(math.log10(builtins.abs(start)), math.log10(builtins.abs(stop)), num, endpoint=endpoint,
+                                         dtype="float32")))
+    if num > 0:
+        y = where(equal(_tensor.arange(num, dtype="int64"), 0), float(start), y)
+        if endpoint and num > 1:
+            y = where(equal(_tensor.arange(num, dtype="int64"), num - 1), float(stop), y)
+    return cast(y, dtype or "float32")
+
+
+@symbolic
+def bincount(x, weights=None, minlength=0, sparse=False):
+    """How often each value 0, 1, ... occurs in the 1-D int x (weights: their sums), at least
+    `minlength` long."""
+    x = cast(convert_to_tensor(x), "int64")
+    if x.ndim != 1:
+        raise ValueError(f"bincount: expected a 1-D tensor of non-negative ints, got shape {tuple(x.shape)}")
+    n = builtins.max(int(max(x)) + 1 if x.shape[0] else 0, int(minlength))
+    if x.shape[0] and int(min(x)) < 0:
+        raise ValueError("bincount: values must be non-negative")
+    w = ones_like(x) if weights is None else convert_to_tensor(weights)
+    return _scatter(expand_dims(x, -1), w, (n,))
+
+
+def _nan_fill(x, value):
+    x = convert_to_tensor(x)
+    return where(isnan(x), value, x) if _is_float(x) else x
+
+
+@symbolic
+def nansum(x, axis=None, keepdims=False): return sum(_nan_fill(x, 0), axis, keepdims)
+
+
+@symbolic
+def nanmean(x, axis=None, keepdims=False):
+    x = convert_to_tensor(x)
+    count = sum(cast(logical_not(isnan(x)), "float32" if x.dtype != "float64" else "float64"), axis, keepdims)
+    return divide(nansum(x, axis, keepdims), count)
+
+
+@symbolic
+def nanmax(x, axis=None, keepdims=False):
+    x = convert_to_tensor(x)
+    m = max(_nan_fill(x, float("-inf")), axis, keepdims)
+    return where(all(isnan(x), axis, keepdims), float("nan"), m) if _is_float(x) else m
+
+
+@symbolic
+def nanmin(x, axis=None, keepdims=False):
+    x = convert_to_tensor(x)
+    m = min(_nan_fill(x, float("inf")), axis, keepdims)
+    return where(all(isnan(x), axis, keepdims), float("nan"), m) if _is_float(x) else m
+
+
+@symbolic
+def nanvar(x, axis=None, keepdims=False):
+    x = convert_to_tensor(x)
+    m = nanmean(x, axis, True)
+    return nanmean(square(subtract(x, m)), axis, keepdims)
+
+
+@symbolic
+def nanstd(x, axis=None, keepdims=False): return sqrt(nanvar(x, axis, keepdims))

@@ -45,10 +45,11 @@ pub enum Unary {
     Round,
     Trunc,
     Sign,
+    Erf,
 }
 
 /// (op, the name `kerasish._core.unary` takes); the op's name is the same except GeluErf's.
-const UNARY_NAMES: [(Unary, &str); 36] = [
+const UNARY_NAMES: [(Unary, &str); 37] = [
     (Unary::Neg, "negative"),
     (Unary::Abs, "abs"),
     (Unary::Square, "square"),
@@ -85,6 +86,7 @@ const UNARY_NAMES: [(Unary, &str); 36] = [
     (Unary::Round, "round"),
     (Unary::Trunc, "trunc"),
     (Unary::Sign, "sign"),
+    (Unary::Erf, "erf"),
 ];
 
 impl Unary {

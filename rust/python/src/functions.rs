@@ -395,11 +395,19 @@ fn take_along_axis(py: Python<'_>, x: &Bound<'_, PyAny>, indices: &Bound<'_, PyA
     call_op(py, "take_along_axis", vec![t(x)?, t(indices)?], move |i| ops::take_along_axis(&i[0], &i[1], axis))
 }
 
-/// zeros(shape) with values added at flat positions (checked).
+/// zeros(shape) with values added at flat positions (checked); `last`: each element takes the
+/// last value written to it (integers).
 #[pyfunction]
-fn scatter_add(py: Python<'_>, values: &Bound<'_, PyAny>, positions: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> T {
+#[pyo3(signature = (values, positions, shape, last=false))]
+fn scatter_add(
+    py: Python<'_>,
+    values: &Bound<'_, PyAny>,
+    positions: &Bound<'_, PyAny>,
+    shape: &Bound<'_, PyAny>,
+    last: bool,
+) -> T {
     let shape = shape_arg(shape)?;
-    call_op(py, "scatter_add", vec![t(values)?, t(positions)?], move |i| ops::scatter_add(&i[0], &i[1], &shape))
+    call_op(py, "scatter_add", vec![t(values)?, t(positions)?], move |i| ops::scatter_add(&i[0], &i[1], &shape, last))
 }
 
 /// The int64 positions that sort x along `axis` (stable).

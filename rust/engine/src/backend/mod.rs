@@ -131,8 +131,11 @@ pub trait Backend: Sync {
     fn index_positions(&self, base: &Tensor, adv: &[Adv], geom: &IndexGeom) -> Result<Tensor>;
     /// out[i] = x.flat[idx[i]] (idx int64, in range).
     fn gather(&self, x: &Tensor, idx: &Tensor) -> Result<Tensor>;
-    /// zeros(shape) with g[i] added at flat position idx[i], in a fixed order.
+    /// zeros(shape) with g[i] added at flat position idx[i], in a fixed order (floats; integers
+    /// and bools keep the value of the last position naming an element).
     fn scatter_add(&self, g: &Tensor, idx: &Tensor, shape: &[usize]) -> Result<Tensor>;
+    /// As scatter_add, but integers add up too (wrapping), as keras.ops.scatter does.
+    fn scatter_sum(&self, g: &Tensor, idx: &Tensor, shape: &[usize]) -> Result<Tensor>;
 
     // --- optimizer updates and random draws ---------------------------------------------
     /// Writes `state` (the variable, then its slots: checked by the op table) in place from the

@@ -497,6 +497,19 @@ impl Backend for Cpu {
         }))
     }
 
+    fn scatter_sum(&self, g: &Tensor, idx: &Tensor, shape: &[usize]) -> Result<Tensor> {
+        if g.dtype().is_float() {
+            return self.scatter_add(g, idx, shape);
+        }
+        let g = g.convert(DType::I64);
+        let (n, ids, gv) = (shape.iter().product::<usize>(), idx.to_vec::<i64>(), g.to_vec::<i64>());
+        let mut acc = vec![0i64; n];
+        for (&i, &v) in ids.iter().zip(&gv) {
+            acc[i as usize] = acc[i as usize].wrapping_add(v);
+        }
+        Ok(Tensor::from_vec(acc, shape, DType::I64))
+    }
+
     fn update(&self, kind: &Update, state: &[&Tensor], grad: &Tensor, lr: &Tensor) -> Result<()> {
         super::optim::update(kind, state, grad, lr)
     }

@@ -107,6 +107,7 @@ unary_table! {
     Round:   |x, p| round_half_even(x),                        |x, y, p| T::zero();
     Trunc:   |x, p| x.trunc(),                                 |x, y, p| T::zero();
     Sign:    |x, p| if x > T::zero() { T::one() } else if x < T::zero() { -T::one() } else { x }, |x, y, p| T::zero();
+    Erf:     |x, p| c::<T>(libm::erf(crate::storage::Elem::to_f64(x))), |x, y, p| c::<T>(std::f64::consts::FRAC_2_SQRT_PI) * (-x * x).exp();
 }
 
 /// NumPy's round: to the nearest integer, halves to the even one.

@@ -278,6 +278,16 @@ impl Backend for Gpu {
         k::scatter_add(g, idx, shape)
     }
 
+    /// Floats on the GPU; integer sums through the host (the GPU scatter keeps the last value).
+    fn scatter_sum(&self, g: &Tensor, idx: &Tensor, shape: &[usize]) -> Result<Tensor> {
+        if g.dtype().is_float() {
+            return k::scatter_add(g, idx, shape);
+        }
+        crate::backend::via_host("scatter_sum of integers", Device::Gpu, &[g, idx], |h| {
+            crate::backend::of(Device::Cpu)?.scatter_sum(&h[0], &h[1], shape)
+        })
+    }
+
     fn update(&self, kind: &Update, state: &[&Tensor], grad: &Tensor, lr: &Tensor) -> Result<()> {
         match kind {
             Update::Sgd { momentum, nesterov } => {

@@ -53,6 +53,7 @@ pub fn unary_fwd(op: Unary, p: f64) -> String {
         Unary::Trunc => "trunc(a)".into(),
         // NaN compares false both ways and passes through
         Unary::Sign => "select(select(a, -1.0, a < 0.0), 1.0, a > 0.0)".into(),
+        Unary::Erf => "erf_(a)".into(),
     }
 }
 
@@ -92,6 +93,7 @@ pub fn unary_bwd(op: Unary, p: f64) -> String {
         Unary::Log2 => format!("a / (b * {})", f(std::f64::consts::LN_2)),
         Unary::Log10 => format!("a / (b * {})", f(std::f64::consts::LN_10)),
         Unary::Floor | Unary::Ceil | Unary::Round | Unary::Trunc | Unary::Sign => "0.0 * a".into(),
+        Unary::Erf => format!("a * {} * exp(-b * b)", f(std::f64::consts::FRAC_2_SQRT_PI)),
     }
 }
 

@@ -323,8 +323,9 @@ pub fn one_hot(x: &Tensor, num_classes: usize, dtype: DType) -> Result<Tensor> {
 /// zeros(shape) with values[i] added at flat position positions[i] (the scatter behind
 /// keras.ops.scatter and segment_sum): the positions are checked before anything is written
 /// (on the GPU by one read-back of their smallest and largest value); floats add up in position
-/// order, integers and bools keep the value of the last position that names an element.
-pub fn scatter_add(values: &Tensor, positions: &Tensor, shape: &[usize]) -> Result<Tensor> {
+/// order, integers and bools add up in int64. With `last`, an element takes the value of the
+/// last position that names it instead (integers only: the winner of each element).
+pub fn scatter_add(values: &Tensor, positions: &Tensor, shape: &[usize], last: bool) -> Result<Tensor> {
     if positions.dtype() != DType::I64 {
         bail!(DType, "scatter_add: positions must be int64, got {}", positions.dtype().name());
     }
@@ -349,5 +350,16 @@ pub fn scatter_add(values: &Tensor, positions: &Tensor, shape: &[usize]) -> Resu
             );
         }
     }
-    scatter_add_flat(values, positions, shape)
+    if last {
+        if values.dtype().is_float() {
+            bail!(DType, "scatter_add: last=True takes integer values, got {}", values.dtype().name());
+        }
+        return scatter_add_flat(values, positions, shape);
+    }
+    let out = backend::for_inputs("scatter_add", &[values, positions])?.scatter_sum(values, positions, shape)?;
+    if !values.dtype().is_float() {
+        return Ok(out);
+    }
+    let idx = positions.clone();
+    Ok(record("scatter_add", out, &[values], move |gg, _, _| Ok(vec![Some(gather_flat(gg, &idx)?)])))
 }
