@@ -166,6 +166,8 @@ COMPOSITE_CASES = [
     ("kron", ops.kron, [N(2, 3), N(3, 2)]),
     ("nanmean", lambda x: ops.nanmean(x, 0), [N(3, 4)]),
     ("nanstd", ops.nanstd, [N(3, 4)]),
+    ("layer_normalization", lambda x, g, b: ops.layer_normalization(x, g, b, epsilon=1e-3), [N(3, 4), N(4), N(4)]),
+    ("rms_normalization", lambda x, s: ops.rms_normalization(x, s, axis=0), [N(3, 4), N(3)]),
 ]
 
 

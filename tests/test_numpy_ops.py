@@ -541,3 +541,24 @@ def test_splits_stacks_and_spaces():
     assert bool(ops.all(ops.isreal(x))) and float(ops.sum(ops.imag(x))) == 0
     _eq(ops.real(x), a, "real")
     _eq(ops.conjugate(x), a, "conjugate")
+
+
+
+def test_layer_and_rms_normalization():
+    r = np.random.default_rng(7)
+    a = r.normal(size=(3, 4, 5))
+    g, b = r.normal(size=5), r.normal(size=5)
+    x = K.tensor(a)
+    m, v = a.mean(-1, keepdims=True), a.var(-1, keepdims=True)
+    _eq(ops.layer_normalization(x, K.tensor(g), K.tensor(b), epsilon=1e-3), (a - m) / np.sqrt(v + 1e-3) * g + b, "layer_norm")
+    _eq(ops.layer_normalization(x), (a - m) / np.sqrt(v + 1e-7), "layer_norm bare")
+    _eq(ops.layer_normalization(x, K.tensor(g), rms_scaling=True), a / np.sqrt(v + 1e-7) * g, "rms_scaling")
+    g2 = r.normal(size=(4, 5))
+    m2, v2 = a.mean((1, 2), keepdims=True), a.var((1, 2), keepdims=True)
+    _eq(ops.layer_normalization(x, K.tensor(g2), axis=(1, 2)), (a - m2) / np.sqrt(v2 + 1e-7) * g2, "layer_norm two axes")
+    g1 = r.normal(size=4)
+    m1, v1 = a.mean(1, keepdims=True), a.var(1, keepdims=True)
+    _eq(ops.layer_normalization(x, K.tensor(g1), axis=1), (a - m1) / np.sqrt(v1 + 1e-7) * g1[:, None], "layer_norm axis 1")
+    _eq(ops.rms_normalization(x, K.tensor(g)), a / np.sqrt((a * a).mean(-1, keepdims=True) + 1e-7) * g, "rms_normalization")
+    ints = K.tensor(np.arange(6).reshape(2, 3))
+    assert ops.layer_normalization(ints).dtype == "float32"

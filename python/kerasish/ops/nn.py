@@ -304,3 +304,56 @@ def multi_hot(inputs, num_classes, axis=-1, dtype=None):
     x = convert_to_tensor(inputs)
     reduction_axis = 1 if x.ndim > 1 else 0
     return np_ops.max(one_hot(cast(x, "int64"), num_classes, axis=axis, dtype=dtype), axis=reduction_axis)
+
+
+def _norm_axes(x, axis):
+    axes = [axis] if isinstance(axis, int) else sorted(int(a) % x.ndim for a in axis)
+    return [a % x.ndim for a in axes]
+
+
+def _broadcast_param(v, x, axes):
+    """A gamma / beta / scale of the normalized dims' shape, shaped to broadcast against x."""
+    if v is None:
+        return None
+    v = cast(convert_to_tensor(v), x.dtype)
+    if axes == [x.ndim - 1]:
+        return v
+    shape = [1] * x.ndim
+    for a in axes:
+        shape[a] = x.shape[a]
+    return reshape(v, tuple(shape))
+
+
+@symbolic
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_scaling=False):
+    """(x - mean) / sqrt(var + epsilon) * gamma + beta over `axis`, as keras.ops.layer_normalization
+    (computed in at least float32; rms_scaling: x / sqrt(var + epsilon) * gamma)."""
+    x = _float(x)
+    epsilon = 1e-7 if epsilon is None else float(epsilon)
+    axes = _norm_axes(x, axis)
+    g, b = _broadcast_param(gamma, x, axes), _broadcast_param(beta, x, axes)
+    mean, variance = np_ops.mean(x, axes, True), np_ops.var(x, axes, True)
+    inv = np_ops.divide(1.0, np_ops.sqrt(np_ops.add(variance, epsilon)))
+    if rms_scaling:
+        out = np_ops.multiply(x, inv)
+        return out if g is None else np_ops.multiply(out, g)
+    if g is not None:
+        inv = np_ops.multiply(inv, g)
+    res = np_ops.multiply(np_ops.negative(mean), inv)
+    if b is not None:
+        res = np_ops.add(res, b)
+    return np_ops.add(np_ops.multiply(x, inv), res)
+
+
+@symbolic
+def rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    """x / sqrt(mean(x^2) + epsilon) * scale over `axis`, as keras.ops.rms_normalization."""
+    x = _float(x)
+    if x.ndim == 0:
+        x = np_ops.expand_dims(x, 0)
+    epsilon = 1e-7 if epsilon is None else float(epsilon)
+    axes = _norm_axes(x, axis)
+    rrms = np_ops.divide(1.0, np_ops.sqrt(np_ops.add(np_ops.mean(np_ops.square(x), axes, True), epsilon)))
+    out = np_ops.multiply(x, rrms)
+    s = _broadcast_param(scale, x, axes)
+    return out if s is None else np_ops.multiply(out, s)
