@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -78,16 +79,10 @@ def scatter(indices, values, shape):
     shape = tuple(int(s) for s in shape)
     pos, lead, tail = _positions(indices, shape)
     v = _core.reshape(_core.broadcast_to(convert_to_tensor(values), lead + tail), tuple(pos.shape))
-    out = _core.reshape(_core.scatter_add(v, pos, (_prod(shape),)), shape)
+    out = _core.reshape(_core.scatter_add(v, pos, (math.prod(shape),)), shape)
     # integers add up in int64; the result keeps the values' dtype (wrapping), as Keras's does
     return out if out.dtype == v.dtype else _core.convert_to_tensor(out, v.dtype)
 
-
-def _prod(dims):
-    n = 1
-    for d in dims:
-        n *= d
-    return n
 
 
 @symbolic
@@ -100,10 +95,10 @@ def scatter_update(inputs, indices, updates):
     u = _core.reshape(_core.broadcast_to(convert_to_tensor(updates, x.dtype), lead + tail), (-1,))
     pos = _core.reshape(pos, (-1,))
     # integers keep the value of the last position written: the writer (numbered from 1) of each element
-    writer = _core.scatter_add(_core.binary("add", _iota_on(pos.shape[0], pos), 1), pos, (_prod(shape),), True)
+    writer = _core.scatter_add(_core.binary("add", _iota_on(pos.shape[0], pos), 1), pos, (math.prod(shape),), True)
     hit = _core.compare("greater", writer, 0)
     picked = _core.take(u, _core.binary("maximum", _core.binary("subtract", writer, 1), 0), 0) if u.shape[0] else \
-        _core.full((_prod(shape),), 0.0, x.dtype, x.device)
+        _core.full((math.prod(shape),), 0.0, x.dtype, x.device)
     return _core.reshape(_core.where(hit, picked, _core.reshape(x, (-1,))), shape)
 
 

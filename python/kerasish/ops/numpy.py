@@ -436,10 +436,7 @@ def ndim(x):
 
 
 def size(x):
-    n = 1
-    for d in convert_to_tensor(x).shape:
-        n *= d
-    return n
+    return math.prod(convert_to_tensor(x).shape)
 
 
 @symbolic
@@ -669,7 +666,7 @@ def _einsum_pair(a, la, b, lb, keep):
     fb = [c for c in lb if c not in la]
     a = transpose(a, [la.index(c) for c in batch + fa + contract])
     b = transpose(b, [lb.index(c) for c in batch + contract + fb])
-    size = lambda x, n0, n: _prod(x.shape[n0:n0 + n])  # noqa: E731
+    size = lambda x, n0, n: math.prod(x.shape[n0:n0 + n])  # noqa: E731
     nb = len(batch)
     m, k, n = size(a, nb, len(fa)), size(a, nb + len(fa), len(contract)), size(b, nb + len(contract), len(fb))
     bshape_a, bshape_b = tuple(a.shape[:nb]), tuple(b.shape[:nb])
@@ -677,12 +674,6 @@ def _einsum_pair(a, la, b, lb, keep):
     out_shape = tuple(y.shape[:nb]) + tuple(a.shape[nb:nb + len(fa)]) + tuple(b.shape[nb + len(contract):])
     return reshape(y, out_shape), "".join(batch + fa + fb)
 
-
-def _prod(dims):
-    n = 1
-    for d in dims:
-        n *= d
-    return n
 
 
 @symbolic
