@@ -386,17 +386,18 @@ class TestDtypeRules:
     def test_numpy_dtypes_kept(self):
         assert K.tensor(np.zeros(3, np.float64)).dtype == "float64"
         assert K.tensor(np.zeros(3, np.float32)).dtype == "float32"
-        assert K.tensor(np.zeros(3, np.int32)).dtype == "int64"
+        assert K.tensor(np.zeros(3, np.int32)).dtype == "int32"
         assert K.tensor(np.zeros(3, np.int64)).dtype == "int64"
         assert K.tensor(np.zeros(3, np.uint8)).dtype == "uint8"
-        assert K.tensor(np.zeros(3, np.float16)).dtype == "float32"
+        assert K.tensor(np.zeros(3, np.float16)).dtype == "float16"
+        assert K.tensor(np.zeros(3, np.uint64)).dtype == "int64"  # the one NumPy integer kerasish lacks
         assert K.tensor(np.zeros(3, bool)).dtype == "bool"
 
     def test_numpy_scalars_keep_their_dtype(self):
         # NumPy scalars are typed like 0-d arrays (np.float64 subclasses float, but is not a Python float)
         assert K.tensor(np.float64(1.5)).dtype == "float64"
         assert K.tensor(np.float32(1.5)).dtype == "float32"
-        assert K.tensor(np.int32(3)).dtype == "int64"
+        assert K.tensor(np.int32(3)).dtype == "int32"
         assert K.tensor(np.bool_(True)).dtype == "bool"
         assert K.tensor(np.float64(1.5)).shape == ()
 

@@ -24,7 +24,7 @@ from kerasish._tensor import (
 )
 from kerasish.variables import Variable
 
-_SUBMODULES = {"activations", "initializers", "regularizers", "losses", "metrics", "optimizers", "callbacks",
+_SUBMODULES = {"activations", "backend", "initializers", "regularizers", "losses", "metrics", "optimizers", "callbacks",
                "layers", "models", "datasets", "saving"}
 _FROM = {"Input": "layers", "Layer": "layers", "KerasTensor": "layers", "Model": "models", "Sequential": "models"}
 
@@ -39,7 +39,8 @@ def __getattr__(name):
 
 
 __all__ = [
-    "Input", "KerasTensor", "Layer", "Model", "Sequential", "Tensor", "Variable", "__version__", "activations", "device",
+    "Input", "KerasTensor", "Layer", "Model", "Sequential", "Tensor", "Variable", "__version__", "activations", "backend",
+    "device",
     "arange", "callbacks", "config", "enable_grad", "eye", "full", "initializers", "is_grad_enabled", "layers",
     "losses", "metrics", "models", "no_grad", "ones", "ones_like", "ops", "optimizers", "random", "regularizers",
     "tensor", "utils", "zeros", "zeros_like",

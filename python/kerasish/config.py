@@ -11,10 +11,13 @@ def floatx():
 
 
 def set_floatx(value):
+    """Sets the default float dtype (of weights, Python floats and data made from lists), as
+    keras.config.set_floatx: "float16", "bfloat16", "float32" or "float64"."""
     global _FLOATX
-    if value not in ("float32", "float64"):
-        raise ValueError(f"Unknown floatx type: {value!r}; expected 'float32' or 'float64'")
-    _FLOATX = value
+    accepted = ("float16", "bfloat16", "float32", "float64")
+    if value not in accepted:
+        raise ValueError(f"Unknown `floatx` value: {value!r}. Expected one of {accepted}")
+    _FLOATX = str(value)
 
 
 def epsilon():

@@ -2,6 +2,7 @@
 from kerasish import _core, config
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
+from kerasish.backend.dtypes import FLOAT_TYPES
 
 
 class Variable(Tensor):
@@ -19,7 +20,7 @@ class Variable(Tensor):
         else:
             value = initializer
         value = _core.convert_to_tensor(value, dtype)
-        requires = bool(trainable) and value.dtype in ("float32", "float64")
+        requires = bool(trainable) and value.dtype in FLOAT_TYPES
         return super().__new__(cls, value, value.dtype, requires)
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None, aggregation="none",
@@ -37,7 +38,7 @@ class Variable(Tensor):
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
-        if self.dtype in ("float32", "float64"):
+        if self.dtype in FLOAT_TYPES:
             self.requires_grad = self._trainable
 
     @property

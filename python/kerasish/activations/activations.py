@@ -7,6 +7,7 @@ built from engine ops, so it is differentiable through the engine's autograd.
 from __future__ import annotations
 
 from kerasish import _core, ops
+from kerasish.backend.dtypes import FLOAT_TYPES
 
 
 def _t(x):
@@ -199,7 +200,7 @@ def fused_name(activation, y, bias):
     """The engine's name for `activation` when ``activation(y + bias)`` can run as one fused pass
     (linear, relu, sigmoid or tanh with Keras's defaults, on float tensors), else None."""
     name = _FUSED.get(activation)
-    if name is not None and isinstance(y, _core.Tensor) and y.dtype in ("float32", "float64") and (
+    if name is not None and isinstance(y, _core.Tensor) and y.dtype in FLOAT_TYPES and (
             bias is None or bias.dtype == y.dtype):
         return name
     return None

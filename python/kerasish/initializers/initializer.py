@@ -3,6 +3,7 @@ keras/src/initializers/initializer.py."""
 from __future__ import annotations
 
 from kerasish import config
+from kerasish.backend.dtypes import FLOAT_TYPES
 
 
 def standardize_dtype(dtype):
@@ -11,8 +12,8 @@ def standardize_dtype(dtype):
 
 def float_dtype(dtype, who):
     dtype = standardize_dtype(dtype)
-    if dtype not in ("float32", "float64"):
-        raise ValueError(f"{who}: expected a float dtype ('float32' or 'float64'), got dtype={dtype!r}")
+    if dtype not in FLOAT_TYPES:
+        raise ValueError(f"{who}: expected a float dtype (one of {FLOAT_TYPES}), got dtype={dtype!r}")
     return dtype
 
 

@@ -6,6 +6,7 @@ import math
 
 from kerasish import ops
 from kerasish import random as _random
+from kerasish.backend.dtypes import FLOAT_TYPES
 from kerasish.initializers.initializer import Initializer, float_dtype, standardize_dtype, standardize_shape
 
 # 1 / (stddev of a standard normal truncated to [-2, 2]); Keras divides by it so that the
@@ -114,7 +115,7 @@ class RandomUniform(RandomInitializer):
     def __call__(self, shape, dtype=None):
         dtype = standardize_dtype(dtype)
         shape = standardize_shape(shape)
-        if dtype not in ("float32", "float64"):
+        if dtype not in FLOAT_TYPES:
             return _random.randint(shape, int(self.minval), int(self.maxval), dtype=dtype, seed=self.seed)
         return _random.uniform(shape, minval=self.minval, maxval=self.maxval, dtype=dtype, seed=self.seed)
 

@@ -9,6 +9,7 @@ import numpy as np
 from kerasish import _core, config, initializers, regularizers
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
+from kerasish.backend.dtypes import FLOAT_TYPES
 from kerasish.ops.operation import KerasTensor, Operation, any_symbolic_tensors
 from kerasish.tree import flatten, map_structure
 from kerasish.variables import Variable
@@ -86,7 +87,7 @@ class Layer(Operation):
         if claim is not None:
             claim(self, shape)  # loading a saved model: the weight must be one the file holds
         if initializer is None:
-            initializer = "glorot_uniform" if dtype in ("float32", "float64") else "zeros"
+            initializer = "glorot_uniform" if dtype in FLOAT_TYPES else "zeros"
         init = initializers.get(initializer)
         v = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=trainable, name=name or "variable")
         v.path = f"{self.name}/{v.name}"
@@ -304,9 +305,9 @@ class Layer(Operation):
             a = np.asarray(t)
             # float data is made in the compute dtype at once (float64 NumPy data cannot go to
             # the GPU as it is)
-            cast = self._autocast and a.dtype.kind == "f" and self.compute_dtype in ("float16", "float32", "float64")
+            cast = self._autocast and a.dtype.kind == "f" and self.compute_dtype in FLOAT_TYPES
             return _core.convert_to_tensor(a, self.compute_dtype if cast else None)
-        if self._autocast and t.dtype in ("float16", "float32", "float64") and t.dtype != self.compute_dtype:
+        if self._autocast and t.dtype in FLOAT_TYPES and t.dtype != self.compute_dtype:
             t = _core.convert_to_tensor(t, self.compute_dtype)
         return t
 

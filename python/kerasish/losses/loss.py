@@ -3,6 +3,7 @@ uses, as keras/src/losses/loss.py."""
 from __future__ import annotations
 
 from kerasish import config, naming, ops
+from kerasish.backend.dtypes import FLOAT_TYPES
 
 _ALLOWED_REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 
@@ -36,7 +37,7 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
 
 
 def is_float(dtype):
-    return dtype in ("float32", "float64")
+    return dtype in FLOAT_TYPES
 
 
 def to_float(x, dtype=None):

@@ -3,6 +3,7 @@ update behind the thresholded metrics, as keras/src/metrics/metrics_utils.py."""
 from __future__ import annotations
 
 from kerasish import _tensor, config, ops
+from kerasish.backend.dtypes import FLOAT_TYPES
 from kerasish.losses import (
     squeeze_or_expand_to_same_rank,
 )
@@ -10,7 +11,7 @@ from kerasish.losses import (
 
 def to_float(x, dtype=None):
     x = ops.convert_to_tensor(x)
-    dtype = dtype or (x.dtype if x.dtype in ("float32", "float64") else config.floatx())
+    dtype = dtype or (x.dtype if x.dtype in FLOAT_TYPES else config.floatx())
     return x if x.dtype == dtype else ops.cast(x, dtype)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from kerasish import _core
+from kerasish.backend.dtypes import FLOAT_TYPES
 from kerasish.ops import numpy as np_ops
 from kerasish.ops.core import cast, convert_to_tensor
 from kerasish.ops.numpy import reshape, transpose
@@ -149,7 +150,7 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
 
 def _float(x):
     x = convert_to_tensor(x)
-    return x if x.dtype.startswith("float") else cast(x, "float32")
+    return x if x.dtype in FLOAT_TYPES else cast(x, "float32")
 
 
 @symbolic

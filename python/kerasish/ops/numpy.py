@@ -6,6 +6,7 @@ import math
 import numbers
 
 from kerasish import _core, _tensor
+from kerasish.backend.dtypes import FLOAT_TYPES
 from kerasish.ops.core import cast, convert_to_tensor
 from kerasish.ops.core import scatter as _scatter
 from kerasish.ops.operation import symbolic
@@ -325,7 +326,7 @@ def sign(x):
 def trunc(x):
     """Rounds toward zero; integers and bools come back as they are (Keras's rule)."""
     x = convert_to_tensor(x)
-    return x if not x.dtype.startswith("float") else _core.unary("trunc", x)
+    return x if x.dtype not in FLOAT_TYPES else _core.unary("trunc", x)
 
 
 @symbolic
@@ -334,7 +335,7 @@ def round(x, decimals=0):  # noqa: A001
     Integers keep their dtype; with negative decimals they round through float32, as Keras does."""
     x = convert_to_tensor(x)
     decimals = int(decimals)
-    is_float = x.dtype.startswith("float")
+    is_float = x.dtype in FLOAT_TYPES
     if not is_float and decimals >= 0:
         return x
     if decimals == 0:
@@ -349,7 +350,7 @@ def round(x, decimals=0):  # noqa: A001
 # they run on every device and differentiate through their parts)
 
 def _is_float(x):
-    return x.dtype.startswith("float")
+    return x.dtype in FLOAT_TYPES
 
 
 def _iota(n, like):

@@ -40,6 +40,21 @@ class KerasTensor:
     def __pow__(self, other): return apply_op("Power", lambda a, b: a ** b, self, other)
     def __matmul__(self, other): return apply_op("Matmul", lambda a, b: a @ b, self, other)
     def __neg__(self): return apply_op("Negative", lambda a: -a, self)
+    def __rpow__(self, other): return apply_op("Power", lambda a, b: b ** a, self, other)
+    def __rmatmul__(self, other): return apply_op("Matmul", lambda a, b: b @ a, self, other)
+    def __floordiv__(self, other): return apply_op("FloorDivide", lambda a, b: a // b, self, other)
+    def __rfloordiv__(self, other): return apply_op("FloorDivide", lambda a, b: b // a, self, other)
+    def __mod__(self, other): return apply_op("Mod", lambda a, b: a % b, self, other)
+    def __rmod__(self, other): return apply_op("Mod", lambda a, b: b % a, self, other)
+    def __abs__(self): return apply_op("Absolute", lambda a: abs(a), self)
+    # comparisons are symbolic as in Keras (`source != 0` makes a mask); == is left to Python's
+    # identity so KerasTensors stay usable in lists and dicts (ops.equal compares symbolically)
+    def __ne__(self, other): return apply_op("NotEqual", lambda a, b: a != b, self, other)
+    def __lt__(self, other): return apply_op("Less", lambda a, b: a < b, self, other)
+    def __le__(self, other): return apply_op("LessEqual", lambda a, b: a <= b, self, other)
+    def __gt__(self, other): return apply_op("Greater", lambda a, b: a > b, self, other)
+    def __ge__(self, other): return apply_op("GreaterEqual", lambda a, b: a >= b, self, other)
+    __hash__ = object.__hash__
 
     def __getitem__(self, key):
         return apply_op("GetItem", lambda a: a[key], self)

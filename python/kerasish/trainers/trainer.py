@@ -17,6 +17,7 @@ from kerasish import callbacks as callbacks_module
 from kerasish import metrics as metrics_module
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
+from kerasish.backend.dtypes import FLOAT_TYPES, INT_TYPES
 from kerasish.saving import saving_lib
 from kerasish.trainers import compile_utils
 from kerasish.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
@@ -33,7 +34,8 @@ from kerasish.trainers.data_adapters.generator_data_adapter import GeneratorData
 from kerasish.trainers.epoch_iterator import EpochIterator
 from kerasish.tree import flatten, map_structure
 
-_PLAN_DTYPES = tuple(np.dtype(d) for d in ("float32", "float64", "int64", "uint8", "bool"))
+# NumPy dtypes a compiled plan reads in place (bfloat16 has no NumPy dtype of its own)
+_PLAN_DTYPES = tuple(np.dtype(d) for d in (*INT_TYPES, "float16", "float32", "float64", "bool"))
 
 
 class Trainer:
@@ -191,7 +193,7 @@ class Trainer:
         trainable = self.trainable_weights
         ids = {id(v) for v in trainable}
         for w in self.weights:
-            if w.dtype in ("float32", "float64"):
+            if w.dtype in FLOAT_TYPES:
                 w.requires_grad = id(w) in ids
         return trainable
 

@@ -1,23 +1,61 @@
-//! Element types. Bool and uint8 are stored as bytes; bool values are 0 or 1.
+//! Element dtypes: Keras 3's set (bool, the unsigned and signed integers, float16, bfloat16,
+//! float32, float64) and Keras's promotion lattice.
+//!
+//! Every dtype is stored as itself. Kernels that only move, pick or compare elements (copies,
+//! indexing, gathers, where, max/min/argmax, sort, max pooling) run on every dtype; arithmetic
+//! kernels run in a few *compute* dtypes, and an op on a narrower dtype casts to its compute
+//! dtype and back (`compute()`): integers compute in int64 (so int8 + int8 wraps exactly as
+//! int8 arithmetic does, the cast back keeping the low bits), float16 and bfloat16 in float32
+//! (rounded back to nearest even, as XLA's CPU backend does).
 use crate::error::{Error, Result};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
     Bool,
     U8,
+    U16,
+    U32,
+    I8,
+    I16,
+    I32,
     I64,
+    F16,
+    BF16,
     F32,
     F64,
 }
 
+/// The valid names, for error messages.
+pub const NAMES: &str = "bool, uint8, uint16, uint32, int8, int16, int32, int64, float16, bfloat16, float32, float64";
+
 impl DType {
-    pub const ALL: [DType; 5] = [DType::Bool, DType::U8, DType::I64, DType::F32, DType::F64];
+    pub const ALL: [DType; 12] = [
+        DType::Bool,
+        DType::U8,
+        DType::U16,
+        DType::U32,
+        DType::I8,
+        DType::I16,
+        DType::I32,
+        DType::I64,
+        DType::F16,
+        DType::BF16,
+        DType::F32,
+        DType::F64,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             DType::Bool => "bool",
             DType::U8 => "uint8",
+            DType::U16 => "uint16",
+            DType::U32 => "uint32",
+            DType::I8 => "int8",
+            DType::I16 => "int16",
+            DType::I32 => "int32",
             DType::I64 => "int64",
+            DType::F16 => "float16",
+            DType::BF16 => "bfloat16",
             DType::F32 => "float32",
             DType::F64 => "float64",
         }
@@ -25,35 +63,108 @@ impl DType {
 
     pub fn parse(name: &str) -> Result<DType> {
         Ok(match name {
-            "bool" => DType::Bool,
+            "bool" | "bool_" => DType::Bool,
             "uint8" => DType::U8,
+            "uint16" => DType::U16,
+            "uint32" => DType::U32,
+            "int8" => DType::I8,
+            "int16" => DType::I16,
+            "int32" => DType::I32,
             "int64" | "int" => DType::I64,
+            "float16" | "half" => DType::F16,
+            "bfloat16" => DType::BF16,
             "float32" | "float" => DType::F32,
             "float64" | "double" => DType::F64,
-            _ => {
-                return Err(Error::DType(format!(
-                    "unknown dtype '{name}'; valid dtypes are bool, uint8, int64, float32, float64"
-                )))
-            }
+            _ => return Err(Error::DType(format!("unknown dtype '{name}'; valid dtypes are {NAMES}"))),
         })
     }
 
     pub fn is_float(self) -> bool {
-        matches!(self, DType::F32 | DType::F64)
+        matches!(self, DType::F16 | DType::BF16 | DType::F32 | DType::F64)
+    }
+
+    /// An integer dtype (bool is not one).
+    pub fn is_int(self) -> bool {
+        !self.is_float() && self != DType::Bool
+    }
+
+    pub fn is_unsigned(self) -> bool {
+        matches!(self, DType::U8 | DType::U16 | DType::U32)
     }
 
     pub fn size(self) -> usize {
         match self {
-            DType::Bool | DType::U8 => 1,
+            DType::Bool | DType::U8 | DType::I8 => 1,
+            DType::U16 | DType::I16 | DType::F16 | DType::BF16 => 2,
+            DType::U32 | DType::I32 | DType::F32 => 4,
             DType::I64 | DType::F64 => 8,
-            DType::F32 => 4,
         }
     }
 
-    /// The dtype two operands are computed in: the larger of the two in the order
-    /// bool < uint8 < int64 < float32 < float64 (float32 with int64 stays float32, as in Keras).
+    /// The dtype arithmetic kernels run in for this dtype: int64 for every integer (and bool),
+    /// float32 for float16 and bfloat16, float32 and float64 themselves.
+    pub fn compute(self) -> DType {
+        match self {
+            DType::F16 | DType::BF16 | DType::F32 => DType::F32,
+            DType::F64 => DType::F64,
+            _ => DType::I64,
+        }
+    }
+
+    /// The dtype two operands are computed in: their least upper bound on Keras's type
+    /// promotion lattice (keras/src/backend/common/dtypes.py, adapted from JAX's):
+    ///
+    /// ```text
+    /// bool -> uint8 -> uint16 -> uint32 -> int64
+    ///           \        \         \
+    /// bool -> int8 -> int16  -> int32  -> int64 -> {bfloat16, float16} -> float32 -> float64
+    /// ```
+    /// (uint8 -> int16, uint16 -> int32, uint32 -> int64; every integer below every float, so
+    /// int64 with float16 is float16, and float16 with bfloat16 is float32). Unlike Keras on
+    /// JAX, which maps int64 and float64 results to their 32-bit forms, kerasish keeps them (as
+    /// Keras on TensorFlow does for int64): they are real dtypes here.
     pub fn promote(a: DType, b: DType) -> DType {
-        a.max(b)
+        if a == b {
+            return a;
+        }
+        // the first dtype above both, in an order that extends the lattice
+        *DType::ALL.iter().filter(|&&c| a.below(c) && b.below(c)).min_by_key(|c| c.rank()).unwrap_or(&DType::F64)
+    }
+
+    /// Whether `self` is at or below `c` on the lattice.
+    fn below(self, c: DType) -> bool {
+        use DType::*;
+        if self == c {
+            return true;
+        }
+        match self {
+            Bool => true,
+            U8 => matches!(c, U16 | U32 | I16 | I32 | I64) || c.is_float(),
+            U16 => matches!(c, U32 | I32 | I64) || c.is_float(),
+            U32 => c == I64 || c.is_float(),
+            I8 => matches!(c, I16 | I32 | I64) || c.is_float(),
+            I16 => matches!(c, I32 | I64) || c.is_float(),
+            I32 => c == I64 || c.is_float(),
+            I64 => c.is_float(),
+            F16 | BF16 => matches!(c, F32 | F64),
+            F32 => c == F64,
+            F64 => false,
+        }
+    }
+
+    /// A linear extension of the lattice: a least upper bound is the lowest common bound.
+    fn rank(self) -> u8 {
+        use DType::*;
+        match self {
+            Bool => 0,
+            U8 | I8 => 1,
+            U16 | I16 => 2,
+            U32 | I32 => 3,
+            I64 => 4,
+            F16 | BF16 => 5,
+            F32 => 6,
+            F64 => 7,
+        }
     }
 
     /// The float dtype an op such as exp computes in: floats keep theirs, others become float32.
@@ -62,6 +173,45 @@ impl DType {
             self
         } else {
             DType::F32
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DType::{self, *};
+
+    #[test]
+    fn promotion_follows_the_lattice() {
+        let cases = [
+            (U8, I8, I16),
+            (U16, I8, I32),
+            (U32, I32, I64),
+            (U32, I8, I64),
+            (Bool, U8, U8),
+            (I64, F16, F16),
+            (I64, BF16, BF16),
+            (F16, BF16, F32),
+            (U8, U16, U16),
+            (I32, F32, F32),
+            (F32, F64, F64),
+            (Bool, Bool, Bool),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(DType::promote(a, b), want, "{a:?} {b:?}");
+            assert_eq!(DType::promote(b, a), want, "{b:?} {a:?}");
+        }
+        // a least upper bound: above both, and below every other common bound
+        for a in DType::ALL {
+            for b in DType::ALL {
+                let p = DType::promote(a, b);
+                assert!(a.below(p) && b.below(p));
+                for c in DType::ALL {
+                    if a.below(c) && b.below(c) {
+                        assert!(p.below(c), "{a:?} {b:?} -> {p:?}, not below {c:?}");
+                    }
+                }
+            }
         }
     }
 }

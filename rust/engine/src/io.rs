@@ -34,6 +34,13 @@ fn le_bytes(t: &Tensor) -> (Dtype, Vec<u8>) {
         DType::F32 => (Dtype::F32, t.to_vec::<f32>().iter().flat_map(|x| x.to_le_bytes()).collect()),
         DType::F64 => (Dtype::F64, t.to_vec::<f64>().iter().flat_map(|x| x.to_le_bytes()).collect()),
         DType::I64 => (Dtype::I64, t.to_vec::<i64>().iter().flat_map(|x| x.to_le_bytes()).collect()),
+        DType::I32 => (Dtype::I32, t.to_vec::<i32>().iter().flat_map(|x| x.to_le_bytes()).collect()),
+        DType::I16 => (Dtype::I16, t.to_vec::<i16>().iter().flat_map(|x| x.to_le_bytes()).collect()),
+        DType::I8 => (Dtype::I8, t.to_vec::<i8>().iter().flat_map(|x| x.to_le_bytes()).collect()),
+        DType::U32 => (Dtype::U32, t.to_vec::<u32>().iter().flat_map(|x| x.to_le_bytes()).collect()),
+        DType::U16 => (Dtype::U16, t.to_vec::<u16>().iter().flat_map(|x| x.to_le_bytes()).collect()),
+        DType::F16 => (Dtype::F16, t.to_vec::<half::f16>().iter().flat_map(|x| x.to_le_bytes()).collect()),
+        DType::BF16 => (Dtype::BF16, t.to_vec::<half::bf16>().iter().flat_map(|x| x.to_le_bytes()).collect()),
         DType::U8 => (Dtype::U8, t.to_vec::<u8>()),
         DType::Bool => (Dtype::BOOL, t.to_vec::<u8>()),
     }
@@ -70,6 +77,13 @@ fn to_tensor(name: &str, v: &TensorView<'_>) -> Result<Tensor> {
         Dtype::F32 => read!(f32, 4, DType::F32),
         Dtype::F64 => read!(f64, 8, DType::F64),
         Dtype::I64 => read!(i64, 8, DType::I64),
+        Dtype::I32 => read!(i32, 4, DType::I32),
+        Dtype::I16 => read!(i16, 2, DType::I16),
+        Dtype::I8 => read!(i8, 1, DType::I8),
+        Dtype::U32 => read!(u32, 4, DType::U32),
+        Dtype::U16 => read!(u16, 2, DType::U16),
+        Dtype::F16 => read!(half::f16, 2, DType::F16),
+        Dtype::BF16 => read!(half::bf16, 2, DType::BF16),
         Dtype::U8 => Tensor::from_vec(d.to_vec(), &shape, DType::U8),
         Dtype::BOOL => {
             if d.iter().any(|&b| b > 1) {
@@ -77,7 +91,7 @@ fn to_tensor(name: &str, v: &TensorView<'_>) -> Result<Tensor> {
             }
             Tensor::from_vec(d.to_vec(), &shape, DType::Bool)
         }
-        other => bail!(DType, "safetensors: tensor '{name}' has dtype {other:?}; supported: F32, F64, I64, U8, BOOL"),
+        other => bail!(DType, "safetensors: tensor '{name}' has dtype {other:?}; supported: F64, F32, F16, BF16, I64, I32, I16, I8, U32, U16, U8, BOOL"),
     })
 }
 

@@ -7,7 +7,14 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub enum Buffer {
     Bool(Vec<u8>),
     U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+    I8(Vec<i8>),
+    I16(Vec<i16>),
+    I32(Vec<i32>),
     I64(Vec<i64>),
+    F16(Vec<half::f16>),
+    BF16(Vec<half::bf16>),
     F32(Vec<f32>),
     F64(Vec<f64>),
     /// Memory on a device (a GPU buffer): CPU kernels never see one; the device's backend
@@ -25,6 +32,27 @@ pub trait DeviceMemory: std::fmt::Debug + Send + Sync + std::any::Any {
     }
 }
 
+/// Runs `$e` with `$v` bound to the Vec of whichever host variant `$b` is (`$dev` for a device
+/// buffer).
+macro_rules! each_host {
+    ($b:expr, $v:ident => $e:expr, $dev:expr) => {
+        match $b {
+            Buffer::Bool($v) | Buffer::U8($v) => $e,
+            Buffer::U16($v) => $e,
+            Buffer::U32($v) => $e,
+            Buffer::I8($v) => $e,
+            Buffer::I16($v) => $e,
+            Buffer::I32($v) => $e,
+            Buffer::I64($v) => $e,
+            Buffer::F16($v) => $e,
+            Buffer::BF16($v) => $e,
+            Buffer::F32($v) => $e,
+            Buffer::F64($v) => $e,
+            Buffer::Device(_) => $dev,
+        }
+    };
+}
+
 impl Buffer {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -32,53 +60,39 @@ impl Buffer {
 
     pub fn len(&self) -> usize {
         match self {
-            Buffer::Bool(v) | Buffer::U8(v) => v.len(),
-            Buffer::I64(v) => v.len(),
-            Buffer::F32(v) => v.len(),
-            Buffer::F64(v) => v.len(),
             Buffer::Device(b) => b.len(),
+            b => each_host!(b, v => v.len(), 0),
         }
     }
 
     pub fn as_ptr(&self) -> *const u8 {
-        match self {
-            Buffer::Bool(v) | Buffer::U8(v) => v.as_ptr(),
-            Buffer::I64(v) => v.as_ptr() as *const u8,
-            Buffer::F32(v) => v.as_ptr() as *const u8,
-            Buffer::F64(v) => v.as_ptr() as *const u8,
-            Buffer::Device(_) => std::ptr::null(),
-        }
+        each_host!(self, v => v.as_ptr() as *const u8, std::ptr::null())
     }
 }
 
 impl Buffer {
     fn capacity_bytes(&self) -> usize {
-        match self {
-            Buffer::Bool(v) | Buffer::U8(v) => v.capacity(),
-            Buffer::I64(v) => v.capacity() * 8,
-            Buffer::F32(v) => v.capacity() * 4,
-            Buffer::F64(v) => v.capacity() * 8,
-            // host memory only: GPU buffers are not counted (and never enter the host pool)
-            Buffer::Device(_) => 0,
-        }
+        // host memory only: GPU buffers are not counted (and never enter the host pool)
+        each_host!(self, v => v.capacity() * std::mem::size_of_val(&v.first().copied().unwrap_or_default()), 0)
     }
 
     /// Frees the memory now, bypassing the pool.
     fn free(&mut self) {
-        match self {
-            Buffer::Bool(v) | Buffer::U8(v) => drop(std::mem::take(v)),
-            Buffer::I64(v) => drop(std::mem::take(v)),
-            Buffer::F32(v) => drop(std::mem::take(v)),
-            Buffer::F64(v) => drop(std::mem::take(v)),
-            Buffer::Device(_) => {}
-        }
+        each_host!(self, v => drop(std::mem::take(v)), {})
     }
 
     fn take_all(&mut self) -> Buffer {
         match self {
             Buffer::Bool(v) => Buffer::Bool(std::mem::take(v)),
             Buffer::U8(v) => Buffer::U8(std::mem::take(v)),
+            Buffer::U16(v) => Buffer::U16(std::mem::take(v)),
+            Buffer::U32(v) => Buffer::U32(std::mem::take(v)),
+            Buffer::I8(v) => Buffer::I8(std::mem::take(v)),
+            Buffer::I16(v) => Buffer::I16(std::mem::take(v)),
+            Buffer::I32(v) => Buffer::I32(std::mem::take(v)),
             Buffer::I64(v) => Buffer::I64(std::mem::take(v)),
+            Buffer::F16(v) => Buffer::F16(std::mem::take(v)),
+            Buffer::BF16(v) => Buffer::BF16(std::mem::take(v)),
             Buffer::F32(v) => Buffer::F32(std::mem::take(v)),
             Buffer::F64(v) => Buffer::F64(std::mem::take(v)),
             Buffer::Device(_) => Buffer::Bool(Vec::new()),
@@ -421,7 +435,8 @@ impl Storage {
     }
 }
 
-/// A Rust element type that a Buffer can hold. u8 serves both bool and uint8.
+/// A Rust element type that a Buffer can hold. u8 serves both bool and uint8; half's f16 and
+/// bf16 hold float16 and bfloat16.
 pub trait Elem: Copy + Send + Sync + 'static + PartialOrd + Default + std::fmt::Debug {
     fn slice(b: &Buffer) -> &[Self];
     fn slice_mut(b: &mut Buffer) -> &mut [Self];
@@ -429,12 +444,15 @@ pub trait Elem: Copy + Send + Sync + 'static + PartialOrd + Default + std::fmt::
     fn to_f64(self) -> f64;
     fn from_f64(v: f64) -> Self;
     fn to_i64(self) -> i64;
+    /// From an integer: integer types keep its low bits (wrap, as NumPy's astype does), floats
+    /// round it to nearest.
+    fn from_i64(v: i64) -> Self;
     /// Moves the Vec out of a buffer of this element type (None for another type).
     fn take_vec(b: &mut Buffer) -> Option<Vec<Self>>;
 }
 
 macro_rules! elem {
-    ($t:ty, $($variant:ident)|+, $build:expr, $from:expr, $toi:expr) => {
+    ($t:ty, $($variant:ident)|+, $build:expr, $from:expr, $toi:expr, $tof:expr, $fromi:expr) => {
         impl Elem for $t {
             fn slice(b: &Buffer) -> &[$t] {
                 match b { $(Buffer::$variant(v))|+ => v, _ => unreachable!("buffer dtype mismatch") }
@@ -446,7 +464,10 @@ macro_rules! elem {
                 let build: fn(Vec<$t>, DType) -> Buffer = $build;
                 build(v, dtype)
             }
-            fn to_f64(self) -> f64 { self as f64 }
+            fn to_f64(self) -> f64 {
+                let tof: fn($t) -> f64 = $tof;
+                tof(self)
+            }
             fn from_f64(v: f64) -> $t {
                 let from: fn(f64) -> $t = $from;
                 from(v)
@@ -455,6 +476,10 @@ macro_rules! elem {
                 let toi: fn($t) -> i64 = $toi;
                 toi(self)
             }
+            fn from_i64(v: i64) -> $t {
+                let fromi: fn(i64) -> $t = $fromi;
+                fromi(v)
+            }
             fn take_vec(b: &mut Buffer) -> Option<Vec<$t>> {
                 match b { $(Buffer::$variant(v))|+ => Some(std::mem::take(v)), _ => None }
             }
@@ -462,10 +487,17 @@ macro_rules! elem {
     };
 }
 
-elem!(f32, F32, |v, _| Buffer::F32(v), |x| x as f32, |x| x as i64);
-elem!(f64, F64, |v, _| Buffer::F64(v), |x| x, |x| x as i64);
-elem!(i64, I64, |v, _| Buffer::I64(v), |x| x as i64, |x| x);
-elem!(u8, Bool | U8, |v, d| if d == DType::Bool { Buffer::Bool(v) } else { Buffer::U8(v) }, |x| x as u8, |x| x as i64);
+elem!(f32, F32, |v, _| Buffer::F32(v), |x| x as f32, |x| x as i64, |x| x as f64, |x| x as f32);
+elem!(f64, F64, |v, _| Buffer::F64(v), |x| x, |x| x as i64, |x| x, |x| x as f64);
+elem!(i64, I64, |v, _| Buffer::I64(v), |x| x as i64, |x| x, |x| x as f64, |x| x as i64);
+elem!(i32, I32, |v, _| Buffer::I32(v), |x| x as i32, |x| x as i64, |x| x as f64, |x| x as i32);
+elem!(i16, I16, |v, _| Buffer::I16(v), |x| x as i16, |x| x as i64, |x| x as f64, |x| x as i16);
+elem!(i8, I8, |v, _| Buffer::I8(v), |x| x as i8, |x| x as i64, |x| x as f64, |x| x as i8);
+elem!(u32, U32, |v, _| Buffer::U32(v), |x| x as u32, |x| x as i64, |x| x as f64, |x| x as u32);
+elem!(u16, U16, |v, _| Buffer::U16(v), |x| x as u16, |x| x as i64, |x| x as f64, |x| x as u16);
+elem!(u8, Bool | U8, |v, d| if d == DType::Bool { Buffer::Bool(v) } else { Buffer::U8(v) }, |x| x as u8, |x| x as i64, |x| x as f64, |x| x as u8);
+elem!(half::f16, F16, |v, _| Buffer::F16(v), half::f16::from_f64, |x| x.to_f64() as i64, |x| x.to_f64(), |x| half::f16::from_f64(x as f64));
+elem!(half::bf16, BF16, |v, _| Buffer::BF16(v), half::bf16::from_f64, |x| x.to_f64() as i64, |x| x.to_f64(), |x| half::bf16::from_f64(x as f64));
 
 /// Runs `$body` with `$T` bound to the Rust type of `$dt`.
 #[macro_export]
@@ -484,8 +516,36 @@ macro_rules! with_dtype {
                 type $T = i64;
                 $body
             }
+            $crate::dtype::DType::I32 => {
+                type $T = i32;
+                $body
+            }
+            $crate::dtype::DType::I16 => {
+                type $T = i16;
+                $body
+            }
+            $crate::dtype::DType::I8 => {
+                type $T = i8;
+                $body
+            }
+            $crate::dtype::DType::U32 => {
+                type $T = u32;
+                $body
+            }
+            $crate::dtype::DType::U16 => {
+                type $T = u16;
+                $body
+            }
             $crate::dtype::DType::Bool | $crate::dtype::DType::U8 => {
                 type $T = u8;
+                $body
+            }
+            $crate::dtype::DType::F16 => {
+                type $T = half::f16;
+                $body
+            }
+            $crate::dtype::DType::BF16 => {
+                type $T = half::bf16;
                 $body
             }
         }

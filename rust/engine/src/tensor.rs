@@ -3,7 +3,7 @@ use crate::autograd::Node;
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::layout::Layout;
-use crate::storage::{Buffer, Elem, Storage};
+use crate::storage::{Elem, Storage};
 use crate::with_dtype;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -183,13 +183,7 @@ impl Tensor {
         }
         let buf = self.0.storage.read();
         let off = self.0.layout.offset;
-        Ok(match &*buf {
-            Buffer::F32(v) => v[off] as f64,
-            Buffer::F64(v) => v[off],
-            Buffer::I64(v) => v[off] as f64,
-            Buffer::Bool(v) | Buffer::U8(v) => v[off] as f64,
-            Buffer::Device(_) => unreachable!("device tensors are read back above"),
-        })
+        Ok(crate::with_dtype!(self.dtype(), T => T::slice(&buf)[off].to_f64()))
     }
 }
 

@@ -9,21 +9,37 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyBool, PyFloat, PyInt};
 
-/// Copies a NumPy array into a new tensor. Other NumPy dtypes are converted to the nearest
-/// supported one (ints -> int64, float16 -> float32); `lists` applies the defaults for Python
-/// data (float64 -> float32).
+/// Makes sure NumPy knows the bfloat16 dtype (ml_dtypes registers it, as for JAX and Keras),
+/// else a TypeError saying what is missing.
+pub fn need_bfloat16(py: Python<'_>) -> PyResult<()> {
+    py.import("ml_dtypes")
+        .map(|_| ())
+        .map_err(|_| PyTypeError::new_err("bfloat16 arrays need the ml_dtypes package (pip install ml_dtypes)"))
+}
+
+/// Copies a NumPy array into a new tensor, in its own dtype (uint64 becomes int64, the one
+/// NumPy integer kerasish lacks); `python_data` applies the defaults for Python data (float64
+/// -> float32).
 pub fn from_numpy(py: Python<'_>, obj: &Bound<'_, PyAny>, dtype: Option<DType>, python_data: bool) -> PyResult<Tensor> {
     let np = py.import("numpy")?;
     let arr = np.call_method1("asarray", (obj,))?;
     let arr = arr.cast_into::<PyUntypedArray>().map_err(|_| PyTypeError::new_err("could not convert the data to an array"))?;
     let kind: String = arr.dtype().getattr("kind")?.extract()?;
     let size: usize = arr.dtype().getattr("itemsize")?.extract()?;
+    let np_dtype_name: String = arr.dtype().getattr("name")?.extract()?;
     let natural = match (kind.as_str(), size) {
         ("b", _) => DType::Bool,
         ("u", 1) => DType::U8,
+        ("u", 2) => DType::U16,
+        ("u", 4) => DType::U32,
+        ("i", 1) => DType::I8,
+        ("i", 2) => DType::I16,
+        ("i", 4) => DType::I32,
         ("i", _) | ("u", _) => DType::I64,
         ("f", 8) if !python_data => DType::F64,
+        ("f", 2) => DType::F16,
         ("f", _) => DType::F32,
+        _ if np_dtype_name == "bfloat16" => DType::BF16,
         _ => {
             return Err(PyTypeError::new_err(format!(
                 "cannot make a tensor from data of NumPy dtype {}; supported: bool, integers, floats",
@@ -34,13 +50,10 @@ pub fn from_numpy(py: Python<'_>, obj: &Bound<'_, PyAny>, dtype: Option<DType>, 
     let dt = dtype.unwrap_or(natural);
     // read float data at full precision; the conversion to `dt` below rounds once
     let natural = if kind == "f" && size == 8 { DType::F64 } else { natural };
-    let np_name = match natural {
-        DType::Bool => "bool",
-        DType::U8 => "uint8",
-        DType::I64 => "int64",
-        DType::F32 => "float32",
-        DType::F64 => "float64",
-    };
+    if natural == DType::BF16 {
+        need_bfloat16(py)?;
+    }
+    let np_name = natural.name();
     // asarray with order "C" (ascontiguousarray would turn 0-d arrays into 1-d ones)
     let kwargs = [("dtype", np_name), ("order", "C")].into_py_dict(py)?;
     let arr = np.call_method("asarray", (arr,), Some(&kwargs))?;
@@ -50,14 +63,21 @@ pub fn from_numpy(py: Python<'_>, obj: &Bound<'_, PyAny>, dtype: Option<DType>, 
             let a = arr.cast::<PyArrayDyn<$T>>().map_err(PyErr::from)?;
             let ro = a.readonly();
             let s = ro.as_slice().map_err(|e| PyTypeError::new_err(e.to_string()))?;
-            let v: Vec<$S> = s.iter().map(|&x| x as $S).collect();
+            let v: Vec<$S> = s.iter().map(|&x| <$S>::from(x)).collect();
             Tensor::from_vec(v, &shape, natural)
         }};
     }
     let t = match natural {
         DType::Bool => read!(bool, u8),
         DType::U8 => read!(u8, u8),
+        DType::U16 => read!(u16, u16),
+        DType::U32 => read!(u32, u32),
+        DType::I8 => read!(i8, i8),
+        DType::I16 => read!(i16, i16),
+        DType::I32 => read!(i32, i32),
         DType::I64 => read!(i64, i64),
+        DType::F16 => read!(half::f16, half::f16),
+        DType::BF16 => read!(half::bf16, half::bf16),
         DType::F32 => read!(f32, f32),
         DType::F64 => read!(f64, f64),
     };

@@ -121,6 +121,18 @@ fn arange(start: f64, stop: Option<f64>, step: Option<f64>, dtype: Option<&Bound
     Ok(on_default(ops::arange(start, stop, step, dtype_arg(dtype)?).to_py()?).to_py()?.into())
 }
 
+/// The least upper bound of dtypes on Keras's promotion lattice (dtype.rs), by name.
+#[pyfunction]
+#[pyo3(signature = (*dtypes))]
+fn promote_types(dtypes: Vec<Bound<'_, PyAny>>) -> PyResult<&'static str> {
+    let mut out: Option<DType> = None;
+    for d in &dtypes {
+        let d = dtype_arg(Some(d))?.ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("promote_types: a dtype is None"))?;
+        out = Some(out.map_or(d, |o| DType::promote(o, d)));
+    }
+    out.map(DType::name).ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("promote_types: needs at least one dtype"))
+}
+
 #[pyfunction]
 #[pyo3(signature = (n, m=None, k=0, dtype=None))]
 fn eye(n: usize, m: Option<usize>, k: isize, dtype: Option<&Bound<'_, PyAny>>) -> T {
@@ -629,6 +641,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         tensor,
         convert_to_tensor,
         full,
+        promote_types,
         arange,
         eye,
         random_normal,

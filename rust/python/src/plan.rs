@@ -85,6 +85,16 @@ fn array_ref(a: &Bound<'_, PyAny>, want: DType, what: &str) -> PyResult<HostArra
         DType::F64 => try_as!(f64),
         DType::I64 => try_as!(i64),
         DType::U8 => try_as!(u8),
+        DType::U16 => try_as!(u16),
+        DType::U32 => try_as!(u32),
+        DType::I8 => try_as!(i8),
+        DType::I16 => try_as!(i16),
+        DType::I32 => try_as!(i32),
+        DType::F16 => try_as!(half::f16),
+        DType::BF16 => {
+            super::convert::need_bfloat16(a.py())?;
+            try_as!(half::bf16)
+        }
         DType::Bool => try_as!(bool),
     }
 }

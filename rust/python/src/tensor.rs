@@ -114,7 +114,17 @@ pub(crate) fn to_numpy<'py>(slf: &Bound<'py, PyTensor>) -> PyResult<Bound<'py, P
         DType::F32 => view!(f32),
         DType::F64 => view!(f64),
         DType::I64 => view!(i64),
+        DType::I32 => view!(i32),
+        DType::I16 => view!(i16),
+        DType::I8 => view!(i8),
+        DType::U32 => view!(u32),
+        DType::U16 => view!(u16),
         DType::U8 => view!(u8),
+        DType::F16 => view!(half::f16),
+        DType::BF16 => {
+            super::convert::need_bfloat16(slf.py())?;
+            view!(half::bf16)
+        }
         DType::Bool => view!(bool),
     })
 }
@@ -297,13 +307,14 @@ impl PyTensor {
         kerasish_engine::plan::taint("a tensor's value was read with item()");
         let v = self.t.item_f64().to_py()?;
         Ok(match self.t.dtype() {
-            DType::F32 | DType::F64 => v.into_pyobject(py)?.into_any(),
+            d if d.is_float() => v.into_pyobject(py)?.into_any(),
             DType::Bool => pyo3::types::PyBool::new(py, v != 0.0).to_owned().into_any(),
             DType::I64 => {
                 let x: Vec<i64> = self.t.to_device(kerasish_engine::tensor::Device::Cpu).to_py()?.to_vec();
                 x[0].into_pyobject(py)?.into_any()
             }
-            DType::U8 => (v as i64).into_pyobject(py)?.into_any(),
+            // every other integer is exact in a float64
+            _ => (v as i64).into_pyobject(py)?.into_any(),
         })
     }
 

@@ -50,8 +50,10 @@ impl Tensor {
         with_dtype!(self.dtype(), T => Tensor::from_vec(self.to_vec::<T>(), self.shape(), self.dtype()))
     }
 
-    /// Converts to another dtype (no autograd; ops::cast wraps it). Floats to ints truncate;
-    /// anything to bool is `!= 0`.
+    /// Converts to another dtype (no autograd; ops::cast wraps it). Anything to bool is `!= 0`;
+    /// to a float rounds to nearest; floats to integers truncate toward zero (saturating at
+    /// int64's range, NaN to 0) and integers to narrower integers keep the low bits, as NumPy's
+    /// astype does.
     pub fn convert(&self, to: DType) -> Tensor {
         if to == self.dtype() {
             return self.clone();
@@ -59,24 +61,16 @@ impl Tensor {
         let buf = self.storage().read();
         let l = self.layout();
         let shape = l.shape.clone();
-        macro_rules! conv {
-            ($S:ty) => {{
-                let src = <$S as Elem>::slice(&buf);
-                match to {
-                    DType::F32 => Tensor::from_vec(map1(src, l, |x| x.to_f64() as f32), &shape, to),
-                    DType::F64 => Tensor::from_vec(map1(src, l, |x| x.to_f64()), &shape, to),
-                    DType::I64 => Tensor::from_vec(map1(src, l, |x| x.to_i64()), &shape, to),
-                    DType::U8 => Tensor::from_vec(map1(src, l, |x| x.to_f64() as u8), &shape, to),
-                    DType::Bool => Tensor::from_vec(map1(src, l, |x| (x.to_f64() != 0.0) as u8), &shape, to),
-                }
-            }};
-        }
-        match self.dtype() {
-            DType::F32 => conv!(f32),
-            DType::F64 => conv!(f64),
-            DType::I64 => conv!(i64),
-            DType::Bool | DType::U8 => conv!(u8),
-        }
+        with_dtype!(self.dtype(), S => {
+            let src = <S as Elem>::slice(&buf);
+            if to == DType::Bool {
+                Tensor::from_vec(map1(src, l, |x| (x.to_f64() != 0.0) as u8), &shape, to)
+            } else if to.is_float() {
+                with_dtype!(to, T => Tensor::from_vec(map1(src, l, |x| T::from_f64(x.to_f64())), &shape, to))
+            } else {
+                with_dtype!(to, T => Tensor::from_vec(map1(src, l, |x| T::from_i64(x.to_i64())), &shape, to))
+            }
+        })
     }
 }
 

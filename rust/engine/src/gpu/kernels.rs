@@ -21,19 +21,19 @@ const INDEX: &str = include_str!("index.wgsl");
 /// The WGSL element type of a dtype on the GPU.
 pub fn wty(dt: DType) -> &'static str {
     match dt {
-        DType::F32 | DType::F64 => "f32",
-        DType::I64 => "i32",
-        DType::Bool | DType::U8 => "u32",
+        DType::F16 | DType::BF16 | DType::F32 | DType::F64 => "f32",
+        DType::I8 | DType::I16 | DType::I32 | DType::I64 => "i32",
+        DType::Bool | DType::U8 | DType::U16 | DType::U32 => "u32",
     }
 }
 
 /// A WGSL expression for the constant `v` in dtype `dt`, exact (bit pattern).
 pub fn lit(v: f64, dt: DType) -> String {
     match dt {
-        DType::F32 | DType::F64 => format!("bitcast<f32>({}u)", (v as f32).to_bits()),
-        DType::I64 => format!("i32({})", v as i32),
+        DType::F16 | DType::BF16 | DType::F32 | DType::F64 => format!("bitcast<f32>({}u)", (v as f32).to_bits()),
+        DType::I8 | DType::I16 | DType::I32 | DType::I64 => format!("i32({})", v as i32),
         DType::Bool => format!("{}u", (v != 0.0) as u32),
-        DType::U8 => format!("{}u", v as u8),
+        DType::U8 | DType::U16 | DType::U32 => format!("{}u", v as u32),
     }
 }
 
@@ -171,22 +171,27 @@ pub fn full(shape: &[usize], v: f64, dt: DType) -> Result<Tensor> {
     map("full", &[], dt, shape, &lit(v, dt), None)
 }
 
-/// Conversion between GPU dtypes (float32 truncates to int64; to uint8 saturates; to bool is != 0).
+/// Conversion between GPU dtypes, as the CPU's: floats to integers truncate (saturating at
+/// 32 bits, the GPU's int64), integers to narrower integers keep the low bits, to bool is != 0.
 pub fn convert(x: &Tensor, to: DType) -> Result<Tensor> {
     if to == x.dtype() {
         return Ok(x.clone());
     }
     check_dtype("cast", to)?;
     let from = x.dtype();
-    let e = match (from, to) {
-        (_, DType::Bool) => "select(0u, 1u, a != A0)".replace("A0", &lit(0.0, from)),
-        (_, DType::F32) => "f32(a)".into(),
-        (DType::F32, DType::I64) => "i32(clamp(a, -2147483648.0, 2147483520.0))".into(),
-        (_, DType::I64) => "i32(a)".into(),
-        (DType::F32, DType::U8) => "u32(clamp(a, 0.0, 255.0))".into(),
-        (DType::I64, DType::U8) => "u32(clamp(a, 0, 255))".into(),
-        (_, DType::U8) => "a".into(),
-        (_, DType::F64) => unreachable!("checked above"),
+    // the source as a 32-bit integer word (floats truncated, saturating)
+    let int = if from.is_float() { "i32(clamp(a, -2147483648.0, 2147483520.0))" } else { "i32(a)" };
+    let e = match to {
+        DType::Bool => "select(0u, 1u, a != A0)".replace("A0", &lit(0.0, from)),
+        DType::F32 => "f32(a)".into(),
+        DType::I64 | DType::I32 => int.into(),
+        DType::I16 => format!("(({int}) << 16u) >> 16u"),
+        DType::I8 => format!("(({int}) << 24u) >> 24u"),
+        DType::U32 if from.is_float() => "u32(i32(clamp(a, -2147483648.0, 2147483520.0)))".into(),
+        DType::U32 => "u32(a)".into(),
+        DType::U16 => format!("u32({int}) & 65535u"),
+        DType::U8 => format!("u32({int}) & 255u"),
+        DType::F16 | DType::BF16 | DType::F64 => unreachable!("checked above"),
     };
     map("cast", &[x], to, x.shape(), &e, None)
 }
@@ -237,9 +242,9 @@ pub fn reduce(op: &str, x: &Tensor, axes: &[usize], kind: Reduce) -> Result<Tens
         }
     }
     let t = wty(x.dtype());
-    let (lo, hi) = match x.dtype() {
-        DType::F32 | DType::F64 => ("bitcast<f32>(0xff800000u)", "bitcast<f32>(0x7f800000u)"),
-        DType::I64 => ("i32(-2147483648)", "i32(2147483647)"),
+    let (lo, hi) = match wty(x.dtype()) {
+        "f32" => ("bitcast<f32>(0xff800000u)", "bitcast<f32>(0x7f800000u)"),
+        "i32" => ("i32(-2147483648)", "i32(2147483647)"),
         _ => ("0u", "4294967295u"),
     };
     let (init, better) = match kind {

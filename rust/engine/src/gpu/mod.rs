@@ -381,13 +381,18 @@ pub(crate) fn raw(t: &Tensor) -> Result<wgpu::Buffer> {
 
 /// Checks that a dtype can live on the GPU.
 pub fn check_dtype(op: &str, dt: DType) -> Result<()> {
-    if dt == DType::F64 {
-        crate::bail!(
+    match dt {
+        DType::F64 => crate::bail!(
             DType,
             "{op}: float64 is not supported on the GPU (WGSL has no 64-bit floats); cast to float32 first, or keep the tensor on the CPU"
-        );
+        ),
+        DType::F16 | DType::BF16 => crate::bail!(
+            DType,
+            "{op}: {} is not supported on the GPU (the GPU holds bool, the integers up to 32 bits and float32); cast to float32 first, or keep the tensor on the CPU",
+            dt.name()
+        ),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// A new contiguous GPU tensor over a buffer.
@@ -408,8 +413,13 @@ pub fn upload(t: &Tensor) -> Result<Tensor> {
             }
             v.into_iter().map(|x| x as i32 as u32).collect()
         }
+        DType::I32 => t.to_vec::<i32>().into_iter().map(|x| x as u32).collect(),
+        DType::I16 => t.to_vec::<i16>().into_iter().map(|x| x as i32 as u32).collect(),
+        DType::I8 => t.to_vec::<i8>().into_iter().map(|x| x as i32 as u32).collect(),
+        DType::U32 => t.to_vec::<u32>(),
+        DType::U16 => t.to_vec::<u16>().into_iter().map(u32::from).collect(),
         DType::Bool | DType::U8 => t.to_vec::<u8>().into_iter().map(u32::from).collect(),
-        DType::F64 => unreachable!("checked above"),
+        DType::F16 | DType::BF16 | DType::F64 => unreachable!("checked above"),
     };
     Ok(wrap(c.upload_words(&words)?, t.shape(), t.dtype()))
 }
@@ -428,6 +438,11 @@ pub fn download(t: &Tensor) -> Result<Tensor> {
     Ok(match t.dtype() {
         DType::F32 => Tensor::from_vec(words.into_iter().map(f32::from_bits).collect::<Vec<f32>>(), shape, DType::F32),
         DType::I64 => Tensor::from_vec(words.into_iter().map(|w| w as i32 as i64).collect::<Vec<i64>>(), shape, DType::I64),
+        DType::I32 => Tensor::from_vec(words.into_iter().map(|w| w as i32).collect::<Vec<i32>>(), shape, DType::I32),
+        DType::I16 => Tensor::from_vec(words.into_iter().map(|w| w as i16).collect::<Vec<i16>>(), shape, DType::I16),
+        DType::I8 => Tensor::from_vec(words.into_iter().map(|w| w as i8).collect::<Vec<i8>>(), shape, DType::I8),
+        DType::U32 => Tensor::from_vec(words, shape, DType::U32),
+        DType::U16 => Tensor::from_vec(words.into_iter().map(|w| w as u16).collect::<Vec<u16>>(), shape, DType::U16),
         dt => Tensor::from_vec(words.into_iter().map(|w| w as u8).collect::<Vec<u8>>(), shape, dt),
     })
 }

@@ -55,12 +55,15 @@ impl Binary {
     }
 }
 
-/// The dtype a binary op computes in: true division of integers gives float32 (as in Keras).
-fn compute_dtype(op: Binary, a: DType, b: DType) -> DType {
+/// The dtype of a binary op's result: the operands' promotion (Keras's lattice), except that
+/// true division of integers gives float32 and arithmetic on two bools other than add, multiply,
+/// maximum and minimum gives int64 (Keras: int32).
+fn result_dtype(op: Binary, a: DType, b: DType) -> DType {
     let d = DType::promote(a, b);
     match (op, d) {
         (Binary::Div, d) if !d.is_float() => DType::F32,
-        (_, DType::Bool | DType::U8) => DType::I64,
+        (Binary::Add | Binary::Mul | Binary::Maximum | Binary::Minimum, DType::Bool) => DType::Bool,
+        (_, DType::Bool) => DType::I64,
         (_, d) => d,
     }
 }
@@ -73,9 +76,14 @@ fn result_shape(op: &str, a: &Tensor, b: &Tensor, out: DType) -> Result<Vec<usiz
 }
 
 pub fn binary(op: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let dt = compute_dtype(op, a.dtype(), b.dtype());
-    let shape = result_shape(op.name(), a, b, dt)?;
+    let out_dt = result_dtype(op, a.dtype(), b.dtype());
+    let dt = out_dt.compute();
+    let shape = result_shape(op.name(), a, b, out_dt)?;
     let be = backend::for_inputs(op.name(), &[a, b])?;
+    if out_dt.is_float() && dt != out_dt {
+        // float16 / bfloat16: computed in float32 through recorded casts, rounded back
+        return cast(&binary(op, &cast(a, dt)?, &cast(b, dt)?)?, out_dt);
+    }
     // converting a view makes a new contiguous tensor: the kernel reads the converted operands
     // through their own layouts
     let (ac, bc) = (a.try_convert(dt)?, b.try_convert(dt)?);
@@ -83,7 +91,9 @@ pub fn binary(op: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         bail!(Value, "power: integers to negative integer powers are not allowed; cast to float first");
     }
     let out = be.binary(op, &ac, &bc, &shape)?;
-    Ok(if dt.is_float() { record_binary(op, out, a, b) } else { out })
+    // integers narrower than int64 keep the low bits of the int64 result, as their own
+    // arithmetic would
+    Ok(if dt.is_float() { record_binary(op, out, a, b) } else { out.try_convert(out_dt)? })
 }
 
 fn record_binary(op: Binary, out: Tensor, a: &Tensor, b: &Tensor) -> Tensor {

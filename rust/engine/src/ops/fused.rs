@@ -49,6 +49,11 @@ pub fn bias_act(z: &Tensor, bias: Option<&Tensor>, act: Act) -> Result<Tensor> {
         );
     }
     check_bias("bias_act", bias, z.shape()[z.ndim() - 1], z.dtype())?;
+    let dt = z.dtype();
+    if dt.compute() != dt {
+        let b = bias.map(|b| super::cast(b, dt.compute())).transpose()?;
+        return super::cast(&bias_act(&super::cast(z, dt.compute())?, b.as_ref(), act)?, dt);
+    }
     let inputs: Vec<&Tensor> = std::iter::once(z).chain(bias).collect();
     let out = backend::for_inputs("bias_act", &inputs)?.bias_act(z, bias, act)?;
     Ok(record("bias_act", out, &inputs, move |g, inp, y| {

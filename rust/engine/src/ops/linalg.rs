@@ -31,10 +31,16 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// Both operands at least 2-D with matching inner dims.
 fn matmul_nd(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let dt = match DType::promote(a.dtype(), b.dtype()) {
-        DType::Bool | DType::U8 => DType::I64,
-        d => d,
+    // int8 @ int8 accumulates in int32, as Keras's matmul does; other integers in their
+    // promotion (computed in int64, the low bits kept)
+    let out_dt = match (a.dtype(), b.dtype()) {
+        (DType::I8, DType::I8) => DType::I32,
+        (x, y) => DType::promote(x, y),
     };
+    let dt = out_dt.compute();
+    if out_dt.is_float() && dt != out_dt {
+        return cast(&matmul_nd(&cast(a, dt)?, &cast(b, dt)?)?, out_dt);
+    }
     let (na, nb) = (a.ndim(), b.ndim());
     let (m, k, n) = (a.shape()[na - 2], a.shape()[na - 1], b.shape()[nb - 1]);
     let batch = broadcast_shapes("matmul", &a.shape()[..na - 2], &b.shape()[..nb - 2]).map_err(|_| {
@@ -56,7 +62,7 @@ fn matmul_nd(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (la, lb) = (full(&ac, m, k)?, full(&bc, k, n)?);
     let out = backend::for_inputs("matmul", &[a, b])?.matmul(&ac, &la, &bc, &lb, &batch, m, n, k)?;
     if !dt.is_float() {
-        return Ok(out);
+        return out.try_convert(out_dt);
     }
     Ok(record_matmul(out, a, b))
 }

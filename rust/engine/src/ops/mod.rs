@@ -44,6 +44,14 @@ pub use unary::*;
 use crate::dtype::DType;
 use crate::tensor::Tensor;
 
+/// For an op that computes in floats: x cast (recorded) to the dtype its kernels run in
+/// (float32 for integers, bool, float16 and bfloat16; float64 itself), and the dtype to give
+/// the result back in (`cast(&r, out)`: float16 and bfloat16 are rounded back, others stay).
+pub(crate) fn float_compute(x: &Tensor) -> crate::error::Result<(Tensor, DType)> {
+    let out = x.dtype().to_float();
+    Ok((cast(x, out.compute())?, out))
+}
+
 /// zeros on the device of `like`.
 pub(crate) fn zeros_on(shape: &[usize], dtype: DType, like: &Tensor) -> crate::error::Result<Tensor> {
     Tensor::full_on(shape, 0.0, dtype, like.device())

@@ -24,9 +24,9 @@ fn softmax_impl(x: &Tensor, axis: isize, log: bool) -> Result<Tensor> {
         let moved = swapaxes(x, ax as isize, last as isize)?;
         return swapaxes(&softmax_impl(&moved, -1, log)?, ax as isize, last as isize);
     }
-    let xf = cast(x, x.dtype().to_float())?;
+    let (xf, out_dt) = super::float_compute(x)?;
     let out = backend::for_inputs(name, &[&xf])?.softmax_rows(&xf, log)?;
-    Ok(record(name, out, &[&xf], move |g, _, y| {
+    let out = record(name, out, &[&xf], move |g, _, y| {
         let gx = no_grad(|| -> Result<Tensor> {
             if log {
                 // d log_softmax: g - softmax * sum(g)
@@ -37,7 +37,8 @@ fn softmax_impl(x: &Tensor, axis: isize, log: bool) -> Result<Tensor> {
             }
         })?;
         Ok(vec![Some(gx)])
-    }))
+    });
+    cast(&out, out_dt)
 }
 
 pub fn softmax(x: &Tensor, axis: isize) -> Result<Tensor> {
@@ -50,7 +51,10 @@ pub fn log_softmax(x: &Tensor, axis: isize) -> Result<Tensor> {
 
 /// log(sum(exp(x))) over axes, computed around the maximum so it never overflows.
 pub fn logsumexp(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
-    let xf = cast(x, x.dtype().to_float())?;
+    let (xf, out_dt) = super::float_compute(x)?;
+    if out_dt != xf.dtype() {
+        return cast(&logsumexp(&xf, axes, keepdims)?, out_dt);
+    }
     let m = no_grad(|| -> Result<Tensor> {
         let m = max(&xf, axes, true)?;
         let finite = compare(Compare::Eq, &sub(&m, &m)?, &Tensor::scalar(0.0, m.dtype()))?;
@@ -162,16 +166,18 @@ pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_lo
             classes as i64 - 1
         );
     }
-    let x = cast(output, output.dtype().to_float())?;
+    let (x, out_dt) = super::float_compute(output)?;
     // a backend's one-pass kernel when it has one; else the composed ops below
     if from_logits && ax == x.ndim() - 1 {
         let be = backend::for_inputs("sparse_categorical_crossentropy", &[&x, &labels])?;
         if let Some((loss, logp)) = be.sparse_ce_logits(&x, &labels)? {
-            return Ok(record("sparse_categorical_crossentropy", loss, &[&x], move |g, _, _| {
+            let loss = record("sparse_categorical_crossentropy", loss, &[&x], move |g, _, _| {
                 Ok(vec![Some(be.sparse_ce_logits_grad(&logp, &labels, g)?)])
-            }));
+            });
+            return cast(&loss, out_dt);
         }
     }
+    let x = cast(&x, out_dt)?;
     let oh = one_hot(&labels, classes, x.dtype())?;
     // move the class axis from last to `ax`
     let nd = x.ndim() as isize;
@@ -264,6 +270,13 @@ pub fn conv_bias_act(
         ow,
     };
     let dt = DType::promote(inputs.dtype(), kernel.dtype()).to_float();
+    if dt.compute() != dt {
+        // float16 / bfloat16: in float32, rounded back
+        let c = dt.compute();
+        let b = bias.map(|b| cast(b, c)).transpose()?;
+        let y = conv_bias_act(&cast(inputs, c)?, &cast(kernel, c)?, b.as_ref(), act, strides, padding, dilation)?;
+        return cast(&y, dt);
+    }
     check_bias("conv", bias, g.o, dt)?;
     crate::storage::check_size("conv", &[g.n, oh, ow, g.o], dt)?;
     let inputs_rec: Vec<&Tensor> = [inputs, kernel].into_iter().chain(bias).collect();
@@ -331,6 +344,9 @@ pub fn max_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padding:
         return pool_1d(x, pool_size, strides, padding, max_pool);
     }
     let g = pool_geom("max_pool", x, pool_size, strides, padding)?;
+    if x.dtype().is_float() && x.dtype().compute() != x.dtype() {
+        return cast(&max_pool(&cast(x, x.dtype().compute())?, pool_size, strides, padding)?, x.dtype());
+    }
     let be = backend::for_inputs("max_pool", &[x])?;
     let (out, aux) = be.max_pool(x, &g)?;
     if !x.dtype().is_float() {
@@ -344,8 +360,8 @@ pub fn average_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padd
         return pool_1d(x, pool_size, strides, padding, average_pool);
     }
     let g = pool_geom("average_pool", x, pool_size, strides, padding)?;
-    let xf = cast(x, x.dtype().to_float())?;
+    let (xf, out_dt) = super::float_compute(x)?;
     let be = backend::for_inputs("average_pool", &[&xf])?;
     let out = be.avg_pool(&xf, &g)?;
-    Ok(record("average_pool", out, &[&xf], move |gy, _, _| Ok(vec![Some(be.avg_pool_grad(gy, &g)?)])))
+    cast(&record("average_pool", out, &[&xf], move |gy, _, _| Ok(vec![Some(be.avg_pool_grad(gy, &g)?)])), out_dt)
 }

@@ -3,12 +3,17 @@
 //! learning-rate tensors when the update runs, so a traced step replays them correctly.
 use crate::backend::{self, Update};
 use crate::bail;
+use crate::dtype::DType;
 use crate::error::{fmt_shape, Result};
 use crate::tensor::Tensor;
 
 fn check(op: &str, var: &Tensor, others: &[(&str, &Tensor)]) -> Result<()> {
-    if !var.dtype().is_float() {
-        bail!(DType, "{op}: the variable must be float32 or float64, got {}", var.dtype().name());
+    if !matches!(var.dtype(), DType::F32 | DType::F64) {
+        bail!(
+            DType,
+            "{op}: the variable must be float32 or float64, got {} (mixed precision keeps variables in float32)",
+            var.dtype().name()
+        );
     }
     for (name, t) in std::iter::once(&("variable", var)).chain(others) {
         if t.shape() != var.shape() || t.dtype() != var.dtype() {

@@ -56,7 +56,13 @@ pub fn sum_to(g: &Tensor, shape: &[usize]) -> Result<Tensor> {
     reshape_to(&s, shape)
 }
 
+/// Sums: floats keep their dtype (float16 and bfloat16 accumulate in float32), integers and
+/// bools sum in int64.
 pub fn sum(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
+    let dt = x.dtype();
+    if dt.is_float() && dt.compute() != dt {
+        return cast(&sum(&cast(x, dt.compute())?, axes, keepdims)?, dt);
+    }
     let ax = norm_axes("sum", axes, x.ndim())?;
     let out = finish(reduce_raw(x, &ax, Reduce::Sum, "sum")?, x.shape(), &ax, keepdims)?;
     if !out.dtype().is_float() {
@@ -71,9 +77,9 @@ pub fn sum(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor>
 pub fn mean(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
     let ax = norm_axes("mean", axes, x.ndim())?;
     let count: usize = ax.iter().map(|&a| x.shape()[a]).product();
-    let xf = cast(x, x.dtype().to_float())?;
+    let (xf, out_dt) = super::float_compute(x)?;
     let s = sum(&xf, axes, keepdims)?;
-    div(&s, &Tensor::scalar(count as f64, s.dtype()))
+    cast(&div(&s, &Tensor::scalar(count as f64, s.dtype()))?, out_dt)
 }
 
 fn extreme(x: &Tensor, axes: Option<&[isize]>, keepdims: bool, min: bool) -> Result<Tensor> {
@@ -136,10 +142,10 @@ pub fn argmin(x: &Tensor, axis: Option<isize>, keepdims: bool) -> Result<Tensor>
 
 /// Population variance (ddof 0, as keras.ops.var).
 pub fn var(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
-    let xf = cast(x, x.dtype().to_float())?;
+    let (xf, out_dt) = super::float_compute(x)?;
     let m = mean(&xf, axes, true)?;
     let d = sub(&xf, &m)?;
-    mean(&unary::square(&d)?, axes, keepdims)
+    cast(&mean(&unary::square(&d)?, axes, keepdims)?, out_dt)
 }
 
 pub fn std(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {

@@ -29,10 +29,15 @@ pub fn argsort(x: &Tensor, axis: isize, descending: bool) -> Result<Tensor> {
     along(x, axis, "argsort", |r| backend::for_inputs("argsort", &[r])?.argsort(r, descending))
 }
 
-/// Running sums along `axis`; integers and bools sum in int64 (as sum does). The gradient is the
-/// running sum of the gradient taken from the other end.
+/// Running sums along `axis`, in the input's dtype as Keras gives them (integers narrower than
+/// int64 wrap; bools count in int64; float16 and bfloat16 accumulate in float32). The gradient
+/// is the running sum of the gradient taken from the other end.
 pub fn cumsum(x: &Tensor, axis: isize) -> Result<Tensor> {
-    let dt = if x.dtype().is_float() { x.dtype() } else { DType::I64 };
+    let out_dt = if x.dtype() == DType::Bool { DType::I64 } else { x.dtype() };
+    let dt = out_dt.compute();
+    if dt != out_dt {
+        return cast(&cumsum(&cast(x, dt)?, axis)?, out_dt);
+    }
     let xc = cast(x, dt)?;
     along(&xc, axis, "cumsum", |r| {
         let out = backend::for_inputs("cumsum", &[r])?.cumsum(r)?;

@@ -1,5 +1,6 @@
 //! Elementwise unary ops: the dtype rule and the gradient rule; the kernels (a table per
 //! backend) are cpu/unary.rs and gpu/exprs.rs.
+use super::shape::cast;
 use crate::autograd::record;
 use crate::backend;
 use crate::dtype::DType;
@@ -8,14 +9,22 @@ pub use crate::kinds::Unary;
 use crate::tensor::Tensor;
 
 /// Applies a unary op. Integer and bool inputs compute in float32 (as Keras does), except
-/// negative / abs / square / relu, which keep integer dtypes.
+/// negative / abs / square / relu / sign / rounding, which keep integer dtypes (computed in
+/// int64 and cast back); float16 and bfloat16 compute in float32 and are rounded back.
 pub fn unary(op: Unary, x: &Tensor, p: f64) -> Result<Tensor> {
     let be = backend::for_inputs(op.name(), &[x])?;
-    if !x.dtype().is_float() {
-        if op.keeps_ints() && x.dtype() != DType::Bool {
-            return be.unary(op, x, p);
+    let dt = x.dtype();
+    if !dt.is_float() {
+        if op.keeps_ints() && dt != DType::Bool {
+            if dt == DType::I64 {
+                return be.unary(op, x, p);
+            }
+            return be.unary(op, &x.try_convert(DType::I64)?, p)?.try_convert(dt);
         }
         return unary(op, &x.try_convert(DType::F32)?, p);
+    }
+    if dt.compute() != dt {
+        return cast(&unary(op, &cast(x, dt.compute())?, p)?, dt);
     }
     let out = be.unary(op, x, p)?;
     Ok(record(op.name(), out, &[x], move |g, inp, y| {
