@@ -66,7 +66,7 @@ impl Buffer {
     }
 
     pub fn as_ptr(&self) -> *const u8 {
-        each_host!(self, v => v.as_ptr() as *const u8, std::ptr::null())
+        each_host!(self, v => v.as_ptr().cast::<u8>(), std::ptr::null())
     }
 }
 
@@ -489,15 +489,33 @@ macro_rules! elem {
 
 elem!(f32, F32, |v, _| Buffer::F32(v), |x| x as f32, |x| x as i64, |x| x as f64, |x| x as f32);
 elem!(f64, F64, |v, _| Buffer::F64(v), |x| x, |x| x as i64, |x| x, |x| x as f64);
-elem!(i64, I64, |v, _| Buffer::I64(v), |x| x as i64, |x| x, |x| x as f64, |x| x as i64);
+elem!(i64, I64, |v, _| Buffer::I64(v), |x| x as i64, |x| x, |x| x as f64, |x| x);
 elem!(i32, I32, |v, _| Buffer::I32(v), |x| x as i32, |x| x as i64, |x| x as f64, |x| x as i32);
 elem!(i16, I16, |v, _| Buffer::I16(v), |x| x as i16, |x| x as i64, |x| x as f64, |x| x as i16);
 elem!(i8, I8, |v, _| Buffer::I8(v), |x| x as i8, |x| x as i64, |x| x as f64, |x| x as i8);
 elem!(u32, U32, |v, _| Buffer::U32(v), |x| x as u32, |x| x as i64, |x| x as f64, |x| x as u32);
 elem!(u16, U16, |v, _| Buffer::U16(v), |x| x as u16, |x| x as i64, |x| x as f64, |x| x as u16);
-elem!(u8, Bool | U8, |v, d| if d == DType::Bool { Buffer::Bool(v) } else { Buffer::U8(v) }, |x| x as u8, |x| x as i64, |x| x as f64, |x| x as u8);
-elem!(half::f16, F16, |v, _| Buffer::F16(v), half::f16::from_f64, |x| x.to_f64() as i64, |x| x.to_f64(), |x| half::f16::from_f64(x as f64));
-elem!(half::bf16, BF16, |v, _| Buffer::BF16(v), half::bf16::from_f64, |x| x.to_f64() as i64, |x| x.to_f64(), |x| half::bf16::from_f64(x as f64));
+elem!(
+    u8,
+    Bool | U8,
+    |v, d| if d == DType::Bool { Buffer::Bool(v) } else { Buffer::U8(v) },
+    |x| x as u8,
+    |x| x as i64,
+    |x| x as f64,
+    |x| x as u8
+);
+elem!(
+    half::f16,
+    F16,
+    |v, _| Buffer::F16(v),
+    half::f16::from_f64,
+    |x| x.to_f64() as i64,
+    |x| x.to_f64(),
+    |x| half::f16::from_f64(x as f64)
+);
+elem!(half::bf16, BF16, |v, _| Buffer::BF16(v), half::bf16::from_f64, |x| x.to_f64() as i64, |x| x.to_f64(), |x| {
+    half::bf16::from_f64(x as f64)
+});
 
 /// Runs `$body` with `$T` bound to the Rust type of `$dt`.
 #[macro_export]
