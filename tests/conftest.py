@@ -54,7 +54,8 @@ def _test_device():
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "cpu_only(reason): tests CPU-only behaviour; skipped when the suite runs on the GPU")
-    config.addinivalue_line("markers", "keras_oracle: compares with real Keras 3 on JAX (tests/oracle.py); skipped without keras and jax")
+    config.addinivalue_line(
+        "markers", "keras_oracle: compares with real Keras 3 on JAX (tests/oracle.py); skipped without keras and jax")
 
 
 def pytest_runtest_setup(item):

@@ -9,11 +9,15 @@ import itertools
 import ml_dtypes
 import numpy as np
 import pytest
+from oracle import oracle, real_keras
 
 import kerasish as K
 from kerasish import _core, ops
-from oracle import oracle, real_keras
 from test_views_dtypes import BINARY, COMPARE, DEVICES, VIEWS, _np_binary
+
+# every test places its tensors on each device itself (DEVICES): float16 / bfloat16 / float64 data
+# start on the CPU, which the GPU-default run would not allow
+pytestmark = pytest.mark.cpu_only("tests both devices explicitly; its dtypes start on the CPU")
 
 ALL = ["bool", "uint8", "uint16", "uint32", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
        "float64"]
@@ -106,6 +110,8 @@ def test_standardize_dtype_and_floatx():
         K.config.set_floatx("float16")
         assert K.backend.result_type(int) == "int16" and K.backend.result_type("int8", float) == "float16"
         assert K.layers.Dense(2).dtype == "float16"
+        assert ops.convert_to_tensor([1.5, 2.0]).dtype == "float16" and ops.ones((2,)).dtype == "float16"
+        assert (K.tensor(np.arange(3)) * 0.5).dtype == "float16"
     finally:
         K.config.set_floatx("float32")
 
@@ -291,3 +297,61 @@ def test_keras_int32_inputs_build_and_run():
     np.testing.assert_allclose(got, model.layers[-1].embeddings.numpy()[ids[0]][None], rtol=1e-6)
     assert (inp != 0).dtype == "bool"
     assert _core.promote_types("uint32", "int8") == "int64"
+
+
+BITWISE = {"bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
+           "left_shift": np.left_shift, "right_shift": np.right_shift}
+INTS = ["bool", "uint8", "uint16", "uint32", "int8", "int16", "int32", "int64"]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_bitwise_every_integer_pair(device):
+    """NumPy's bitwise ops in the promoted dtype, on every integer / bool pair and two view pairs;
+    shifts by 0 to the width and beyond."""
+    n = 0
+    for da, db in itertools.product(INTS, INTS):
+        for (ka, kb), name in itertools.product(VIEW_PAIRS[:2], BITWISE):
+            if "shift" in name and "bool" in (da, db):
+                continue
+            (a, x), (b, y) = _make(ka, da, device), _make(kb, db, device, positive=True)
+            got = getattr(ops, name)(x, y)
+            want = K.backend.result_type(da, db)
+            assert got.dtype == want, (name, da, db, got.dtype)
+            _close(got, BITWISE[name](a.astype(want), b.astype(want)), f"{name}({da} {ka}, {db} {kb}) on {device}")
+            n += 1
+        if da != "bool":
+            a = _values((2, 3), da)
+            inv = ops.bitwise_invert(K.tensor(a).to(device))
+            _close(inv, np.invert(a), f"invert {da}")
+    assert n > 200
+    # shifts past the width: 0 to the left, the sign to the right (int8 as int8 would)
+    v = np.array([-100, 3, 77], np.int8)
+    for s in (0, 1, 7, 8, 9):
+        t = K.tensor(v).to(device)
+        np.testing.assert_array_equal(ops.left_shift(t, s).numpy(), np.left_shift(v, np.int8(s)) if s < 8 else 0)
+        np.testing.assert_array_equal(ops.right_shift(t, s).numpy(), np.right_shift(v, np.int8(min(s, 7))))
+    np.testing.assert_array_equal(ops.bitwise_not(K.tensor([True, False])).numpy(), [False, True])
+    with pytest.raises(TypeError, match="bitwise_and: takes integer or bool operands, got float32"):
+        ops.bitwise_and(K.tensor([1.5]), K.tensor([1]))
+
+
+@oracle
+def test_bitwise_matches_keras():
+    keras = real_keras()
+    a = np.array([[-7, 3, 100], [0, -128, 127]], np.int8)
+    b = np.array([[1, 2, 3], [7, 1, 0]], np.int8)
+    for name in BITWISE:
+        got = getattr(ops, name)(a, b)
+        exp = np.asarray(getattr(keras.ops, name)(a, b))
+        assert got.dtype == str(exp.dtype)
+        np.testing.assert_array_equal(got.numpy(), exp)
+    np.testing.assert_array_equal(ops.bitwise_invert(a).numpy(), np.asarray(keras.ops.bitwise_invert(a)))
+
+
+def test_argmax_of_an_offset_view_over_all_axes():
+    """axis=None on a contiguous view that starts at an offset (t[1:]) counts from the view."""
+    a = np.array([[0.0, 9.0, 1.0], [2.0, 3.0, 8.0], [7.0, 4.0, 5.0]], np.float32)
+    t = K.tensor(a)
+    for key in (np.s_[1:], np.s_[2:], np.s_[1:, ::-1]):
+        assert int(ops.argmax(t[key]).numpy()) == int(np.argmax(a[key]))
+        assert int(ops.argmin(t[key]).numpy()) == int(np.argmin(a[key]))

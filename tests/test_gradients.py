@@ -447,3 +447,12 @@ def test_numeric_grad_helper_itself():
     g = numeric_grad(lambda a, b: np.sum(a**2 * b), [np.array([1.0, 2.0]), np.array([3.0, -1.0])])
     np.testing.assert_allclose(g[0], [6.0, -4.0], rtol=1e-8)
     np.testing.assert_allclose(g[1], [1.0, 4.0], rtol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["exp", "tanh", "negative", "sigmoid", "log1p", "relu"])
+def test_unary_grad_of_a_later_stacked_piece(name):
+    """The gradient a unary op receives can be a contiguous slice at an offset of a stacked or
+    concatenated gradient (its backward read the first piece's values)."""
+    fn = getattr(ops, name)
+    check_grad(lambda x: ops.stack([x, fn(x), fn(x * 0.5)]), [N(3, 2, lo=0.1)])
+    check_grad(lambda x: ops.concatenate([x, fn(x)], axis=0), [N(2, 3, lo=0.1)])

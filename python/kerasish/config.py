@@ -18,6 +18,7 @@ def set_floatx(value):
     if value not in accepted:
         raise ValueError(f"Unknown `floatx` value: {value!r}. Expected one of {accepted}")
     _FLOATX = str(value)
+    _core.set_floatx(_FLOATX)
 
 
 def epsilon():

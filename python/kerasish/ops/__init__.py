@@ -74,7 +74,9 @@ from kerasish.ops.nn import (
     tanh_shrink,
     threshold,
 )
-from kerasish.ops.numpy import (
+
+# bitwise ops (engine kinds on the integer dtypes)
+from kerasish.ops.numpy import (  # noqa: E402
     abs,
     absolute,
     add,
@@ -98,6 +100,13 @@ from kerasish.ops.numpy import (
     array_split,
     average,
     bincount,
+    bitwise_and,
+    bitwise_invert,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
     broadcast_to,
     cbrt,
     ceil,
@@ -161,6 +170,7 @@ from kerasish.ops.numpy import (
     isposinf,
     isreal,
     kron,
+    left_shift,
     less,
     less_equal,
     linspace,
@@ -205,6 +215,7 @@ from kerasish.ops.numpy import (
     reciprocal,
     repeat,
     reshape,
+    right_shift,
     roll,
     rot90,
     round,

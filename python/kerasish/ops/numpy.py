@@ -1236,3 +1236,50 @@ def nanvar(x, axis=None, keepdims=False):
 
 @symbolic
 def nanstd(x, axis=None, keepdims=False): return sqrt(nanvar(x, axis, keepdims))
+
+
+# ---------------------------------------------------------------- bitwise (engine kinds; integers
+# and bools only, computed in int64 and cast back to the promoted dtype, so narrow integers keep
+# their own width)
+
+@symbolic
+def bitwise_and(x, y): return _core.binary("bitwise_and", x, y)
+
+
+@symbolic
+def bitwise_or(x, y): return _core.binary("bitwise_or", x, y)
+
+
+@symbolic
+def bitwise_xor(x, y): return _core.binary("bitwise_xor", x, y)
+
+
+@symbolic
+def left_shift(x, y):
+    """x shifted left by y bits (0 once y reaches the dtype's width), as keras.ops.left_shift."""
+    return _core.binary("left_shift", x, y)
+
+
+@symbolic
+def right_shift(x, y):
+    """x shifted right by y bits, arithmetic for signed integers, as keras.ops.right_shift."""
+    return _core.binary("right_shift", x, y)
+
+
+bitwise_left_shift = left_shift
+bitwise_right_shift = right_shift
+
+
+@symbolic
+def bitwise_invert(x):
+    """~x: every bit flipped (logical not for bools), as keras.ops.bitwise_invert."""
+    x = convert_to_tensor(x)
+    if x.dtype in FLOAT_TYPES:
+        raise TypeError(f"bitwise_invert: takes an integer or bool tensor, got {x.dtype}")
+    if x.dtype == "bool":
+        return _core.compare("equal", x, False)
+    # all ones in x's dtype: -1 cast keeps the low bits
+    return bitwise_xor(x, cast(_core.convert_to_tensor(-1, None), x.dtype))
+
+
+bitwise_not = bitwise_invert

@@ -121,9 +121,15 @@ pub enum Binary {
     Minimum,
     FloorDiv,
     Mod,
+    /// integers and bools only (the op rule refuses floats)
+    BitAnd,
+    BitOr,
+    BitXor,
+    LeftShift,
+    RightShift,
 }
 
-const BINARY_NAMES: [(Binary, &str); 9] = [
+const BINARY_NAMES: [(Binary, &str); 14] = [
     (Binary::Add, "add"),
     (Binary::Sub, "subtract"),
     (Binary::Mul, "multiply"),
@@ -133,9 +139,19 @@ const BINARY_NAMES: [(Binary, &str); 9] = [
     (Binary::Minimum, "minimum"),
     (Binary::FloorDiv, "floor_divide"),
     (Binary::Mod, "mod"),
+    (Binary::BitAnd, "bitwise_and"),
+    (Binary::BitOr, "bitwise_or"),
+    (Binary::BitXor, "bitwise_xor"),
+    (Binary::LeftShift, "left_shift"),
+    (Binary::RightShift, "right_shift"),
 ];
 
 impl Binary {
+    /// The bitwise ops, defined on integers and bools only.
+    pub fn is_bitwise(self) -> bool {
+        matches!(self, Binary::BitAnd | Binary::BitOr | Binary::BitXor | Binary::LeftShift | Binary::RightShift)
+    }
+
     pub fn name(self) -> &'static str {
         BINARY_NAMES.iter().find(|(b, _)| *b == self).map_or("binary", |(_, n)| n)
     }

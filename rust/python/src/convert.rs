@@ -9,6 +9,23 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyBool, PyFloat, PyInt};
 
+/// The default float dtype (`keras.config.floatx`): of Python floats and float lists, and of
+/// the creation functions when no dtype is given.
+static FLOATX: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(10); // float32
+
+pub fn floatx() -> DType {
+    DType::ALL[FLOATX.load(std::sync::atomic::Ordering::Relaxed)]
+}
+
+#[pyfunction]
+pub fn set_floatx(dtype: &Bound<'_, PyAny>) -> PyResult<()> {
+    let d = super::tensor::dtype_arg(Some(dtype))?.filter(|d| d.is_float());
+    let d = d.ok_or_else(|| PyTypeError::new_err(format!("set_floatx: expected a float dtype, got {dtype}")))?;
+    let i = DType::ALL.iter().position(|&x| x == d).unwrap_or(10);
+    FLOATX.store(i, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
 /// Makes sure NumPy knows the bfloat16 dtype (ml_dtypes registers it, as for JAX and Keras),
 /// else a TypeError saying what is missing.
 pub fn need_bfloat16(py: Python<'_>) -> PyResult<()> {
@@ -37,6 +54,7 @@ pub fn from_numpy(py: Python<'_>, obj: &Bound<'_, PyAny>, dtype: Option<DType>, 
         ("i", 4) => DType::I32,
         ("i", _) | ("u", _) => DType::I64,
         ("f", 8) if !python_data => DType::F64,
+        ("f", 8) => floatx(),
         ("f", 2) => DType::F16,
         ("f", _) => DType::F32,
         _ if np_dtype_name == "bfloat16" => DType::BF16,
@@ -111,14 +129,14 @@ pub fn as_tensor_in(obj: &Bound<'_, PyAny>, like: Option<DType>, dtype: Option<D
         return match obj.extract::<i64>() {
             Ok(v) if dt == DType::I64 => Ok(Tensor::from_vec(vec![v], &[], DType::I64)),
             Ok(v) => Ok(Tensor::scalar(v as f64, dt)),
-            Err(_) => Ok(Tensor::scalar(obj.extract::<f64>()?, DType::F32.max(dt))),
+            Err(_) => Ok(Tensor::scalar(obj.extract::<f64>()?, if dt.is_float() { dt } else { floatx() })),
         };
     }
     if obj.is_exact_instance_of::<PyFloat>() {
         let v: f64 = obj.extract()?;
         let dt = match like {
             Some(d) if d.is_float() => d,
-            _ => DType::F32,
+            _ => floatx(),
         };
         return Ok(Tensor::scalar(v, dt));
     }

@@ -107,7 +107,7 @@ fn new_shape(op: &str, shape: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Vec<u
 #[pyfunction]
 #[pyo3(signature = (shape, fill_value, dtype=None, device=None))]
 fn full(shape: &Bound<'_, PyAny>, fill_value: f64, dtype: Option<&Bound<'_, PyAny>>, device: Option<&str>) -> T {
-    let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
+    let dt = dtype_arg(dtype)?.unwrap_or_else(super::convert::floatx);
     let dev = match device {
         Some(d) => kerasish_engine::tensor::Device::parse(d).to_py()?,
         None => kerasish_engine::tensor::default_device(),
@@ -136,7 +136,7 @@ fn promote_types(dtypes: Vec<Bound<'_, PyAny>>) -> PyResult<&'static str> {
 #[pyfunction]
 #[pyo3(signature = (n, m=None, k=0, dtype=None))]
 fn eye(n: usize, m: Option<usize>, k: isize, dtype: Option<&Bound<'_, PyAny>>) -> T {
-    Ok(on_default(ops::eye(n, m, k, dtype_arg(dtype)?.unwrap_or(DType::F32)).to_py()?).to_py()?.into())
+    Ok(on_default(ops::eye(n, m, k, dtype_arg(dtype)?.unwrap_or_else(super::convert::floatx)).to_py()?).to_py()?.into())
 }
 
 /// `seed=`: None (the global generator), an int, or a SeedGenerator.
@@ -175,7 +175,7 @@ fn random_normal(
     dtype: Option<&Bound<'_, PyAny>>,
     seed: Option<&Bound<'_, PyAny>>,
 ) -> T {
-    let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
+    let dt = dtype_arg(dtype)?.unwrap_or_else(super::convert::floatx);
     if !dt.is_float() {
         bail_py(format!("normal: dtype must be a float dtype, got {}", dt.name()))?;
     }
@@ -194,7 +194,7 @@ fn random_uniform(
     dtype: Option<&Bound<'_, PyAny>>,
     seed: Option<&Bound<'_, PyAny>>,
 ) -> T {
-    let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
+    let dt = dtype_arg(dtype)?.unwrap_or_else(super::convert::floatx);
     if !dt.is_float() {
         bail_py(format!("uniform: dtype must be a float dtype, got {}", dt.name()))?;
     }
@@ -392,7 +392,7 @@ fn split(py: Python<'_>, x: &Bound<'_, PyAny>, indices_or_sections: &Bound<'_, P
 #[pyfunction]
 #[pyo3(signature = (x, num_classes, dtype=None))]
 fn one_hot(py: Python<'_>, x: &Bound<'_, PyAny>, num_classes: usize, dtype: Option<&Bound<'_, PyAny>>) -> T {
-    let dt = dtype_arg(dtype)?.unwrap_or(DType::F32);
+    let dt = dtype_arg(dtype)?.unwrap_or_else(super::convert::floatx);
     call_op(py, "one_hot", vec![t(x)?], move |i| ops::one_hot(&i[0], num_classes, dt))
 }
 
@@ -637,6 +637,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     macro_rules! add {
         ($($f:ident),*) => { $(m.add_function(wrap_pyfunction!($f, m)?)?;)* };
     }
+    m.add_function(wrap_pyfunction!(super::convert::set_floatx, m)?)?;
     add!(
         tensor,
         convert_to_tensor,

@@ -19,6 +19,10 @@ impl Binary {
             Binary::Minimum => map2(a, la, b, lb, |x, y| if x <= y || x.is_nan() { x } else { y }),
             Binary::FloorDiv => map2(a, la, b, lb, |x, y| divmod(x, y).0),
             Binary::Mod => map2(a, la, b, lb, |x, y| divmod(x, y).1),
+            // refused for floats by the op rule (ops/binary.rs) before any kernel runs
+            Binary::BitAnd | Binary::BitOr | Binary::BitXor | Binary::LeftShift | Binary::RightShift => {
+                map2(a, la, b, lb, |_, _| T::nan())
+            }
         }
     }
 
@@ -50,6 +54,13 @@ impl Binary {
                     }
                 }
             }),
+            Binary::BitAnd => map2(a, la, b, lb, |x, y| x & y),
+            Binary::BitOr => map2(a, la, b, lb, |x, y| x | y),
+            Binary::BitXor => map2(a, la, b, lb, |x, y| x ^ y),
+            // shifts past the width give 0 (left) or the sign (right), as NumPy's do; narrower
+            // integers computed here keep their low bits, so their own width applies too
+            Binary::LeftShift => map2(a, la, b, lb, |x, y| if (0..64).contains(&y) { x << y } else { 0 }),
+            Binary::RightShift => map2(a, la, b, lb, |x, y| x >> y.clamp(0, 63)),
         }
     }
 }

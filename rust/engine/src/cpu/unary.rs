@@ -56,11 +56,13 @@ macro_rules! unary_table {
             /// g * dy/dx, fused in one pass.
             #[allow(unused_variables)]
             pub(crate) fn backward<T: FloatElem>(self, g: &Tensor, x: &Tensor, y: &Tensor, p: f64) -> Vec<T> {
+                // contiguous tensors may start at an offset (a gradient that is a slice of a
+                // stacked or concatenated one): each is read from its own
                 let (gv, xv, yv) = (g.contiguous_data(), x.contiguous_data(), y.contiguous_data());
                 let gl = crate::layout::Layout::contiguous(g.shape());
                 let (gg, xg, yg) = (gv.storage().read(), xv.storage().read(), yv.storage().read());
                 let (gs, xs, ys) = (
-                    &T::slice(&gg)[gl.offset..], &T::slice(&xg)[xv.layout().offset..], &T::slice(&yg)[yv.layout().offset..],
+                    &T::slice(&gg)[gv.layout().offset..], &T::slice(&xg)[xv.layout().offset..], &T::slice(&yg)[yv.layout().offset..],
                 );
                 match self { $(Unary::$name => { let $dp: T = c(p); map3(gs, &gl, xs, &gl, ys, &gl, |g: T, $dx: T, $dy: T| -> T { g * { $df } }) })* }
             }

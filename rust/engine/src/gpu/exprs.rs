@@ -125,6 +125,8 @@ pub fn binary_float(op: Binary) -> String {
         Binary::Minimum => "select(select(b, a, a <= b), a + b, isnan_(a) || isnan_(b))",
         Binary::FloorDiv => "fdivmod(a, b).x",
         Binary::Mod => "fdivmod(a, b).y",
+        // refused for floats by the op rule before any kernel runs
+        Binary::BitAnd | Binary::BitOr | Binary::BitXor | Binary::LeftShift | Binary::RightShift => "a - a",
     }
     .into()
 }
@@ -140,6 +142,12 @@ pub fn binary_int(op: Binary) -> String {
         Binary::Minimum => "min(a, b)",
         Binary::FloorDiv | Binary::Div => "ifloordiv(a, b)",
         Binary::Mod => "imod(a, b)",
+        Binary::BitAnd => "a & b",
+        Binary::BitOr => "a | b",
+        Binary::BitXor => "a ^ b",
+        // the GPU's integers are 32-bit words
+        Binary::LeftShift => "select(0, a << u32(clamp(b, 0, 31)), b >= 0 && b < 32)",
+        Binary::RightShift => "a >> u32(clamp(b, 0, 31))",
     }
     .into()
 }

@@ -45,6 +45,7 @@ impl Binary {
                 let gb = sub(g, &ga)?;
                 (Some(ga), Some(gb))
             }
+            Binary::BitAnd | Binary::BitOr | Binary::BitXor | Binary::LeftShift | Binary::RightShift => (None, None),
             Binary::FloorDiv | Binary::Mod => {
                 // floor_divide is piecewise constant; a mod b = a - floor(a/b) * b
                 let gb =
@@ -63,6 +64,7 @@ fn result_dtype(op: Binary, a: DType, b: DType) -> DType {
     match (op, d) {
         (Binary::Div, d) if !d.is_float() => DType::F32,
         (Binary::Add | Binary::Mul | Binary::Maximum | Binary::Minimum, DType::Bool) => DType::Bool,
+        (Binary::BitAnd | Binary::BitOr | Binary::BitXor, DType::Bool) => DType::Bool,
         (_, DType::Bool) => DType::I64,
         (_, d) => d,
     }
@@ -76,6 +78,15 @@ fn result_shape(op: &str, a: &Tensor, b: &Tensor, out: DType) -> Result<Vec<usiz
 }
 
 pub fn binary(op: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if op.is_bitwise() && (a.dtype().is_float() || b.dtype().is_float()) {
+        bail!(
+            DType,
+            "{}: takes integer or bool operands, got {} and {}",
+            op.name(),
+            a.dtype().name(),
+            b.dtype().name()
+        );
+    }
     let out_dt = result_dtype(op, a.dtype(), b.dtype());
     let dt = out_dt.compute();
     let shape = result_shape(op.name(), a, b, out_dt)?;

@@ -116,8 +116,11 @@ pub fn argextreme(x: &Tensor, axis: Option<isize>, keepdims: bool, min: bool) ->
             if x.numel() == 0 {
                 bail!(Value, "{op}: attempt to get {op} of an empty tensor");
             }
-            let flat = x.with_layout(crate::layout::Layout::contiguous(&[x.numel()]));
-            let flat = if x.is_contiguous() { flat } else { super::contiguous_copy(x)?.with_layout(flat.layout().clone()) };
+            // a contiguous x may still start at an offset (x = t[1:]): the flat view keeps it
+            let src = if x.is_contiguous() { x.clone() } else { super::contiguous_copy(x)? };
+            let mut l = crate::layout::Layout::contiguous(&[x.numel()]);
+            l.offset = src.layout().offset;
+            let flat = src.with_layout(l);
             let out = reduce_raw(&flat, &[0], kind, op)?;
             if keepdims {
                 reshape_to(&out, &vec![1; x.ndim()])
