@@ -787,6 +787,42 @@ def test_elementwise_special_values(device):
     _eq(ops.gcd(ints, 6), np.gcd(ints.numpy(), 6), "gcd with a Python int")
 
 
+def _same_bits(got, exp, what):
+    g, e = got.numpy(), np.asarray(exp).astype(got.numpy().dtype)
+    assert g.shape == e.shape, (what, g.shape, e.shape)
+    same = ((g == e) & (np.signbit(g) == np.signbit(e))) | (np.isnan(g) & np.isnan(e))
+    assert same.all(), (what, g[~same][:5], e[~same][:5])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_nextafter_is_exact(device):
+    r = np.random.default_rng(12)
+    for dt in ("float32", "float64") if device == "cpu" else ("float32",):
+        fi = np.finfo(dt)
+        special = [0.0, -0.0, 1.0, -1.0, 2.0, 0.5, -4.0, fi.tiny, -fi.tiny, fi.smallest_subnormal, -fi.smallest_subnormal,
+                   fi.smallest_subnormal * 3, fi.max, -fi.max, np.inf, -np.inf, np.nan, fi.tiny * 2]
+        v = np.concatenate([np.array(special, dt), (r.normal(size=300) * 10.0 ** r.integers(-40, 38, 300)).astype(dt)])
+        x = K.tensor(v).to(device)
+        for target in (np.inf, -np.inf, 0.0, -0.0, 1.0, np.nan):
+            with np.errstate(all="ignore"):
+                t = np.full_like(v, target)
+                _same_bits(ops.nextafter(x, K.tensor(t).to(device)), np.nextafter(v, t), f"{dt} to {target} on {device}")
+        _same_bits(ops.nextafter(x, x), v, "equal operands give x2")
+        _same_bits(ops.nextafter(K.tensor(np.array([-0.0, 0.0], dt)).to(device), K.tensor(np.array([0.0, -0.0], dt)).to(device)),
+                   [0.0, -0.0], "signed zeros")
+    kinds = ["contiguous", "transpose", "negative_step", "strided_offset", "broadcast_row", "scalar_view"]
+    for (wa, da, a, x), (wb, db, b, y) in itertools.product(_views(device, kinds), _views(device, kinds)):
+        want = _inexact(_DT[max(_DT.index(da), _DT.index(db))])
+        if device == "gpu" and want == "float64":
+            continue
+        got = ops.nextafter(x, y)
+        assert got.dtype == want, (wa, wb, got.dtype)
+        _same_bits(got, np.nextafter(a.astype(want), b.astype(want)), f"nextafter({wa}, {wb}) on {device}")
+
+
+_DT = ["bool", "uint8", "int64", "float32", "float64"]
+
+
 UNARY_FLOAT = {
     "angle": (ops.angle, np.angle, lambda d: _float_res(d)),
     "sinc": (ops.sinc, np.sinc, lambda d: _float_res(d)),
@@ -1272,6 +1308,12 @@ def _cases():
         ("i0_large", lambda o, x: o.i0(x), [np.array([0.0, 7.9, 8.0, 8.1, 30.0, -50.0, 700.0, np.nan])], False),
         ("ldexp_range", lambda o, x, e: o.ldexp(x, e),
          [np.array([0.75, 1.5, 3.0, -1.0, 0.0], "float32"), np.array([1, 2, 120, -140, 7])], False),
+        ("nextafter", lambda o, x, y: o.nextafter(x, y), [SPECIAL, SPECIAL2], False),
+        ("nextafter_f64", lambda o, x, y: o.nextafter(x, y), [F64, F64[::-1]], False),
+        ("nextafter_ints", lambda o, x, y: o.nextafter(x, y), [I64, U8], False),
+        ("nextafter_tiny", lambda o, x, y: o.nextafter(x, y),
+         [np.array([0.0, 1e-45, -1e-45, 1.1754944e-38, 3.4028235e38], "float32"),
+          np.array([1.0, 0.0, 1.0, 0.0, np.inf], "float32")], False),
         ("gcd_signs", lambda o, x, y: o.gcd(x, y), [np.array([12, -18, 0, 0, 1071]), np.array([-8, 12, 5, 0, 462])], False),
         ("lcm_signs", lambda o, x, y: o.lcm(x, y), [np.array([12, -18, 0, 4, 1071]), np.array([-8, 12, 5, 6, 462])], False),
         ("lcm_u8_wraps", lambda o, x, y: o.lcm(x, y), [np.array([200, 7], "uint8"), np.array([150, 9], "uint8")], False),

@@ -1336,6 +1336,48 @@ def ldexp(x1, x2):
     return y
 
 
+@symbolic
+def nextafter(x1, x2):
+    """The next representable number after x1 in the direction of x2 (x2 itself where they are
+    equal, NaN where either is), exact: the binary exponent of |x1| is found by a binary search
+    against a table of powers of two, and x1 moves by one unit in its last place (half of one just
+    below a power of two), an addition whose result is representable. Integers compute in
+    float32 (int64 in float64), as in Keras."""
+    a, b = convert_to_tensor(x1), convert_to_tensor(x2)
+    dt = _inexact_result(a.dtype, b.dtype)
+    dev = b.device if a.device == "cpu" else a.device  # a 0-d CPU scalar joins a GPU operand
+    shape = tuple(np.broadcast_shapes(tuple(a.shape), tuple(b.shape)))
+    a, b = broadcast_to(cast(a, dt).to(dev), shape), broadcast_to(cast(b, dt).to(dev), shape)
+    bits, emin, emax, biggest = (23, -149, 127, 3.4028234663852886e38) if dt == "float32" else \
+        (52, -1074, 1023, 1.7976931348623157e308)
+    table = _core.tensor([2.0 ** k for k in range(emin, emax + 1)], dt).to(dev)  # exact powers of two
+
+    def two_to(k):
+        return take(table, subtract(k, emin), 0)
+
+    m = abs(a)
+    e = _core.full(shape, float(emin), "int64", dev)  # floor(log2 |a|), within [emin, emax]
+    step = 1 << ((emax - emin).bit_length() - 1)
+    while step:
+        cand = add(e, step)
+        e = where(logical_and(less_equal(cand, emax), greater_equal(m, two_to(minimum(cand, emax)))), cand, e)
+        step >>= 1
+    q = maximum(subtract(e, bits), emin)
+    up = greater(b, a)
+    toward_zero = logical_not(logical_xor(up, less(a, 0)))
+    # just below a normal power of two the spacing halves
+    halve = logical_and(logical_and(equal(m, two_to(e)), greater(q, emin)), toward_zero)
+    d = two_to(where(halve, subtract(q, 1), q))
+    r = where(up, add(a, d), subtract(a, d))
+    r = where(equal(r, 0), multiply(a, 0.0), r)  # reaching zero keeps x1's sign
+    tiny = two_to(_core.full(shape, float(emin), "int64", dev))
+    r = where(equal(a, 0), where(up, tiny, negative(tiny)), r)
+    big = _core.full(shape, biggest, dt, dev)
+    r = where(isinf(a), where(up, negative(big), big), r)  # from an infinity toward the finite numbers
+    r = where(equal(a, b), b, r)
+    return where(logical_or(isnan(a), isnan(b)), float("nan"), r)
+
+
 # Chebyshev coefficients of exp(-x) I0(x) on [0, 8] and of exp(-x) sqrt(x) I0(x) on [8, inf)
 # (Cephes, as numpy.i0 uses them)
 _I0_A = (-4.4153416464793395e-18, 3.3307945188222384e-17, -2.431279846547955e-16, 1.715391285555133e-15,
