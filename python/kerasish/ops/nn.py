@@ -9,7 +9,7 @@ from kerasish import _core, config
 from kerasish.ops import numpy as np_ops
 from kerasish.ops.core import _fresh_grad, cast, convert_to_tensor
 from kerasish.ops.numpy import reshape, transpose
-from kerasish.ops.operation import symbolic
+from kerasish.ops.operation import KerasTensor, symbolic
 
 
 @symbolic
@@ -692,7 +692,11 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     the negated sum of the chosen logits). ``strategy="beam_search"``: Keras's prefix beam search
     of width `beam_width` on the log-softmax (repeats always merged unless a blank separates
     them); returns ((top_paths, batch, max_length) labels padded with -1, (batch, top_paths)
-    log-probabilities). Labels are int64 (kerasish's integer dtype; Keras gives int32)."""
+    log-probabilities). Labels are int64 (kerasish's integer dtype; Keras gives int32). It runs
+    eagerly, on concrete tensors."""
+    if isinstance(inputs, KerasTensor) or isinstance(sequence_lengths, KerasTensor):
+        raise TypeError("ctc_decode runs eagerly: call it on concrete tensors (the decoded model outputs), "
+                        "not on symbolic keras.Input tensors")
     x = convert_to_tensor(inputs)
     if x.ndim != 3:
         raise ValueError(f"ctc_decode: inputs must be (batch_size, max_length, num_classes), got shape {tuple(x.shape)}")
