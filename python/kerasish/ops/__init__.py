@@ -249,6 +249,7 @@ from kerasish.ops.numpy import (
     nanvar,
     ndim,
     negative,
+    nextafter,
     nonzero,
     not_equal,
     ones,
