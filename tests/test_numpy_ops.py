@@ -662,7 +662,9 @@ def test_products_quantiles_nan_and_edge_cases(device):
     _eq(ops.prod(K.tensor(np.zeros((0, 3), "float32")).to(device), 0), np.ones(3, "float32"), "an empty product is 1")
     _eq(ops.cumprod(K.tensor(np.array([200, 3, 2], np.uint8)).to(device)), np.array([200, 88, 176], np.uint8), "uint8 wraps")
     _eq(ops.prod(K.tensor([True, True, False]).to(device)), np.int64(0), "bools multiply as ints")
-    assert ops.prod(x, 0, dtype="float64" if device == "cpu" else "float32").dtype in ("float64", "float32")
+    ints = K.tensor(np.array([[2, 3], [4, 5]])).to(device)
+    _eq(ops.prod(ints, 0, dtype="float32"), np.array([8.0, 15.0], "float32"), "prod in a given dtype")
+    assert ops.prod(ints, 0, dtype="float32").dtype == "float32" and ops.cumprod(ints, 1, dtype="float32").dtype == "float32"
     if device == "cpu":  # the GPU holds int64 in 32 bits
         _eq(ops.prod(K.tensor(np.arange(1, 31))), np.prod(np.arange(1, 31)), "int64 products wrap as NumPy's")
     _eq(ops.quantile(x[2], [0.5, 1 / 6], method="nearest"), [0.0, -1.0], "nearest: exactly half way takes the lower, as JAX")
