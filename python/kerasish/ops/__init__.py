@@ -7,6 +7,7 @@ on symbolic tensors (``keras.Input``), an op records itself in the functional gr
 (:mod:`kerasish.ops.operation`).
 """
 from kerasish._core import Tensor
+from kerasish.ops import image  # noqa: F401
 from kerasish.ops.core import (
     associative_scan,
     cast,
