@@ -138,6 +138,17 @@ def slice_update(inputs, start_indices, updates):
     return scatter_update(x, idx, _core.reshape(u, (-1,)))
 
 
+def _fresh_grad(t):
+    """t, made to receive its gradient as a tensor of its own when it is a piece of a stack or a
+    concatenation. Works around an engine bug: the backward of a unary op (exp, negative, log1p,
+    ...) misreads an incoming gradient that is a contiguous view with an offset, which is what
+    stack / concatenate hand their later pieces (the first piece's gradient is read instead); a
+    multiply by 1 in between gets the gradient copied. A no-op without gradients."""
+    if isinstance(t, Tensor) and t.requires_grad:
+        return _core.binary("multiply", t, 1.0)
+    return t
+
+
 # ---------------------------------------------------------------- control flow (eager Python, as
 # Keras's ops on a backend without graph compilation run it)
 
@@ -171,7 +182,7 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
 
 def map(f, xs):  # noqa: A001 - Keras's name
     xs = convert_to_tensor(xs)
-    return _core.stack([f(xs[i]) for i in range(xs.shape[0])], 0)
+    return _core.stack([_fresh_grad(f(xs[i])) for i in range(xs.shape[0])], 0)
 
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
@@ -189,4 +200,172 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         carry, ys[i] = f(carry, steps[i])
     if not ys or ys[0] is None:
         return carry, None
-    return carry, _core.stack(ys, 0)
+    return carry, _core.stack([_fresh_grad(y) for y in ys], 0)
+
+
+# ---------------------------------------------------------------- dtypes, indexing, associative
+# scan and vectorized map
+
+def _standardize_dtype(d):
+    d = getattr(d, "name", d) if not isinstance(d, str) else d
+    return str(np.dtype(d)) if not isinstance(d, str) else d
+
+
+def dtype(x):
+    """The dtype of `x` as a standardized string (``"float32"``), as keras.ops.dtype."""
+    if not hasattr(x, "dtype"):
+        raise TypeError(f"dtype: expected a tensor (anything with a `dtype`), got {type(x).__name__}")
+    return _standardize_dtype(x.dtype)
+
+
+_DTYPES = ("bool", "uint8", "int64", "float32", "float64")
+
+
+def _dtype_limits(d):
+    if d == "bool":
+        return 0, 1
+    return (np.iinfo(d) if d.startswith(("int", "uint")) else np.finfo(d)).min, \
+        (np.iinfo(d) if d.startswith(("int", "uint")) else np.finfo(d)).max
+
+
+@symbolic
+def saturate_cast(x, dtype):  # noqa: A002 - Keras's argument name
+    """x cast to `dtype` with its values first clipped to the range `dtype` can hold (inf and
+    out-of-range values saturate instead of wrapping), as keras.ops.saturate_cast: the limits are
+    Keras's (a limit that x's dtype cannot hold is nudged towards zero). An integer cast to a
+    float needs no clipping and gets none (Keras's limits for int64 -> float overflow in NumPy and
+    clip every value to int64's minimum; kerasish does not copy that)."""
+    x = convert_to_tensor(x)
+    out = _standardize_dtype(dtype)
+    if out not in _DTYPES:
+        raise ValueError(f"saturate_cast: unknown dtype {dtype!r}; valid dtypes are {', '.join(_DTYPES)}")
+    src = x.dtype
+    if src == "bool" or (not src.startswith("float") and out.startswith("float")):
+        return _core.convert_to_tensor(x, out)
+    in_min, in_max = _dtype_limits(src)
+    out_min, out_max = _dtype_limits(out)
+    np_src = np.dtype(src)
+    with np.errstate(invalid="ignore", over="ignore"):
+        lo = np.maximum(in_min, out_min).astype(np_src)
+        if lo < out_min:
+            lo = np.nextafter(lo, 0, dtype=np_src)
+        hi = np.minimum(in_max, out_max).astype(np_src)
+        if hi > out_max:
+            hi = np.nextafter(hi, 0, dtype=np_src)
+    if not src.startswith("float") and lo == in_min and hi == in_max:  # every integer fits: nothing to clip
+        return _core.convert_to_tensor(x, out)
+    return _core.convert_to_tensor(_core.clip(x, lo.item(), hi.item()), out)
+
+
+def _pack_as(structure, flat):
+    """The leaves of `flat`, in order, in the nesting of `structure` (dicts by sorted key)."""
+    it = iter(flat)
+
+    def pack(s):
+        if isinstance(s, list):
+            return [pack(v) for v in s]
+        if isinstance(s, tuple):
+            return tuple(pack(v) for v in s)
+        if isinstance(s, dict):
+            return {k: pack(s[k]) for k in sorted(s)}
+        return next(it)
+
+    return pack(structure)
+
+
+def _slice_axis(x, start, stop, step, axis):
+    return x[(builtins.slice(None),) * axis + (builtins.slice(start, stop, step),)]
+
+
+def _interleave(a, b, axis):
+    """[a0, b0, a1, b1, ...] along `axis` (a as long as b or one longer)."""
+    na, nb = a.shape[axis], b.shape[axis]
+    head = _slice_axis(a, 0, nb, None, axis)
+    shape = list(a.shape)
+    shape[axis] = 2 * nb
+    out = _core.reshape(_core.stack([_fresh_grad(head), _fresh_grad(b)], axis + 1), tuple(shape))
+    if na > nb:
+        out = _core.concatenate([out, _fresh_grad(_slice_axis(a, nb, None, None, axis))], axis)
+    return out
+
+
+def associative_scan(f, elems, reverse=False, axis=0):
+    """The inclusive scan of the associative `f` over `axis`: ``[a, f(a, b), f(f(a, b), c), ...]``,
+    as keras.ops.associative_scan. Log-depth (Blelloch's parallel-prefix scheme, as
+    jax.lax.associative_scan): about 2 log2(n) calls of `f`, each on whole strided slices, composed
+    of ops; `elems` may be a nested structure of tensors that share the scanned axis."""
+    from kerasish.tree import flatten
+
+    if not callable(f):
+        raise TypeError(f"`f` should be a callable. Received: f={f}")
+    flat = [convert_to_tensor(e) for e in flatten(elems)]
+    if not flat:
+        raise ValueError("associative_scan: `elems` holds no tensors")
+    for e in flat:
+        if e.ndim == 0:
+            raise ValueError(f"associative_scan: every element needs an axis {axis} to scan, got a scalar")
+    ax = int(axis) % flat[0].ndim
+    n = flat[0].shape[ax]
+    if any(e.ndim <= ax or e.shape[ax] != n for e in flat[1:]):
+        raise ValueError("Array inputs to associative_scan must have the same first dimension. "
+                         f"(saw: {[tuple(e.shape) for e in flat]})")
+
+    def flip(e):
+        return e[(builtins.slice(None),) * ax + (builtins.slice(None, None, -1),)]
+
+    if reverse:
+        flat = [flip(e) for e in flat]
+
+    def combine(a, b):
+        return [convert_to_tensor(c) for c in flatten(f(_pack_as(elems, a), _pack_as(elems, b)))]
+
+    def scan_(es):
+        m = es[0].shape[ax]
+        if m < 2:
+            return es
+        reduced = combine([_slice_axis(e, 0, -1, 2, ax) for e in es], [_slice_axis(e, 1, None, 2, ax) for e in es])
+        odd = scan_(reduced)
+        rest = [_slice_axis(e, 2, None, 2, ax) for e in es]
+        if m % 2 == 0:
+            even = combine([_slice_axis(e, 0, -1, None, ax) for e in odd], rest)
+        else:
+            even = combine(odd, rest)
+        even = [_core.concatenate([_slice_axis(e, 0, 1, None, ax), _fresh_grad(r)], ax) for e, r in zip(es, even)]
+        return [_interleave(e, o, ax) for e, o in zip(even, odd)]
+
+    out = scan_(flat)
+    if reverse:
+        out = [flip(e) for e in out]
+    return _pack_as(elems, out)
+
+
+def vectorized_map(function, elements):
+    """`function` mapped over the leading axis of `elements` (a tensor, or a list / tuple of
+    tensors passed to `function` together), the results stacked, as keras.ops.vectorized_map.
+    kerasish does not vectorise `function`: it runs once per slice of the leading axis in a Python
+    loop, composing ops, as Keras's NumPy backend does (JAX's vmap batches it instead); the results
+    (and their gradients) are the same."""
+    from kerasish.tree import flatten
+
+    if isinstance(elements, (list, tuple)):
+        items = [convert_to_tensor(e) for e in elements]
+        if not items:
+            raise ValueError("vectorized_map: `elements` is an empty list")
+        n = items[0].shape[0] if items[0].ndim else None
+        if n is None or any(e.ndim == 0 or e.shape[0] != n for e in items):
+            raise ValueError("vectorized_map: every tensor in `elements` needs the same leading dimension, "
+                             f"got shapes {[tuple(e.shape) for e in items]}")
+        args = [type(elements)(e[i] for e in items) for i in range(n)]
+    else:
+        x = convert_to_tensor(elements)
+        if x.ndim == 0:
+            raise ValueError("vectorized_map: `elements` must have a leading axis to map over, got a scalar")
+        n = x.shape[0]
+        args = [x[i] for i in range(n)]
+    if n == 0:
+        raise ValueError("vectorized_map: the leading axis of `elements` is empty (kerasish runs `function` "
+                         "once per slice, so it cannot learn the output's shape)")
+    outs = [function(a) for a in args]
+    leaves = [[convert_to_tensor(t) for t in flatten(o)] for o in outs]
+    stacked = [_core.stack([_fresh_grad(row[j]) for row in leaves], 0) for j in range(len(leaves[0]))]
+    return _pack_as(outs[0], stacked)

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import numbers
 
-from kerasish import _core, _tensor
+import numpy as np
+
+from kerasish import _core, _tensor, config
+from kerasish._core import Tensor
 from kerasish.backend.dtypes import FLOAT_TYPES
 from kerasish.ops.core import cast, convert_to_tensor
 from kerasish.ops.core import scatter as _scatter
-from kerasish.ops.operation import symbolic
+from kerasish.ops.operation import KerasTensor, apply_op, symbolic
 
 
 @symbolic
@@ -604,6 +608,330 @@ def cumsum(x, axis=None, dtype=None):
     return _core.cumsum(ravel(x), 0) if axis is None else _core.cumsum(x, int(axis))
 
 
+# ---------------------------------------------------------------- running products, products and
+# searches (products as log2(n) rounds of pairwise products and scans as log2(n) doubling steps,
+# so integers stay exact and zeros differentiate; searches as log2(n) halving steps of gathers)
+
+_DTYPE_ORDER = ("bool", "uint8", "int64", "float32", "float64")
+
+
+def _promote(*dtypes):
+    """The common dtype of operands as JAX promotes kerasish's dtypes (bool < uint8 < int64 <
+    float32 < float64): the dtype of the Keras ops below that keep their operands' dtype."""
+    return _DTYPE_ORDER[builtins.max(_DTYPE_ORDER.index(d) for d in dtypes)]
+
+
+def _float_result(*xs):
+    """Keras's ``result_type(..., float)``: float32, except that float64 stays float64 (Keras on
+    JAX casts float64 down to float32 there; kerasish keeps it, as its other float ops do)."""
+    return "float64" if builtins.any(x.dtype == "float64" for x in xs) else "float32"
+
+
+def _inexact_result(*dtypes):
+    """JAX's inexact promotion: the common dtype, int64 becoming float64 and bool/uint8 float32."""
+    dt = _promote(*dtypes)
+    return dt if dt.startswith("float") else "float64" if dt == "int64" else "float32"
+
+
+def _wrap_to(x, dtype):
+    """An integer result computed in int64 as `dtype`, wrapping as fixed-width integers do (a
+    cast alone saturates)."""
+    if dtype == "uint8" and x.dtype != "uint8":
+        return cast(mod(x, 256), "uint8")
+    return cast(x, dtype)
+
+
+def _reduction_axes(axis, ndim, what):
+    """The distinct axes of `axis` (None: all), non-negative and sorted."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = sorted(_axis(a, ndim, what) for a in ([axis] if isinstance(axis, numbers.Integral) else list(axis)))
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{what}: repeated axis in axis={axis}")
+    return tuple(axes)
+
+
+def _axes_last(x, axes):
+    """x with `axes` moved to the end and flattened into one; returns it and the kept shape."""
+    keep = [d for d in range(x.ndim) if d not in axes]
+    kept = tuple(x.shape[d] for d in keep)
+    order = keep + list(axes)
+    y = x if order == list(range(x.ndim)) else transpose(x, order)
+    return reshape(y, kept + (math.prod(x.shape[d] for d in axes),)), kept
+
+
+def _kept_dims(shape, axes):
+    return tuple(1 if d in axes else s for d, s in enumerate(shape))
+
+
+def _prod_last(x):
+    """The product over the last axis: log2(n) rounds of pairwise products."""
+    if x.shape[-1] == 0:
+        return _core.full(tuple(x.shape[:-1]), 1.0, x.dtype, x.device)
+    while x.shape[-1] > 1:
+        n = x.shape[-1]
+        pairs = multiply(x[..., 0:n - 1:2], x[..., 1:n:2])
+        x = concatenate([pairs, cast(x[..., n - 1:], pairs.dtype)], -1) if n % 2 else pairs
+    return x[..., 0]
+
+
+@symbolic
+def prod(x, axis=None, keepdims=False, dtype=None):
+    """The product of the elements over `axis` (all of them for None). Bools and uint8 multiply
+    in int64 (Keras: int32 and uint64, dtypes kerasish lacks); integers wrap as Keras's do."""
+    x = convert_to_tensor(x)
+    if dtype is not None:
+        x = cast(x, dtype)
+    out_dt = dtype or (x.dtype if x.dtype in ("int64", "float32", "float64") else "int64")
+    axes = _reduction_axes(axis, x.ndim, "prod")
+    y, _ = _axes_last(x, axes)
+    r = _wrap_to(_prod_last(y if _is_float(y) else cast(y, "int64")), out_dt)
+    return reshape(r, _kept_dims(x.shape, axes)) if keepdims else r
+
+
+@symbolic
+def nanprod(x, axis=None, keepdims=False):
+    """prod with NaNs counted as ones (an all-NaN slice gives 1)."""
+    return prod(_nan_fill(x, 1.0), axis=axis, keepdims=keepdims)
+
+
+def _scan(x, axis, op):
+    """The inclusive scan of `op` along `axis`: log2(n) doubling steps (Hillis and Steele)."""
+    n, lead = x.shape[axis], (slice(None),) * axis
+    d = 1
+    while d < n:
+        x = concatenate([x[lead + (slice(0, d),)], op(x[lead + (slice(d, None),)], x[lead + (slice(0, n - d),)])], axis)
+        d *= 2
+    return x
+
+
+def _running(x, axis, dtype, fill, what):
+    """(x as the op computes it, the axis, the result dtype) of cumprod and the nan-cumulatives:
+    bools give int64, other dtypes keep theirs (integers compute in int64 and wrap back)."""
+    x = convert_to_tensor(x)
+    if dtype is not None:
+        x = cast(x, dtype)
+    out_dt = "int64" if x.dtype == "bool" else x.dtype
+    if fill is not None:
+        x = _nan_fill(x, fill)
+    if axis is None:
+        x, axis = ravel(x), 0
+    return (x if _is_float(x) else cast(x, "int64")), _axis(axis, x.ndim, what), out_dt
+
+
+@symbolic
+def cumprod(x, axis=None, dtype=None):
+    """Running products along `axis` (the flattened x for None)."""
+    x, axis, out_dt = _running(x, axis, dtype, None, "cumprod")
+    return _wrap_to(_scan(x, axis, multiply), out_dt)
+
+
+@symbolic
+def nancumprod(x, axis=None, dtype=None):
+    """cumprod with NaNs counted as ones."""
+    x, axis, out_dt = _running(x, axis, dtype, 1.0, "nancumprod")
+    return _wrap_to(_scan(x, axis, multiply), out_dt)
+
+
+@symbolic
+def nancumsum(x, axis=None, dtype=None):
+    """Running sums with NaNs counted as zeros; bools give int64, uint8 stays uint8 (wrapping)."""
+    x, axis, out_dt = _running(x, axis, dtype, 0.0, "nancumsum")
+    return _wrap_to(_core.cumsum(x, axis), out_dt)
+
+
+@symbolic
+def argpartition(x, kth, axis=-1):
+    """Positions that partition x along `axis` (the flattened x for None) around its kth smallest
+    element: the element at position kth is the one sorting puts there, smaller ones come before
+    it and larger ones after. The order within each side is unspecified in Keras; this gives the
+    stable sorting order (NaN last). int64 positions (Keras: int32)."""
+    if isinstance(kth, bool) or not isinstance(kth, numbers.Integral):
+        raise ValueError(f"argpartition: kth must be an integer, got {kth!r}")
+    x = convert_to_tensor(x)
+    if axis is None:
+        x, axis = ravel(x), 0
+    if x.ndim == 0:
+        raise ValueError("argpartition: x must have at least one dimension")
+    axis = _axis(axis, x.ndim, "argpartition")
+    n = x.shape[axis]
+    if not -n <= int(kth) < n:
+        raise ValueError(f"argpartition: kth={kth} is out of bounds for an axis of size {n}")
+    return _core.argsort(x, axis)
+
+
+def _before(a, v, right):
+    """a < v (a <= v when `right`) in sorting's order, where NaN comes after every number."""
+    if right:
+        out = less_equal(a, v)
+        return logical_or(out, isnan(v)) if _is_float(v) else out
+    out = less(a, v)
+    if _is_float(v):
+        out = logical_or(out, logical_and(isnan(v), logical_not(isnan(a))))
+    return out
+
+
+def _search(a, v, right):
+    """For each value of v, how many elements of the sorted 1-D `a` come before it (int64): a
+    binary search of log2(len(a)) steps, each one gather and one comparison."""
+    n = a.shape[0]
+    pos = _core.full(tuple(v.shape), 0.0, "int64", v.device)
+    step = 1 << (n.bit_length() - 1) if n else 0
+    while step:
+        cand = add(pos, step)
+        probe = take(a, minimum(subtract(cand, 1), n - 1), 0)
+        pos = where(logical_and(less_equal(cand, n), _before(probe, v, right)), cand, pos)
+        step >>= 1
+    return pos
+
+
+@symbolic
+def searchsorted(sorted_sequence, values, side="left"):
+    """Where each value would go in the 1-D ascending `sorted_sequence` to keep it sorted: the
+    first such position (side="left") or the last ("right"). NaN sorts after every number, as in
+    Keras. int64 positions (Keras: int32)."""
+    a, v = convert_to_tensor(sorted_sequence), convert_to_tensor(values)
+    if a.ndim != 1:
+        raise ValueError("searchsorted: sorted_sequence must be 1-D (keras.ops.vectorized_map extends it to N-D), "
+                         f"got shape {tuple(a.shape)}")
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    return _search(a, v, side == "right")
+
+
+@symbolic
+def digitize(x, bins):
+    """The index of the bin of `bins` (1-D, ascending or descending) each element falls in:
+    bins[i-1] <= x < bins[i] (ascending) or bins[i-1] > x >= bins[i] (descending). int64 (Keras:
+    int32)."""
+    x, b = convert_to_tensor(x), convert_to_tensor(bins)
+    if b.ndim != 1:
+        raise ValueError(f"digitize: bins must be 1-D, got shape {tuple(b.shape)}")
+    n = b.shape[0]
+    if n == 0:
+        return _core.full(tuple(x.shape), 0.0, "int64", x.device)
+    up = _search(b, x, True)
+    down = subtract(n, _search(flip(b, 0), x, True))
+    return where(greater_equal(b[n - 1], b[0]), up, down)
+
+
+@symbolic
+def isin(x1, x2, assume_unique=False, invert=False):
+    """Whether each element of x1 occurs in x2 (NaN never does), as one sort of x2 and a binary
+    search; `invert` gives the opposite."""
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    s = sort(ravel(x2))
+    m = s.shape[0]
+    if m == 0:
+        found = zeros_like(x1, "bool")
+    else:
+        i = _search(s, x1, False)
+        found = logical_and(less(i, m), equal(take(s, minimum(i, m - 1), 0), x1))
+    return logical_not(found) if invert else found
+
+
+# ---------------------------------------------------------------- quantiles (sorted values,
+# gathered and interpolated as jnp.quantile does: they differentiate through the gather)
+
+_QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(x, q, axis, method, keepdims, skip_nan, what, int64_as_float32=False, scale=1.0, dtype=None):
+    if method not in _QUANTILE_METHODS:
+        raise ValueError(f"{what}: method must be one of {', '.join(_QUANTILE_METHODS)}; got {method!r}")
+    x = convert_to_tensor(x)
+    # the result has x's float dtype (q's does not join in, as in jnp.quantile); a Python number q
+    # is taken exactly, a list as a tensor (floats in float32, as Keras converts it)
+    qt = convert_to_tensor(np.float64(q) if isinstance(q, numbers.Number) else q)
+    if qt.ndim > 1:
+        raise ValueError(f"{what}: q must be a scalar or 1-D, got shape {tuple(qt.shape)}")
+    qv = np.asarray(qt.numpy(), dtype=np.float64)
+    if not np.all((qv >= 0) & (qv <= scale)):
+        raise ValueError(f"{what}: q must be in [0, {scale:g}], got {qv.tolist()}")
+    dt = dtype or _inexact_result("float32" if int64_as_float32 and x.dtype == "int64" else x.dtype)
+    axes = _reduction_axes(axis, x.ndim, what)
+    y, kept = _axes_last(cast(x, dt), axes)
+    n = y.shape[-1]
+    if n == 0:
+        raise ValueError(f"{what}: cannot be computed over an empty axis (x of shape {tuple(x.shape)}, axis={axis})")
+    if not skip_nan:
+        y = where(any(isnan(y), -1, True), float("nan"), y)
+    y = sort(y, -1)
+    qshape, nq = tuple(qt.shape), qt.ndim
+    qt = cast(qt, dt)
+    qt = qt if qt.device == x.device else qt.to(x.device)
+    if scale != 1.0:
+        qt = divide(qt, float(scale))
+    qb = reshape(qt, qshape + (1,) * (len(kept) + 1))
+    if skip_nan:
+        last = subtract(reshape(sum(cast(logical_not(isnan(y)), dt), -1, True), (1,) * nq + kept + (1,)), 1.0)
+    else:
+        last = float(n - 1)
+    pos = multiply(qb, last)
+    low, high = floor(pos), ceil(pos)
+    hw = subtract(pos, low)
+    lw = subtract(1.0, hw)
+    low, high = maximum(0.0, minimum(low, last)), maximum(0.0, minimum(high, last))
+    full_shape = qshape + kept + (n,)
+    yb = broadcast_to(reshape(y, (1,) * nq + kept + (n,)), full_shape)
+    idx_shape = qshape + kept + (1,)
+
+    def value(i):
+        return take_along_axis(yb, broadcast_to(cast(i, "int64"), idx_shape), -1)[..., 0]
+
+    lv, hv = value(low), value(high)
+    lw, hw = broadcast_to(lw, idx_shape)[..., 0], broadcast_to(hw, idx_shape)[..., 0]
+    if method == "linear":
+        out = add(multiply(lv, lw), multiply(hv, hw))
+    elif method == "lower":
+        out = lv
+    elif method == "higher":
+        out = hv
+    elif method == "nearest":
+        out = where(less_equal(hw, 0.5), lv, hv)
+    else:
+        out = multiply(add(lv, hv), 0.5)
+    return reshape(out, qshape + _kept_dims(x.shape, axes)) if keepdims else out
+
+
+@symbolic
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    """The q-th quantiles (q in [0, 1], a scalar or 1-D) over `axis` (all for None); a slice with a
+    NaN gives NaN. Several q: their axis comes first. Integers compute in float32 (Keras casts
+    int64 to floatx)."""
+    return _quantile(x, q, axis, method, keepdims, False, "quantile", int64_as_float32=True)
+
+
+@symbolic
+def nanquantile(x, q, axis=None, method="linear", keepdims=False):
+    """quantile ignoring NaNs (an all-NaN slice gives NaN); int64 computes in float64, as Keras's does."""
+    return _quantile(x, q, axis, method, keepdims, True, "nanquantile")
+
+
+@symbolic
+def percentile(x, q, axis=None, method="linear", keepdims=False):
+    """quantile with q in percent ([0, 100]); int64 computes in float64, as Keras's does."""
+    return _quantile(x, q, axis, method, keepdims, False, "percentile", scale=100.0)
+
+
+@symbolic
+def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
+    return _quantile(x, q, axis, method, keepdims, True, "nanpercentile", scale=100.0)
+
+
+@symbolic
+def median(x, axis=None, keepdims=False):
+    """The median over `axis` (all for None): the mean of the two middle values of an even count.
+    Integers give float32 (Keras casts int64 to floatx)."""
+    return _quantile(x, 0.5, axis, "midpoint", keepdims, False, "median", int64_as_float32=True)
+
+
+@symbolic
+def nanmedian(x, axis=None, keepdims=False):
+    """median ignoring NaNs (an all-NaN slice gives NaN); int64 computes in float64, as Keras's does."""
+    return _quantile(x, 0.5, axis, "midpoint", keepdims, True, "nanmedian")
+
+
 # ---------------------------------------------------------------- einsum (composed: diagonals,
 # sums, transposes and batched matmuls, so it differentiates and runs on every device)
 
@@ -936,6 +1264,203 @@ def reciprocal(x):
 def heaviside(x1, x2):
     x1 = convert_to_tensor(x1)
     return where(less(x1, 0), 0, where(greater(x1, 0), 1, x2))
+
+
+# ---------------------------------------------------------------- more elementwise composites
+
+@symbolic
+def arctan2(x1, x2):
+    """The angle of the point (x2, x1) in radians, in [-pi, pi], with IEEE's rules for signed
+    zeros and infinities. Composed from arctan of the smaller over the larger magnitude, so the
+    gradient is finite everywhere but at the origin. Integers compute in float32."""
+    y, x = convert_to_tensor(x1), convert_to_tensor(x2)
+    dt = _float_result(y, x)
+    y, x = cast(y, dt), cast(x, dt)
+    s = cast(where(signbit(y), -1.0, 1.0), dt)  # the sign of y, -0.0 included
+    swap = greater(abs(y), abs(x))
+    num, den = where(swap, x, y), where(swap, y, x)
+    t = divide(num, where(equal(den, 0), 1.0, den))
+    a = where(equal(t, 0), t, arctan(t))  # keeps the sign of a zero (the GPU's arctan drops it)
+    flat = where(signbit(x), add(a, multiply(s, math.pi)), a)  # |y| <= |x|: the angle of y/x, turned by pi for x < 0
+    steep = subtract(multiply(s, math.pi / 2), a)  # |y| > |x|: pi/2 minus the angle of x/y
+    corner = where(greater(x, 0), multiply(s, math.pi / 4), multiply(s, 3 * math.pi / 4))  # both infinite
+    return where(logical_and(isinf(x), isinf(y)), corner, where(swap, steep, flat))
+
+
+@symbolic
+def angle(x):
+    """The angle of each element as a complex number: 0 for positive reals and +0.0, pi for
+    negative ones and -0.0 (arctan2(0, x)), NaN for NaN."""
+    x = convert_to_tensor(x)
+    return arctan2(zeros_like(x, _float_result(x)), x)
+
+
+@symbolic
+def sinc(x):
+    """sin(pi x) / (pi x), and 1 at 0 (with gradient 0 there)."""
+    x = convert_to_tensor(x)
+    x = cast(x, _float_result(x))
+    zero = equal(x, 0)
+    px = where(zero, 1.0, multiply(x, math.pi))
+    return where(zero, 1.0, divide(sin(px), px))
+
+
+@symbolic
+def logaddexp2(x1, x2):
+    """log2(2**x1 + 2**x2) without overflow: max + log2(1 + 2**-|x1 - x2|) (x1 + x2 where the
+    difference is NaN, as for two equal infinities)."""
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    dt = _float_result(x1, x2)
+    x1, x2 = cast(x1, dt), cast(x2, dt)
+    delta = subtract(x1, x2)
+    tail = divide(log1p(power(2.0, negative(abs(delta)))), math.log(2.0))
+    return where(isnan(delta), add(x1, x2), add(maximum(x1, x2), tail))
+
+
+@symbolic
+def ldexp(x1, x2):
+    """x1 * 2**x2 for an integer exponent x2, exact while the result is a normal number: the
+    exponent applied in three powers of two, each representable, so that large exponents do not
+    overflow on the way. Integers x1 compute in float32 (int64 in float64), as Keras's do."""
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    if x2.dtype not in ("uint8", "int64"):
+        raise TypeError(f"ldexp: the exponent x2 must be an integer tensor, got dtype {x2.dtype}")
+    dt = _inexact_result(x1.dtype)
+    y = cast(x1, dt)
+    lim = 126 if dt == "float32" else 1022
+    e = clip(cast(x2, "int64"), -3 * lim, 3 * lim)
+    e1 = floor_divide(e, 3)
+    e2 = floor_divide(subtract(e, e1), 2)
+    e3 = subtract(subtract(e, e1), e2)
+    for part in (e1, e2, e3):
+        y = multiply(y, power(2.0, cast(part, dt)))
+    return y
+
+
+@symbolic
+def nextafter(x1, x2):
+    """The next representable number after x1 in the direction of x2 (x2 itself where they are
+    equal, NaN where either is), exact: the binary exponent of |x1| is found by a binary search
+    against a table of powers of two, and x1 moves by one unit in its last place (half of one just
+    below a power of two), an addition whose result is representable. Integers compute in
+    float32 (int64 in float64), as in Keras."""
+    a, b = convert_to_tensor(x1), convert_to_tensor(x2)
+    dt = _inexact_result(a.dtype, b.dtype)
+    dev = b.device if a.device == "cpu" else a.device  # a 0-d CPU scalar joins a GPU operand
+    shape = tuple(np.broadcast_shapes(tuple(a.shape), tuple(b.shape)))
+    a, b = broadcast_to(cast(a, dt).to(dev), shape), broadcast_to(cast(b, dt).to(dev), shape)
+    bits, emin, emax, biggest = (23, -149, 127, 3.4028234663852886e38) if dt == "float32" else \
+        (52, -1074, 1023, 1.7976931348623157e308)
+    table = _core.tensor([2.0 ** k for k in range(emin, emax + 1)], dt).to(dev)  # exact powers of two
+
+    def two_to(k):
+        return take(table, subtract(k, emin), 0)
+
+    m = abs(a)
+    e = _core.full(shape, float(emin), "int64", dev)  # floor(log2 |a|), within [emin, emax]
+    step = 1 << ((emax - emin).bit_length() - 1)
+    while step:
+        cand = add(e, step)
+        e = where(logical_and(less_equal(cand, emax), greater_equal(m, two_to(minimum(cand, emax)))), cand, e)
+        step >>= 1
+    q = maximum(subtract(e, bits), emin)
+    up = greater(b, a)
+    toward_zero = logical_not(logical_xor(up, less(a, 0)))
+    # just below a normal power of two the spacing halves
+    halve = logical_and(logical_and(equal(m, two_to(e)), greater(q, emin)), toward_zero)
+    d = two_to(where(halve, subtract(q, 1), q))
+    r = where(up, add(a, d), subtract(a, d))
+    r = where(equal(r, 0), multiply(a, 0.0), r)  # reaching zero keeps x1's sign
+    tiny = two_to(_core.full(shape, float(emin), "int64", dev))
+    r = where(equal(a, 0), where(up, tiny, negative(tiny)), r)
+    big = _core.full(shape, biggest, dt, dev)
+    r = where(isinf(a), where(up, negative(big), big), r)  # from an infinity toward the finite numbers
+    r = where(equal(a, b), b, r)
+    return where(logical_or(isnan(a), isnan(b)), float("nan"), r)
+
+
+# Chebyshev coefficients of exp(-x) I0(x) on [0, 8] and of exp(-x) sqrt(x) I0(x) on [8, inf)
+# (Cephes, as numpy.i0 uses them)
+_I0_A = (-4.4153416464793395e-18, 3.3307945188222384e-17, -2.431279846547955e-16, 1.715391285555133e-15,
+         -1.1685332877993451e-14, 7.676185498604936e-14, -4.856446783111929e-13, 2.95505266312964e-12,
+         -1.726826291441556e-11, 9.675809035373237e-11, -5.189795601635263e-10, 2.6598237246823866e-09,
+         -1.300025009986248e-08, 6.046995022541919e-08, -2.670793853940612e-07, 1.1173875391201037e-06,
+         -4.4167383584587505e-06, 1.6448448070728896e-05, -5.754195010082104e-05, 0.00018850288509584165,
+         -0.0005763755745385824, 0.0016394756169413357, -0.004324309995050576, 0.010546460394594998,
+         -0.02373741480589947, 0.04930528423967071, -0.09490109704804764, 0.17162090152220877,
+         -0.3046826723431984, 0.6767952744094761)
+_I0_B = (-7.233180487874754e-18, -4.830504485944182e-18, 4.46562142029676e-17, 3.461222867697461e-17,
+         -2.8276239805165836e-16, -3.425485619677219e-16, 1.7725601330565263e-15, 3.8116806693526224e-15,
+         -9.554846698828307e-15, -4.150569347287222e-14, 1.54008621752141e-14, 3.8527783827421426e-13,
+         7.180124451383666e-13, -1.7941785315068062e-12, -1.3215811840447713e-11, -3.1499165279632416e-11,
+         1.1889147107846439e-11, 4.94060238822497e-10, 3.3962320257083865e-09, 2.266668990498178e-08,
+         2.0489185894690638e-07, 2.8913705208347567e-06, 6.889758346916825e-05, 0.0033691164782556943,
+         0.8044904110141088)
+
+
+def _chbevl(t, coeffs):
+    """The Chebyshev series with `coeffs` at t (Clenshaw's recurrence, one step per coefficient)."""
+    b0, b1, b2 = add(zeros_like(t), coeffs[0]), 0.0, 0.0
+    for c in coeffs[1:]:
+        b2, b1 = b1, b0
+        b0 = add(subtract(multiply(t, b1), b2), c)
+    return multiply(subtract(b0, b2), 0.5)
+
+
+@symbolic
+def i0(x):
+    """The modified Bessel function of the first kind, order 0, from Cephes's Chebyshev series
+    (as numpy.i0); it differentiates through them. int64 and float64 give float64, the rest
+    float32, as in Keras."""
+    x = convert_to_tensor(x)
+    a = abs(cast(x, "float64" if x.dtype in ("int64", "float64") else "float32"))
+    small = less_equal(a, 8.0)
+    a_small, a_big = where(small, a, 0.0), where(small, 16.0, a)  # each series away from the other's range
+    r = where(small, _chbevl(subtract(multiply(a_small, 0.5), 2.0), _I0_A),
+              divide(_chbevl(subtract(divide(32.0, a_big), 2.0), _I0_B), sqrt(a_big)))
+    h = exp(multiply(a, 0.5))  # exp(a) in two halves, so that it overflows only where I0 does (inf gives NaN, as in Keras)
+    return multiply(multiply(h, r), h)
+
+
+def _int_operands(x1, x2, what):
+    a, b = convert_to_tensor(x1), convert_to_tensor(x2)
+    for name, t in (("x1", a), ("x2", b)):
+        if t.dtype not in ("uint8", "int64"):
+            raise ValueError(f"{what}: {name} must be an integer tensor, got dtype {t.dtype}")
+    dev = b.device if a.device == "cpu" else a.device  # a 0-d CPU scalar joins a GPU operand
+    return cast(a.to(dev), "int64"), cast(b.to(dev), "int64"), _promote(a.dtype, b.dtype)
+
+
+def _gcd64(a, b):
+    """Euclid's algorithm on int64, elementwise: at most 92 steps for 64-bit values (consecutive
+    Fibonacci numbers are the slowest), stopping early once every remainder is 0."""
+    shape = tuple(np.broadcast_shapes(tuple(a.shape), tuple(b.shape)))
+    a, b = broadcast_to(abs(a), shape), broadcast_to(abs(b), shape)
+    check = not _core.is_tracing()
+    for _ in range(93):
+        if check and not bool(any(b)):
+            break
+        nz = not_equal(b, 0)
+        r = mod(a, where(nz, b, 1))
+        a, b = where(nz, b, a), where(nz, r, 0)
+    return a
+
+
+@symbolic
+def gcd(x1, x2):
+    """The greatest common divisor of integers, elementwise (non-negative; gcd(0, 0) = 0)."""
+    a, b, dt = _int_operands(x1, x2, "gcd")
+    return _wrap_to(_gcd64(a, b), dt)
+
+
+@symbolic
+def lcm(x1, x2):
+    """The least common multiple of integers, elementwise: |x1 * (x2 // gcd)|, 0 where either is 0."""
+    a, b, dt = _int_operands(x1, x2, "lcm")
+    g = _gcd64(a, b)
+    zero = equal(g, 0)
+    out = abs(multiply(a, floor_divide(b, where(zero, 1, g))))
+    return _wrap_to(where(zero, 0, out), dt)
 
 
 # ---------------------------------------------------------------- further composites
@@ -1283,3 +1808,591 @@ def bitwise_invert(x):
 
 
 bitwise_not = bitwise_invert
+def _copy_for_flat(x, axis):
+    """x, copied when it is a view and axis is None: the engine's argmax/argmin over all the
+    elements of a view with an offset (x[1:]) return a wrong position."""
+    return _core.tensor(x) if axis is None else x
+
+
+@symbolic
+def nanargmax(x, axis=None, keepdims=False):
+    """argmax ignoring NaNs; -1 for an all-NaN slice (as jnp.nanargmax). int64 (Keras: int32)."""
+    x = convert_to_tensor(x)
+    if not _is_float(x):
+        return argmax(_copy_for_flat(x, axis), axis, keepdims)
+    nan = isnan(x)
+    return where(all(nan, axis, keepdims), -1, argmax(where(nan, float("-inf"), x), axis, keepdims))
+
+
+@symbolic
+def nanargmin(x, axis=None, keepdims=False):
+    """argmin ignoring NaNs; -1 for an all-NaN slice. int64 (Keras: int32)."""
+    x = convert_to_tensor(x)
+    if not _is_float(x):
+        return argmin(_copy_for_flat(x, axis), axis, keepdims)
+    nan = isnan(x)
+    return where(all(nan, axis, keepdims), -1, argmin(where(nan, float("inf"), x), axis, keepdims))
+
+
+# ---------------------------------------------------------------- window functions (from a small
+# arange of the static length, in float64 where the device holds it, returned as floatx)
+
+def _window_length(x, what):
+    if isinstance(x, KerasTensor):
+        raise TypeError(f"{what}: symbolic tensors are not supported (the window length must be known); got {x}")
+    v = x.item() if isinstance(x, Tensor) and x.size == 1 else x
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) and not (isinstance(v, float) and v.is_integer()):
+        raise TypeError(f"{what}: the window length must be an integer, got {x!r}")
+    return int(v)
+
+
+def _window(m, what, start, step):
+    """The positions start, start + step, ... below m, as floats (float64 where the device has it)."""
+    r = _tensor.arange(start, m, step, dtype="int64")
+    dt = "float64" if r.device == "cpu" else "float32"
+    return cast(r, dt)
+
+
+def _window_out(w):
+    return cast(w, config.floatx())
+
+
+def _short_window(m):
+    """The window of a length below 2 (empty, or [1.0]), else None."""
+    return _tensor.ones((builtins.max(m, 0),), config.floatx()) if m < 2 else None
+
+
+def _cosine_window(x, what, coeffs):
+    m = _window_length(x, what)
+    short = _short_window(m)
+    if short is not None:
+        return short
+    n = divide(multiply(_window(m, what, 1 - m, 2), math.pi), m - 1)
+    w = coeffs[0]
+    for k, c in enumerate(coeffs[1:], 1):
+        w = add(w, multiply(c, cos(multiply(n, float(k)))))
+    return _window_out(w)
+
+
+def bartlett(x):
+    """The Bartlett (triangular) window of length x."""
+    m = _window_length(x, "bartlett")
+    short = _short_window(m)
+    if short is not None:
+        return short
+    n = divide(_window(m, "bartlett", 1 - m, 2), m - 1)
+    return _window_out(where(less_equal(n, 0), add(1.0, n), subtract(1.0, n)))
+
+
+def blackman(x):
+    """The Blackman window of length x: 0.42 + 0.5 cos(pi n / (M - 1)) + 0.08 cos(2 pi n / (M - 1))."""
+    return _cosine_window(x, "blackman", (0.42, 0.5, 0.08))
+
+
+def hamming(x):
+    """The Hamming window of length x: 0.54 + 0.46 cos(pi n / (M - 1))."""
+    return _cosine_window(x, "hamming", (0.54, 0.46))
+
+
+def hanning(x):
+    """The Hann window of length x: 0.5 + 0.5 cos(pi n / (M - 1))."""
+    return _cosine_window(x, "hanning", (0.5, 0.5))
+
+
+def kaiser(x, beta):
+    """The Kaiser window of length x and shape `beta`: I0(beta sqrt(1 - (2n / (M - 1) - 1)^2)) / I0(beta)."""
+    m = _window_length(x, "kaiser")
+    short = _short_window(m)
+    if short is not None:
+        return short
+    n = _window(m, "kaiser", 0, 1)
+    alpha = (m - 1) / 2.0
+    beta = cast(convert_to_tensor(beta), n.dtype)
+    beta = beta if beta.device == n.device else beta.to(n.device)
+    r = divide(subtract(n, alpha), alpha)
+    return _window_out(divide(i0(multiply(beta, sqrt(subtract(1.0, square(r))))), i0(beta)))
+
+
+# ---------------------------------------------------------------- statistics, products and
+# sequences of vectors
+
+@symbolic
+def corrcoef(x):
+    """Pearson's correlation coefficients of the rows of x (variables) over its columns
+    (observations), clipped to [-1, 1]; a single variable gives a 0-d result (1, or NaN)."""
+    x = convert_to_tensor(x)
+    if x.ndim > 2:
+        raise ValueError(f"corrcoef: x must be 1-D or 2-D (variables by observations), got shape {tuple(x.shape)}")
+    x = cast(reshape(x, (1, -1)) if x.ndim < 2 else x, _inexact_result(x.dtype))
+    m = subtract(x, mean(x, 1, True))
+    c = divide(matmul(m, transpose(m)), x.shape[1] - 1)
+    if x.shape[0] == 1:
+        c = reshape(c, ())
+        return divide(c, c)
+    sd = sqrt(diagonal(c))
+    c = divide(divide(c, reshape(sd, (-1, 1))), reshape(sd, (1, -1)))
+    return clip(c, -1.0, 1.0)
+
+
+@symbolic
+def correlate(x1, x2, mode="valid"):
+    """The cross-correlation of two 1-D tensors, c[k] = sum_n x1[n + k] x2[n], over the overlaps
+    `mode` selects: "valid" (full overlap, length max - min + 1), "same" (length max(M, N)) or
+    "full" (every overlap, length M + N - 1); as jnp.correlate: the longer operand slides, the
+    result reversed when x2 is the longer. int64 computes in float64, other integers float32."""
+    a, v = convert_to_tensor(x1), convert_to_tensor(x2)
+    if mode not in ("valid", "same", "full"):
+        raise ValueError(f"correlate: mode must be 'valid', 'same' or 'full', got {mode!r}")
+    if a.ndim != 1 or v.ndim != 1:
+        raise ValueError(f"correlate: x1 and x2 must be 1-D, got shapes {tuple(a.shape)} and {tuple(v.shape)}")
+    if not a.shape[0] or not v.shape[0]:
+        raise ValueError(f"correlate: x1 and x2 cannot be empty, got shapes {tuple(a.shape)} and {tuple(v.shape)}")
+    dt = _promote(a.dtype, v.dtype)
+    dt = "float64" if dt in ("int64", "float64") else "float32"
+    a, v = cast(a, dt), cast(v, dt)
+    rev = a.shape[0] < v.shape[0]
+    if rev:
+        a, v = v, a
+    m = v.shape[0]
+    before, after = {"valid": (0, 0), "same": (m // 2, m - m // 2 - 1), "full": (m - 1, m - 1)}[mode]
+    a = concatenate([_core.full((before,), 0.0, dt, a.device), a, _core.full((after,), 0.0, dt, a.device)], 0)
+    n_out = a.shape[0] - m + 1
+    windows = take(a, add(reshape(_iota(n_out, a), (-1, 1)), reshape(_iota(m, a), (1, -1))), 0)
+    out = matmul(windows, v)
+    return flip(out, 0) if rev else out
+
+
+@symbolic
+def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cross products of the vectors (of 2 or 3 components) along axisa of x1 and axisb of x2,
+    broadcast, as axisc of the result (`axis` sets all three); two 2-vectors give the z
+    component alone. Integers wrap in their dtype, as Keras's do."""
+    a, b = convert_to_tensor(x1), convert_to_tensor(x2)
+    if "bool" in (a.dtype, b.dtype):
+        raise TypeError("cross: bool operands are not supported (Keras rejects them too)")
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    dt = _promote(a.dtype, b.dtype)
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
+        raise ValueError(f"cross: the vectors must have 2 or 3 components, got {a.shape[-1]} (x1, axis {axisa}) and "
+                         f"{b.shape[-1]} (x2, axis {axisb})")
+    work = dt if dt.startswith("float") else "int64"
+    a, b = cast(a, work), cast(b, work)
+    a0, a1, b0, b1 = a[..., 0], a[..., 1], b[..., 0], b[..., 1]
+    if a.shape[-1] == 2 and b.shape[-1] == 2:
+        return _wrap_to(subtract(multiply(a0, b1), multiply(a1, b0)), dt)
+    a2 = a[..., 2] if a.shape[-1] == 3 else zeros_like(a0)
+    b2 = b[..., 2] if b.shape[-1] == 3 else zeros_like(b0)
+    c = stack([subtract(multiply(a1, b2), multiply(a2, b1)), subtract(multiply(a2, b0), multiply(a0, b2)),
+               subtract(multiply(a0, b1), multiply(a1, b0))], 0)
+    return _wrap_to(moveaxis(c, 0, axisc), dt)
+
+
+def histogram(x, bins=10, range=None):  # noqa: A002 - Keras's argument name
+    """Counts of the 1-D x in `bins` equal bins over `range` (default: x's min and max; a range
+    of one value is widened by 0.5 each side), and the bins + 1 edges. Each bin holds its left
+    edge, the last also its right; values outside are not counted. Counts and edges are float, as
+    jnp.histogram gives them (int64 data in float64)."""
+    if isinstance(bins, bool) or not isinstance(bins, int):
+        raise TypeError(f"histogram: `bins` must be an int, got {bins!r}")
+    if bins < 0:
+        raise ValueError(f"histogram: `bins` must be non-negative, got {bins}")
+    if range:
+        if not isinstance(range, tuple) or len(range) != 2:
+            raise ValueError(f"histogram: `range` must be a tuple of two numbers, got {range!r}")
+        if range[1] < range[0]:
+            raise ValueError(f"histogram: the second element of `range` must not be below the first, got {range!r}")
+    if isinstance(x, KerasTensor):
+        return apply_op("Histogram", lambda t: histogram(t, bins, range), x)
+    x = convert_to_tensor(x)
+    if x.ndim > 1:
+        raise ValueError(f"histogram: x must be 1-D, got shape {tuple(x.shape)}")
+    dt = _inexact_result(x.dtype)
+    v = ravel(cast(x, dt))
+    if range:
+        lo, hi = (_core.full((), float(r), dt, v.device) for r in range)
+    else:
+        if v.shape[0] == 0:
+            raise ValueError("histogram: x is empty; give `range`")
+        lo, hi = min(v), max(v)
+    same = equal(lo, hi)
+    lo, hi = where(same, subtract(lo, 0.5), lo), where(same, add(hi, 0.5), hi)
+    if bins == 0:
+        return _core.full((0,), 0.0, dt, v.device), reshape(lo, (1,))
+    step = divide(cast(_iota(bins, v), dt), float(bins))
+    edges = concatenate([add(multiply(lo, subtract(1.0, step)), multiply(hi, step)), reshape(hi, (1,))], 0)
+    idx = where(equal(v, hi), bins, _search(edges, v, True))
+    counts = _scatter(expand_dims(idx, -1), ones_like(v), (bins + 2,))
+    return counts[1:bins + 1], edges
+
+
+# ---------------------------------------------------------------- padding
+
+_PAD_MODES = ("constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum", "reflect", "symmetric", "wrap",
+              "empty", "circular")
+
+
+def _pad_pairs(value, ndim, what):
+    """(before, after) for each of ndim axes, from NumPy's forms: a scalar or (v,) for all, (before,
+    after) for all, or one pair (or single value) per axis."""
+    try:
+        a = np.asarray(value)
+    except ValueError:
+        a = None
+    if a is None or a.dtype == object:
+        raise ValueError(f"pad: {what} must be a number, a pair, or one pair per axis; got {value!r}")
+    if a.size == 1 and a.ndim <= 2:
+        a = np.full((ndim, 2), a.reshape(()))
+    elif a.ndim == 1 and a.size == 2:
+        a = np.broadcast_to(a, (ndim, 2))
+    else:
+        try:
+            a = np.broadcast_to(a, (ndim, 2))
+        except ValueError:
+            raise ValueError(f"pad: {what} {value!r} does not fit a tensor of rank {ndim}: give one (before, after) pair "
+                             "for every axis, or one for all") from None
+    return a
+
+
+def _pad_axis_index(i, n, mode):
+    """The source position along an axis of n elements of each padded position i (int64)."""
+    if mode == "edge":
+        return clip(i, 0, n - 1)
+    if mode in ("wrap", "circular"):
+        return mod(i, n)
+    if mode == "reflect":
+        if n == 1:
+            return zeros_like(i)
+        j = mod(i, 2 * (n - 1))
+        return where(greater_equal(j, n), subtract(2 * (n - 1), j), j)
+    j = mod(i, 2 * n)  # symmetric
+    return where(greater_equal(j, n), subtract(2 * n - 1, j), j)
+
+
+@symbolic
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """x padded by pad_width ((before, after) per axis, or one pair or number for all) in `mode`:
+    "constant" (constant_values, default 0; a number, a pair, or a pair per axis), "edge",
+    "linear_ramp" (to 0 at the ends), "maximum", "mean", "median", "minimum" (of the whole
+    axis), "reflect", "symmetric", "wrap" ("circular", torch's name, is the same), or "empty"
+    (zeros, as in JAX). Axes are padded in order, each seeing the padding of the ones before, as
+    NumPy does; integer means and medians round half to even."""
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {', '.join(_PAD_MODES)}; got {mode!r}")
+    if constant_values is not None and mode != "constant":
+        raise ValueError(f"pad: `constant_values` can only be given with mode='constant', got mode={mode!r}")
+    x = convert_to_tensor(x)
+    widths = _pad_pairs(pad_width, x.ndim, "pad_width")
+    if widths.dtype.kind not in "iu":
+        raise TypeError(f"pad: pad_width must be integers, got {pad_width!r}")
+    if (widths < 0).any():
+        raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
+    fill = None
+    if mode == "constant" and isinstance(constant_values, Tensor):
+        fill = [(constant_values, constant_values)] * x.ndim
+    elif mode == "constant":
+        cv = _pad_pairs(0 if constant_values is None else constant_values, x.ndim, "constant_values")
+        fill = cv.astype(np.dtype(x.dtype)).tolist()
+    fdt = x.dtype if _is_float(x) else ("float64" if x.device == "cpu" else "float32")
+    for ax in range(x.ndim):
+        b, a = int(widths[ax][0]), int(widths[ax][1])
+        if not b and not a:
+            continue
+        n = x.shape[ax]
+        shape_b, shape_a = list(x.shape), list(x.shape)
+        shape_b[ax], shape_a[ax] = b, a
+        if mode in ("constant", "empty"):
+            vb, va = fill[ax] if fill is not None else (0, 0)
+            parts = [broadcast_to(cast(v, x.dtype), tuple(s)) if isinstance(v, Tensor) else
+                     _core.full(tuple(s), float(v), x.dtype, x.device) for v, s in ((vb, shape_b), (va, shape_a))]
+            x = concatenate([parts[0], x, parts[1]], ax)
+            continue
+        if n == 0:
+            raise ValueError(f"pad: cannot extend the empty axis {ax} of a tensor of shape {tuple(x.shape)} in mode {mode!r}")
+        lead = (slice(None),) * ax
+        if mode in ("edge", "reflect", "symmetric", "wrap", "circular"):
+            x = take(x, _pad_axis_index(subtract(_iota(b + n + a, x), b), n, mode), ax)
+            continue
+        if mode == "linear_ramp":
+            def ramp(edge, k, reverse):
+                dims = [1] * x.ndim
+                dims[ax] = k
+                s = reshape(divide(cast(_iota(k, x), fdt), float(k)), tuple(dims))
+                r = multiply(cast(edge, fdt), s)
+                r = r if _is_float(x) else floor(r)  # integer ramps round down, as jnp.linspace's
+                return flip(r, ax) if reverse else r
+            before, after = ramp(x[lead + (slice(0, 1),)], b, False), ramp(x[lead + (slice(n - 1, n),)], a, True)
+        else:
+            if mode == "median":
+                stat = _quantile(x, 0.5, ax, "midpoint", True, False, "pad", dtype=fdt)
+            elif mode == "mean":
+                stat = mean(cast(x, fdt), axis=ax, keepdims=True)
+            else:
+                stat = (max if mode == "maximum" else min)(x, axis=ax, keepdims=True)
+            if mode in ("mean", "median") and not _is_float(x):
+                stat = round(stat)
+            before, after = broadcast_to(stat, tuple(shape_b)), broadcast_to(stat, tuple(shape_a))
+        x = concatenate([cast(before, x.dtype), x, cast(after, x.dtype)], ax)
+    return x
+
+
+# ---------------------------------------------------------------- indices and unique values
+# (data-dependent sizes: nonzero and unique without `size` read their counts, so they run eagerly)
+
+@symbolic
+def unravel_index(indices, shape):
+    """The coordinates in `shape` of flat indices, one tensor per axis, in the indices' dtype.
+    As in JAX, negative indices count from the end and out-of-range ones are clipped."""
+    dims = [int(d) for d in shape]
+    if builtins.any(d <= 0 for d in dims):
+        raise ValueError(f"unravel_index: shape must have positive dimensions, got {tuple(shape)}")
+    idx = convert_to_tensor(indices)
+    out_dt = "int64" if idx.dtype == "bool" else idx.dtype
+    total = math.prod(dims)
+    i = clip(cast(idx, "int64"), -total, total - 1)
+    i = where(less(i, 0), add(i, total), i)
+    out, stride = [], total
+    for d in dims:
+        stride //= d
+        c = mod(floor_divide(i, stride), d)
+        out.append(_wrap_to(c, out_dt) if out_dt == "uint8" else cast(c, out_dt))
+    return tuple(out)
+
+
+def _scatter_positions(values, positions, n):
+    """An int64 tensor of n + 1 zeros with values[k] at positions[k] (each position written once;
+    position n is a dump slot)."""
+    return _core.scatter_add(cast(values, "int64"), positions, (n + 1,))
+
+
+@symbolic
+def nonzero(x):
+    """The coordinates of the nonzero elements (NaN counts), one int64 tensor per axis, in
+    row-major order. Its size depends on the data: it reads the count (eager only)."""
+    x = convert_to_tensor(x)
+    if x.ndim == 0:
+        raise ValueError("nonzero: x must have at least one dimension")
+    if x.size == 0:
+        return tuple(_core.full((0,), 0.0, "int64", x.device) for _ in range(x.ndim))
+    m = ravel(not_equal(x, 0))
+    count = int(sum(cast(m, "int64")))
+    pos = where(m, subtract(_core.cumsum(cast(m, "int64"), 0), 1), count)
+    flat = _scatter_positions(_iota(m.shape[0], m), pos, count)[:count]
+    return unravel_index(flat, x.shape)
+
+
+def _dense_ranks(keys):
+    """The dense rank of each row of `keys` (n, k) in lexicographic order (int64 (n,)): the ranks
+    of each column, then pairs of columns merged into one by two stable sorts, log2(k) times.
+    Unequal values (and every NaN) get different ranks."""
+    if keys.shape[0] == 0:
+        return _core.full((0,), 0.0, "int64", keys.device)
+
+    def rank(order, *sorted_cols):
+        new = None
+        for s in sorted_cols:
+            d = not_equal(s[1:], s[:-1])
+            new = d if new is None else logical_or(new, d)
+        first = _core.full((1,) + tuple(new.shape[1:]), 1.0, "int64", new.device)
+        dense = subtract(_core.cumsum(concatenate([first, cast(new, "int64")], 0), 0), 1)
+        return take_along_axis(dense, _core.argsort(order, 0), 0)  # back to the rows' order
+
+    order = _core.argsort(keys, 0)
+    r = rank(order, take_along_axis(keys, order, 0))
+    while r.shape[1] > 1:
+        if r.shape[1] % 2:
+            r = concatenate([r, zeros_like(r[:, :1])], 1)
+        hi, lo = r[:, 0::2], r[:, 1::2]
+        o = _core.argsort(lo, 0)
+        o = take_along_axis(o, _core.argsort(take_along_axis(hi, o, 0), 0), 0)
+        r = rank(o, take_along_axis(hi, o, 0), take_along_axis(lo, o, 0))
+    return r[:, 0]
+
+
+@symbolic
+def unique(x, sorted=True, return_index=False, return_inverse=False, return_counts=False, axis=None, size=None,  # noqa: A002
+           fill_value=None):
+    """The sorted unique elements of x (flattened for axis=None; with an axis, its unique slices
+    in lexicographic order), NaNs each unique; optionally the first index of each, the inverse
+    (where each element went; x's shape for axis=None) and the counts, int64. With `size` the
+    result has that length: truncated, or padded with `fill_value` (default: the smallest
+    value; counts pad with 0). Without `size` the length depends on the data (eager only).
+    `sorted` is accepted and the result is always sorted, as on JAX."""
+    x = convert_to_tensor(x)
+    if size is not None and (isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 0):
+        raise ValueError(f"unique: size must be a non-negative int, got {size!r}")
+    if axis is None:
+        rows, key = ravel(x), ravel(x)
+    else:
+        ax = _axis(axis, x.ndim, "unique")
+        rows = moveaxis(x, ax, 0)
+        flat = reshape(rows, (rows.shape[0], -1))
+        key = _dense_ranks(flat) if flat.shape[1] else zeros_like(flat[:, 0], "int64")
+    n = key.shape[0]
+    if n == 0 and size and fill_value is None:
+        raise ValueError("unique: an empty x with a nonzero size needs fill_value")
+    order = _core.argsort(key, 0)
+    s = take(key, order, 0)
+    new = concatenate([_core.full((builtins.min(n, 1),), 1.0, "bool", key.device), not_equal(s[1:], s[:-1])], 0)
+    group = subtract(_core.cumsum(cast(new, "int64"), 0), 1)
+    total = sum(cast(new, "int64"))
+    k = int(total) if size is None else int(size)
+    slots = builtins.max(n, k) + 1
+    starts = _scatter_positions(_iota(n, key), where(new, group, slots), slots)  # (slots + 1,)
+    first = starts[:k]
+    values = take(rows, take(order, first, 0), 0) if n else \
+        _core.full((k,) + tuple(rows.shape[1:]), 0.0, x.dtype, x.device)
+    if size is not None and fill_value is not None:
+        valid = reshape(less(_iota(k, key), total), (k,) + (1,) * (values.ndim - 1))
+        fv = cast(fill_value, x.dtype) if isinstance(fill_value, Tensor) else np.asarray(fill_value).astype(x.dtype).item()
+        values = where(valid, values, fv)
+    if axis is not None:
+        values = moveaxis(values, 0, ax)
+    out = [values]
+    if return_index:
+        out.append(take(order, first, 0) if n else _core.full((k,), 0.0, "int64", x.device))
+    if return_inverse:
+        inv = _core.scatter_add(group, order, (n,)) if n else _core.full((0,), 0.0, "int64", x.device)
+        out.append(reshape(inv, tuple(x.shape)) if axis is None else inv)
+    if return_counts:
+        # the starts of the groups after the first, the padding and the end counted as n (so padding counts 0)
+        later = starts[1:k + 1]
+        bounds = concatenate([starts[:builtins.min(k, 1)], where(not_equal(later, 0), later, n)], 0)
+        out.append(subtract(bounds[1:], bounds[:-1]))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def get_item(x, key):
+    """x[key] (a list key is taken as a tuple, as Keras does)."""
+    if isinstance(key, list):
+        key = tuple(key)
+    return x[key] if isinstance(x, KerasTensor) else convert_to_tensor(x)[key]
+
+
+# ---------------------------------------------------------------- matrices of powers, integrals
+# and vectorised functions
+
+@symbolic
+def vander(x, N=None, increasing=False):  # noqa: N803 - Keras's argument name
+    """The Vandermonde matrix of the 1-D x: columns x**(N-1), ..., x**0 (reversed if
+    `increasing`), as running products (exact for integers, which wrap; finite gradients at 0)."""
+    x = convert_to_tensor(x)
+    if x.ndim != 1:
+        raise ValueError(f"vander: x must be 1-D, got shape {tuple(x.shape)}")
+    if N is not None and (isinstance(N, bool) or not isinstance(N, numbers.Integral)):
+        raise TypeError(f"vander: N must be an int, got {N!r}")
+    if N is not None and N < 0:
+        raise ValueError(f"vander: N must be non-negative, got {N}")
+    if not isinstance(increasing, bool):
+        raise TypeError(f"vander: increasing must be a bool, got {increasing!r}")
+    if x.dtype == "bool":
+        raise TypeError("vander: bool x is not supported (Keras rejects it too)")
+    n = x.shape[0]
+    cols = n if N is None else int(N)
+    if cols == 0:
+        return _core.full((n, 0), 0.0, x.dtype, x.device)
+    ones_ = _core.full((n, 1), 1.0, x.dtype, x.device)
+    v = cumprod(concatenate([ones_, broadcast_to(reshape(x, (n, 1)), (n, cols - 1))], 1), axis=1)
+    return v if increasing else flip(v, 1)
+
+
+@symbolic
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """The integral of y along `axis` by the trapezoidal rule, over the sample points x (1-D, or
+    y's shape) or a spacing dx. Integers compute in float (int64 in float64), as in Keras."""
+    y = convert_to_tensor(y)
+    dts = [y.dtype]
+    if x is not None:
+        x = convert_to_tensor(x)
+        dts.append(x.dtype)
+    elif isinstance(dx, Tensor):
+        dts.append(dx.dtype)
+    dt = _inexact_result(*dts)
+    y = cast(y, dt)
+    ax = _axis(axis, y.ndim, "trapezoid")
+    n = y.shape[ax]
+    if x is None:
+        d = cast(dx, dt) if isinstance(dx, Tensor) else float(dx)
+    elif x.ndim == 1:
+        if x.shape[0] != n:
+            raise ValueError(f"trapezoid: x of shape {tuple(x.shape)} does not match axis {axis} of y of shape {tuple(y.shape)}")
+        d = diff(cast(x, dt))
+    else:
+        d = moveaxis(diff(cast(x, dt), axis=ax), ax, -1)
+    y = moveaxis(y, ax, -1)
+    return multiply(0.5, sum(multiply(d, add(y[..., 1:], y[..., :-1])), -1))
+
+
+def _parse_signature(signature):
+    """A gufunc signature "(m,n),(n)->(m)" as (input core dims, output core dims)."""
+    import re
+    arg = r"\(\s*(?:\w+(?:\s*,\s*\w+)*)?\s*\)"
+    if not re.fullmatch(rf"\s*{arg}(?:\s*,\s*{arg})*\s*->\s*{arg}(?:\s*,\s*{arg})*\s*", signature or ""):
+        raise ValueError(f"vectorize: not a valid gufunc signature: {signature!r}")
+    ins, outs = signature.split("->")
+
+    def parse(part):
+        return [tuple(re.findall(r"\w+", g)) for g in re.findall(arg, part)]
+
+    return parse(ins), parse(outs)
+
+
+def vectorize(pyfunc, *, excluded=None, signature=None):
+    """`pyfunc`, taking and returning tensors of its core shapes (scalars, or those of a gufunc
+    `signature` such as "(m,n),(n)->(m)"), made to take broadcast batches of them: it runs once
+    per element of the broadcast batch shape (as keras.ops.map runs once per row) and the results
+    are stacked. Positional arguments whose indices are in `excluded` (and keyword arguments) pass
+    through unchanged."""
+    if not callable(pyfunc):
+        raise ValueError(f"vectorize: pyfunc must be callable, got {pyfunc!r}")
+    excluded = set(excluded or ())
+    if builtins.any(not isinstance(e, int) or e < 0 for e in excluded):
+        raise ValueError(f"vectorize: excluded must hold non-negative positional indices, got {excluded!r}")
+    cores = _parse_signature(signature) if signature is not None else None
+
+    @functools.wraps(pyfunc)
+    def wrapped(*args, **kwargs):
+        fixed = {i: a for i, a in enumerate(args) if i in excluded or a is None}
+        dyn = [convert_to_tensor(a) for i, a in enumerate(args) if i not in fixed]
+        in_cores, out_cores = cores if cores is not None else ([()] * len(dyn), None)
+        if len(in_cores) != len(dyn):
+            raise ValueError(f"vectorize: the signature {signature!r} has {len(in_cores)} inputs, got {len(dyn)} arguments")
+        sizes, batch_shapes = {}, []
+        for t, core in zip(dyn, in_cores):
+            if t.ndim < len(core):
+                raise ValueError(f"vectorize: an argument of shape {tuple(t.shape)} has fewer dims than its core dims {core}")
+            for name, d in zip(core, t.shape[t.ndim - len(core):]):
+                if sizes.setdefault(name, d) != d:
+                    raise ValueError(f"vectorize: core dimension {name!r} is {sizes[name]} in one argument and {d} in another")
+            batch_shapes.append(tuple(t.shape[:t.ndim - len(core)]))
+        batch = tuple(np.broadcast_shapes(*batch_shapes)) if batch_shapes else ()
+        count = math.prod(batch)
+        flat = [reshape(broadcast_to(t, batch + tuple(t.shape[t.ndim - len(c):])), (count,) + tuple(t.shape[t.ndim - len(c):]))
+                for t, c in zip(dyn, in_cores)]
+
+        def call(i):
+            it = iter([f[i] for f in flat] if i is not None else [zeros(f.shape[1:], f.dtype) for f in flat])
+            full_args = [fixed[j] if j in fixed else next(it) for j in range(len(args))]
+            r = pyfunc(*full_args, **kwargs)
+            rs = [convert_to_tensor(v) for v in r] if isinstance(r, (tuple, list)) else [convert_to_tensor(r)]
+            if out_cores is not None:
+                if len(rs) != len(out_cores):
+                    raise ValueError(f"vectorize: pyfunc returned {len(rs)} outputs, "
+                                     f"the signature {signature!r} has {len(out_cores)}")
+                for v, core in zip(rs, out_cores):
+                    if v.ndim != len(core) or builtins.any(sizes.setdefault(nm, d) != d for nm, d in zip(core, v.shape)):
+                        raise ValueError(f"vectorize: an output of shape {tuple(v.shape)} does not fit the core dims {core}")
+            return rs, isinstance(r, (tuple, list))
+
+        if count == 0:
+            probe, multi = call(None)
+            outs = [_core.full(batch + tuple(v.shape), 0.0, v.dtype, v.device) for v in probe]
+        else:
+            results = [call(i) for i in range(count)]
+            multi = results[0][1]
+            outs = [reshape(stack([r[0][k] for r in results], 0), batch + tuple(results[0][0][k].shape))
+                    for k in range(len(results[0][0]))]
+        return tuple(outs) if multi else outs[0]
+
+    return wrapped
