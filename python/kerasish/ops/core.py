@@ -138,15 +138,6 @@ def slice_update(inputs, start_indices, updates):
     return scatter_update(x, idx, _core.reshape(u, (-1,)))
 
 
-def _fresh_grad(t):
-    """t, made to receive its gradient as a tensor of its own when it is a piece of a stack or a
-    concatenation. Works around an engine bug: the backward of a unary op (exp, negative, log1p,
-    ...) misreads an incoming gradient that is a contiguous view with an offset, which is what
-    stack / concatenate hand their later pieces (the first piece's gradient is read instead); a
-    multiply by 1 in between gets the gradient copied. A no-op without gradients."""
-    if isinstance(t, Tensor) and t.requires_grad:
-        return _core.binary("multiply", t, 1.0)
-    return t
 
 
 # ---------------------------------------------------------------- control flow (eager Python, as
@@ -182,7 +173,7 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
 
 def map(f, xs):  # noqa: A001 - Keras's name
     xs = convert_to_tensor(xs)
-    return _core.stack([_fresh_grad(f(xs[i])) for i in range(xs.shape[0])], 0)
+    return _core.stack([f(xs[i]) for i in range(xs.shape[0])], 0)
 
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
@@ -200,7 +191,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         carry, ys[i] = f(carry, steps[i])
     if not ys or ys[0] is None:
         return carry, None
-    return carry, _core.stack([_fresh_grad(y) for y in ys], 0)
+    return carry, _core.stack(ys, 0)
 
 
 # ---------------------------------------------------------------- dtypes, indexing, associative
@@ -283,9 +274,9 @@ def _interleave(a, b, axis):
     head = _slice_axis(a, 0, nb, None, axis)
     shape = list(a.shape)
     shape[axis] = 2 * nb
-    out = _core.reshape(_core.stack([_fresh_grad(head), _fresh_grad(b)], axis + 1), tuple(shape))
+    out = _core.reshape(_core.stack([head, b], axis + 1), tuple(shape))
     if na > nb:
-        out = _core.concatenate([out, _fresh_grad(_slice_axis(a, nb, None, None, axis))], axis)
+        out = _core.concatenate([out, _slice_axis(a, nb, None, None, axis)], axis)
     return out
 
 
@@ -330,7 +321,7 @@ def associative_scan(f, elems, reverse=False, axis=0):
             even = combine([_slice_axis(e, 0, -1, None, ax) for e in odd], rest)
         else:
             even = combine(odd, rest)
-        even = [_core.concatenate([_slice_axis(e, 0, 1, None, ax), _fresh_grad(r)], ax) for e, r in zip(es, even)]
+        even = [_core.concatenate([_slice_axis(e, 0, 1, None, ax), r], ax) for e, r in zip(es, even)]
         return [_interleave(e, o, ax) for e, o in zip(even, odd)]
 
     out = scan_(flat)
@@ -367,5 +358,5 @@ def vectorized_map(function, elements):
                          "once per slice, so it cannot learn the output's shape)")
     outs = [function(a) for a in args]
     leaves = [[convert_to_tensor(t) for t in flatten(o)] for o in outs]
-    stacked = [_core.stack([_fresh_grad(row[j]) for row in leaves], 0) for j in range(len(leaves[0]))]
+    stacked = [_core.stack([row[j] for row in leaves], 0) for j in range(len(leaves[0]))]
     return _pack_as(outs[0], stacked)

@@ -189,7 +189,7 @@ def rfft(x, fft_length=None):
         raise ValueError(f"rfft: the last axis is empty (shape {tuple(x.shape)}); give a positive fft_length")
     x = _fit_last(x, n)
     c, s = _dft_matrices(n, n, n // 2 + 1, x.dtype, x)
-    return _knp.matmul(x, c), _knp.matmul(x, _knp.negative(s))  # (the constant negated: see _fresh_grad)
+    return _knp.matmul(x, c), _knp.matmul(x, _knp.negative(s))
 
 
 def _irfft_last(re, im, n):

@@ -8,7 +8,7 @@ import numpy as np
 from kerasish import _core, config
 from kerasish.backend.dtypes import FLOAT_TYPES
 from kerasish.ops import numpy as np_ops
-from kerasish.ops.core import _fresh_grad, cast, convert_to_tensor
+from kerasish.ops.core import cast, convert_to_tensor
 from kerasish.ops.numpy import reshape, transpose
 from kerasish.ops.operation import KerasTensor, symbolic
 
@@ -509,7 +509,7 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     blocked_other = np_ops.multiply(np_ops.subtract(1.0, repeat), log_eps)
 
     def update_phi(p, added):  # phi[:, 1:] <- logaddexp(phi[:, 1:], added)
-        return np_ops.concatenate([p[:, :1], _fresh_grad(np_ops.logaddexp(p[:, 1:], added))], 1)
+        return np_ops.concatenate([p[:, :1], np_ops.logaddexp(p[:, 1:], added)], 1)
 
     for t in range(T):
         prev_phi = phi
@@ -797,7 +797,7 @@ def _zero_pad(x, axis, before, after):
     if before:
         shape[axis] = before
         parts.append(_full_on(shape, 0, x.dtype, x))
-    parts.append(_fresh_grad(x) if before else x)
+    parts.append(x)
     if after:
         shape[axis] = after
         parts.append(_full_on(shape, 0, x.dtype, x))

@@ -1808,10 +1808,6 @@ def bitwise_invert(x):
 
 
 bitwise_not = bitwise_invert
-def _copy_for_flat(x, axis):
-    """x, copied when it is a view and axis is None: the engine's argmax/argmin over all the
-    elements of a view with an offset (x[1:]) return a wrong position."""
-    return _core.tensor(x) if axis is None else x
 
 
 @symbolic
@@ -1819,7 +1815,7 @@ def nanargmax(x, axis=None, keepdims=False):
     """argmax ignoring NaNs; -1 for an all-NaN slice (as jnp.nanargmax). int64 (Keras: int32)."""
     x = convert_to_tensor(x)
     if not _is_float(x):
-        return argmax(_copy_for_flat(x, axis), axis, keepdims)
+        return argmax(x, axis, keepdims)
     nan = isnan(x)
     return where(all(nan, axis, keepdims), -1, argmax(where(nan, float("-inf"), x), axis, keepdims))
 
@@ -1829,7 +1825,7 @@ def nanargmin(x, axis=None, keepdims=False):
     """argmin ignoring NaNs; -1 for an all-NaN slice. int64 (Keras: int32)."""
     x = convert_to_tensor(x)
     if not _is_float(x):
-        return argmin(_copy_for_flat(x, axis), axis, keepdims)
+        return argmin(x, axis, keepdims)
     nan = isnan(x)
     return where(all(nan, axis, keepdims), -1, argmin(where(nan, float("inf"), x), axis, keepdims))
 
