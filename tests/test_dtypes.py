@@ -9,10 +9,10 @@ import itertools
 import ml_dtypes
 import numpy as np
 import pytest
-from oracle import oracle, real_keras
 
 import kerasish as K
 from kerasish import _core, ops
+from oracle import oracle, real_keras
 from test_views_dtypes import BINARY, COMPARE, DEVICES, VIEWS, _np_binary
 
 # every test places its tensors on each device itself (DEVICES): float16 / bfloat16 / float64 data

@@ -19,11 +19,11 @@ import functools
 
 import numpy as np
 import pytest
-from oracle import oracle, real_keras
 
 import kerasish as K
 from conftest import away_from, check_grad, to_np
 from kerasish import _core, ops
+from oracle import oracle, real_keras
 from test_views_dtypes import DEVICES
 
 I = ops.image  # noqa: E741

@@ -10,11 +10,11 @@ import math
 
 import numpy as np
 import pytest
-from oracle import keras_np, oracle, real_keras
 
 import kerasish as K
 from conftest import check_grad, to_np
 from kerasish import ops
+from oracle import keras_np, oracle, real_keras
 from test_views_dtypes import DEVICES
 
 R = np.random.default_rng(20250301)
