@@ -31,6 +31,7 @@ from kerasish.ops.core import (
     while_loop,
 )
 from kerasish.ops.math import (
+    cdist,
     erfinv,
     extract_sequences,
     fft,

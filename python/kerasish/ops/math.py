@@ -493,3 +493,16 @@ def extract_sequences(x, sequence_length, sequence_stride):
     count = 1 + (n - length) // stride if n >= length else 0
     starts = reshape(multiply(_iota(count, x), stride), (-1, 1))
     return take(x, add(starts, reshape(_iota(length, x), (1, -1))), x.ndim - 1)
+
+
+@symbolic
+def cdist(x, y):
+    """Euclidean distances between each row of x (..., m, d) and each of y (..., n, d): a
+    (..., m, n) tensor, as keras.ops.cdist (the gradient at a zero distance is NaN, as JAX's)."""
+    x, y = convert_to_tensor(x), convert_to_tensor(y)
+    if x.ndim < 2 or y.ndim < 2:
+        raise ValueError(f"cdist: inputs must have rank >= 2, got shapes {tuple(x.shape)} and {tuple(y.shape)}")
+    if x.shape[-1] != y.shape[-1]:
+        raise ValueError(f"cdist: the last dimensions must match, got shapes {tuple(x.shape)} and {tuple(y.shape)}")
+    diff = _knp.subtract(_knp.expand_dims(x, -2), _knp.expand_dims(y, -3))
+    return _knp.sqrt(_knp.sum(_knp.multiply(diff, diff), axis=-1))
