@@ -220,12 +220,12 @@ def take_along_axis(x, indices, axis=None):
 
 @symbolic
 def zeros(shape, dtype=None):
-    return _core.full(shape, 0.0, dtype or "float32")
+    return _core.full(shape, 0.0, dtype or config.floatx())
 
 
 @symbolic
 def ones(shape, dtype=None):
-    return _core.full(shape, 1.0, dtype or "float32")
+    return _core.full(shape, 1.0, dtype or config.floatx())
 
 
 @symbolic
@@ -612,25 +612,25 @@ def cumsum(x, axis=None, dtype=None):
 # searches (products as log2(n) rounds of pairwise products and scans as log2(n) doubling steps,
 # so integers stay exact and zeros differentiate; searches as log2(n) halving steps of gathers)
 
-_DTYPE_ORDER = ("bool", "uint8", "int64", "float32", "float64")
-
-
 def _promote(*dtypes):
-    """The common dtype of operands as JAX promotes kerasish's dtypes (bool < uint8 < int64 <
-    float32 < float64): the dtype of the Keras ops below that keep their operands' dtype."""
-    return _DTYPE_ORDER[builtins.max(_DTYPE_ORDER.index(d) for d in dtypes)]
+    """The common dtype of operands (Keras's lattice, the engine's rule): the dtype of the Keras
+    ops below that keep their operands' dtype."""
+    return _core.promote_types(*dtypes)
 
 
 def _float_result(*xs):
-    """Keras's ``result_type(..., float)``: float32, except that float64 stays float64 (Keras on
-    JAX casts float64 down to float32 there; kerasish keeps it, as its other float ops do)."""
-    return "float64" if builtins.any(x.dtype == "float64" for x in xs) else "float32"
+    """Keras's ``result_type(..., float)``: the operands' float dtype when they have one (float64
+    stays float64, which Keras on JAX casts down to float32; kerasish keeps it, as its other float
+    ops do), else floatx."""
+    dt = _promote(*(x.dtype for x in xs))
+    return dt if dt in FLOAT_TYPES else config.floatx()
 
 
 def _inexact_result(*dtypes):
-    """JAX's inexact promotion: the common dtype, int64 becoming float64 and bool/uint8 float32."""
+    """JAX's inexact promotion: the common dtype, int64 becoming float64 and the other integers
+    and bools float32."""
     dt = _promote(*dtypes)
-    return dt if dt.startswith("float") else "float64" if dt == "int64" else "float32"
+    return dt if dt in FLOAT_TYPES else "float64" if dt == "int64" else "float32"
 
 
 def _wrap_to(x, dtype):
@@ -1043,7 +1043,7 @@ def full_like(x, fill_value, dtype=None):
 
 
 def eye(N, M=None, k=0, dtype=None):
-    return _tensor.eye(N, M, k, dtype or "float32")
+    return _tensor.eye(N, M, k, dtype or config.floatx())
 
 
 def identity(n, dtype=None):
@@ -1055,7 +1055,7 @@ def tri(N, M=None, k=0, dtype=None):
     M = N if M is None else M
     rows = reshape(add(_tensor.arange(int(N), dtype="int64"), int(k)), (N, 1))
     cols = reshape(_tensor.arange(int(M), dtype="int64"), (1, M))
-    return cast(less_equal(cols, rows), dtype or "float32")
+    return cast(less_equal(cols, rows), dtype or config.floatx())
 
 
 @symbolic
@@ -1803,8 +1803,9 @@ def bitwise_invert(x):
         raise TypeError(f"bitwise_invert: takes an integer or bool tensor, got {x.dtype}")
     if x.dtype == "bool":
         return _core.compare("equal", x, False)
-    # all ones in x's dtype: -1 cast keeps the low bits
-    return bitwise_xor(x, cast(_core.convert_to_tensor(-1, None), x.dtype))
+    # ~x = (all ones) - x, the all-ones value made on x's device in x's dtype
+    bits = {"uint8": 8, "uint16": 16, "uint32": 32}.get(x.dtype)
+    return subtract(full_like(x, -1 if bits is None else 2**bits - 1), x)
 
 
 bitwise_not = bitwise_invert
