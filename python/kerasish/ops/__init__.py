@@ -30,6 +30,7 @@ from kerasish.ops.core import (
     vectorized_map,
     while_loop,
 )
+from kerasish.ops.einops import rearrange
 from kerasish.ops.math import (
     cdist,
     erfinv,
