@@ -820,6 +820,8 @@ def isin(x1, x2, assume_unique=False, invert=False):
     """Whether each element of x1 occurs in x2 (NaN never does), as one sort of x2 and a binary
     search; `invert` gives the opposite."""
     x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    if x2.ndim == 0 and x2.device != x1.device:
+        x2 = x2.to(x1.device)  # a Python number is a 0-d CPU scalar; its sorted copy is 1-d
     s = sort(ravel(x2))
     m = s.shape[0]
     if m == 0:
