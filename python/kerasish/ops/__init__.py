@@ -7,7 +7,7 @@ on symbolic tensors (``keras.Input``), an op records itself in the functional gr
 (:mod:`kerasish.ops.operation`).
 """
 from kerasish._core import Tensor
-from kerasish.ops import image  # noqa: F401
+from kerasish.ops import image, linalg  # noqa: F401
 from kerasish.ops.core import (
     associative_scan,
     cast,
@@ -31,6 +31,25 @@ from kerasish.ops.core import (
     while_loop,
 )
 from kerasish.ops.einops import rearrange
+from kerasish.ops.linalg import (
+    cholesky,
+    cholesky_inverse,
+    det,
+    eigh,
+    inv,
+    logdet,
+    lstsq,
+    lu_factor,
+    matrix_power,
+    matrix_rank,
+    norm,
+    pinv,
+    qr,
+    slogdet,
+    solve,
+    solve_triangular,
+    svd,
+)
 from kerasish.ops.math import (
     cdist,
     erfinv,

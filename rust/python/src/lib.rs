@@ -2,6 +2,7 @@
 //! the Python classes; no numeric logic (that is the engine crate, `kerasish_engine`).
 mod convert;
 mod functions;
+mod linalg;
 mod plan;
 mod tensor;
 
@@ -92,6 +93,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }));
     m.add_class::<PyTensor>()?;
     functions::register(m)?;
+    linalg::register(m)?;
     plan::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

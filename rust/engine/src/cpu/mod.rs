@@ -27,6 +27,7 @@ macro_rules! multiversion {
 pub mod backend;
 pub mod binary;
 pub mod conv;
+pub mod decomp;
 pub mod elementwise;
 pub mod fused;
 pub mod math;

@@ -14,11 +14,13 @@
 //! | index.rs    | basic and advanced indexing, take, gather, one_hot |
 //! | linalg.rs   | matmul dot |
 //! | scan.rs     | argsort cumsum |
+//! | decomp.rs   | lu_factor slogdet det solve inv solve_triangular cholesky qr svd eigh pinv (faer, on the host) |
 //! | nn.rs       | softmax log_softmax logsumexp crossentropies conv max_pool average_pool |
 //! | fused.rs    | bias_act (bias + activation in one pass, as Dense and Conv end) |
 //! | optim.rs    | sgd_update adam_update (in place, one pass per parameter) |
 pub mod binary;
 pub mod creation;
+pub mod decomp;
 pub mod fused;
 pub mod index;
 pub mod linalg;
