@@ -79,13 +79,7 @@ fn result_shape(op: &str, a: &Tensor, b: &Tensor, out: DType) -> Result<Vec<usiz
 
 pub fn binary(op: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if op.is_bitwise() && (a.dtype().is_float() || b.dtype().is_float()) {
-        bail!(
-            DType,
-            "{}: takes integer or bool operands, got {} and {}",
-            op.name(),
-            a.dtype().name(),
-            b.dtype().name()
-        );
+        bail!(DType, "{}: takes integer or bool operands, got {} and {}", op.name(), a.dtype().name(), b.dtype().name());
     }
     let out_dt = result_dtype(op, a.dtype(), b.dtype());
     let dt = out_dt.compute();
