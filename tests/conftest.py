@@ -6,7 +6,7 @@
 * ``assert_close``: dtype-aware comparison against a NumPy reference.
 
 ``KERASISH_TEST_DEVICE=gpu`` runs every test with the GPU as the default device (weights, data
-and ops made there). A test that fails only because it uses float64, which the GPU lacks (the
+and ops made there). A test that fails only because it uses float64 (or float16 / bfloat16), which the GPU lacks (the
 engine's TypeError saying so), is reported as skipped; every other failure stays a failure. Tests
 of CPU-only behaviour (NumPy zero-copy views, int64 beyond 32 bits, integer pooling) are marked
 ``cpu_only``.
@@ -39,7 +39,8 @@ GRAD_RTOL, GRAD_ATOL = 1e-4, 1e-6
 
 
 TEST_DEVICE = os.environ.get("KERASISH_TEST_DEVICE", "cpu")
-_NO_F64 = "float64 is not supported on the GPU"
+# the engine's TypeError for a dtype the GPU does not hold (float64, float16, bfloat16)
+_NOT_ON_GPU = tuple(f"{d} is not supported on the GPU" for d in ("float64", "float16", "bfloat16"))
 
 
 @pytest.fixture(autouse=True)
@@ -69,9 +70,10 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     exc = call.excinfo
-    if TEST_DEVICE == "gpu" and rep.failed and exc is not None and exc.errisinstance(TypeError) and _NO_F64 in str(exc.value):
+    if TEST_DEVICE == "gpu" and rep.failed and exc is not None and exc.errisinstance(TypeError) \
+            and any(m in str(exc.value) for m in _NOT_ON_GPU):
         rep.outcome = "skipped"
-        rep.longrepr = (str(item.path), item.location[1] or 0, "float64 test: the GPU has no float64")
+        rep.longrepr = (str(item.path), item.location[1] or 0, "a dtype the GPU does not hold (float64/16, bfloat16)")
 
 
 @pytest.fixture
