@@ -1,10 +1,10 @@
 """Autograd behaviours: the course example, no_grad, accumulation, detach, backward arguments,
-freed graphs, in-place updates, deep graphs."""
+freed graphs, in-place updates, deep graphs, ops.custom_gradient."""
 import numpy as np
 import pytest
 
 import kerasish as K
-from conftest import to_np
+from conftest import check_grad, to_np
 from kerasish import ops
 
 
@@ -289,3 +289,108 @@ def test_grad_of_unused_input_is_none():
     ops.sum(a * 2).backward()
     assert b.grad is None
     assert a.grad is not None
+
+
+# ---------------------------------------------------------------- ops.custom_gradient
+
+def _log1pexp():
+    @ops.custom_gradient
+    def log1pexp(x):  # Keras's documented example: a gradient that stays finite for large x
+        e = ops.exp(x)
+
+        def grad(*args, upstream=None):
+            if upstream is None:
+                (upstream,) = args
+            return ops.multiply(upstream, 1.0 - 1.0 / ops.add(1, e))
+
+        return ops.log(1 + e), grad
+
+    return log1pexp
+
+
+def test_custom_gradient_replaces_the_recorded_one():
+    x = K.tensor(np.array([0.0, 1.0, 100.0], np.float32), requires_grad=True)
+    y = _log1pexp()(x)
+    np.testing.assert_allclose(y.numpy()[:2], np.log1p(np.exp([0.0, 1.0])), rtol=1e-6)
+    ops.sum(y).backward()
+    # the function's own ops would give 1 - 1/(1+inf) -> nan-free here too, so check the values
+    np.testing.assert_allclose(x.grad.numpy(), 1 - 1 / (1 + np.exp([0.0, 1.0, 100.0])), rtol=1e-6)
+
+
+def test_custom_gradient_float64_matches_finite_differences():
+    x = np.random.default_rng(3).normal(size=(4, 3))
+    check_grad(_log1pexp(), [x])
+
+
+def test_custom_gradient_several_inputs_none_and_upstream():
+    @ops.custom_gradient
+    def scaled(a, b):
+        def grad(g):
+            return g * 3.0, None  # a deliberately wrong gradient for a; none for b
+        return a * b, grad
+
+    a = K.tensor(np.ones((2, 2)), requires_grad=True)
+    b = K.tensor(np.full((2, 2), 5.0), requires_grad=True)
+    (scaled(a, b) * K.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [[3.0, 6.0], [9.0, 12.0]])
+    assert b.grad is None
+
+
+def test_custom_gradient_errors():
+    @ops.custom_gradient
+    def two_for_one(a):
+        return a * 2.0, lambda g: (g, g)
+
+    a = K.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(ValueError, match="returned 2 gradients for 1 inputs"):
+        two_for_one(a).sum().backward()
+
+    @ops.custom_gradient
+    def bad_shape(a):
+        return a * 2.0, lambda g: ops.sum(g)
+
+    with pytest.raises(ValueError, match=r"shape \(\) for an input of shape \(3,\)"):
+        bad_shape(a).sum().backward()
+
+    class Boom(Exception):
+        pass
+
+    @ops.custom_gradient
+    def raises(a):
+        def grad(g):
+            raise Boom("from the gradient function")
+        return a * 2.0, grad
+
+    with pytest.raises(Boom, match="from the gradient function"):  # the user's exception, as itself
+        raises(a).sum().backward()
+    with pytest.raises(TypeError, match=r"must return \(output, grad_fn\)"):
+        ops.custom_gradient(lambda a: a)(a)
+
+
+def test_custom_gradient_inside_fit():
+    """A layer using a custom gradient trains through fit (its Python gradient keeps the step
+    off the compiled plan: the plan would replay the rule on stale values)."""
+    @ops.custom_gradient
+    def block(x):  # identity forward, no gradient back: the first Dense must not move
+        return x * 1.0, lambda g: g * 0.0
+
+    K.utils.set_random_seed(1)
+    first = K.layers.Dense(4)
+    model = K.Sequential([K.Input((3,)), first, _Apply(block), K.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    before = first.kernel.numpy().copy()
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    with pytest.warns(UserWarning, match="runs eagerly.*custom_gradient"):
+        hist = model.fit(x, x[:, :1].copy(), epochs=2, batch_size=8, verbose=0)
+    np.testing.assert_array_equal(first.kernel.numpy(), before)
+    assert hist.history["loss"][1] < hist.history["loss"][0]
+    assert "custom_gradient" in str(model._untraceable.get("train")), model._untraceable
+
+
+class _Apply(K.layers.Layer):
+    def __init__(self, fn, **kw):
+        super().__init__(**kw)
+        self.fn = fn
+
+    def call(self, x):
+        return self.fn(x)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 
 import numpy as np
@@ -28,6 +29,38 @@ def convert_to_numpy(x):
 def stop_gradient(x):
     """x cut off from the graph: no gradient flows back through it."""
     return convert_to_tensor(x).detach()
+
+
+def custom_gradient(f):
+    """Decorator giving f its own gradient, as keras.ops.custom_gradient: f(*args) returns
+    (output, grad_fn), and grad_fn(upstream) returns the gradient for each positional argument
+    (a tensor, or None for no gradient; one tensor when f has one argument). f runs without
+    recording, so only grad_fn decides the gradient.
+
+        @keras.ops.custom_gradient
+        def log1pexp(x):
+            e = keras.ops.exp(x)
+            def grad(*args, upstream=None):
+                if upstream is None:
+                    (upstream,) = args
+                return keras.ops.multiply(upstream, 1.0 - 1.0 / keras.ops.add(1, e))
+            return keras.ops.log(1 + e), grad
+    """
+    from kerasish._tensor import no_grad
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        with no_grad():
+            result = f(*args, **kwargs)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2 and callable(result[1])):
+            raise TypeError(f"custom_gradient: {getattr(f, '__name__', f)!r} must return (output, grad_fn), "
+                            f"got {type(result).__name__}")
+        out, grad_fn = result
+        if not isinstance(out, Tensor):
+            raise TypeError(f"custom_gradient: the output must be one tensor, got {type(out).__name__}")
+        return _core.attach_gradient(out, list(args), grad_fn)
+
+    return wrapper
 
 
 def is_tensor(x):

@@ -117,12 +117,155 @@ def _channels_last(op, data_format):
         raise ValueError(f"{op}: only data_format='channels_last' (NHWC) is supported, got {data_format!r}")
 
 
+def _spatial_rank(op, x, ranks=(1, 2)):
+    n = x.ndim - 2
+    if n not in ranks:
+        dims = " and ".join(f"{r}-D" for r in ranks)
+        raise ValueError(f"{op}: {dims} inputs are supported (batch, spatial..., channels); got shape {tuple(x.shape)}")
+    return n
+
+
+def _to_channels_last(op, x, data_format):
+    """x as channels-last, and the function that puts an output back in data_format."""
+    fmt = config.image_data_format() if data_format is None else data_format
+    if fmt == "channels_last":
+        return x, lambda y: y
+    if fmt != "channels_first":
+        raise ValueError(f"{op}: data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+    nd = x.ndim
+    return (transpose(x, [0, *range(2, nd), 1]),
+            lambda y: transpose(y, [0, nd - 1, *range(1, nd - 1)]))
+
+
+def _engine_geometry(n_spatial, *per_dim):
+    """Per-dim lists as the engine's 2-D arguments: a 1-D op runs with a height of 1."""
+    if n_spatial == 2:
+        return per_dim
+    return tuple([fill, v[0]] for fill, v in zip((1, 1, 0, 1), per_dim))
+
+
+def _same_or_valid(op, padding, n, k, s, d):
+    """(output size, padding before, padding after) of one spatial dim, as the engine's conv
+    (and JAX's "SAME": the smaller half of an odd padding goes before)."""
+    span = d * (k - 1) + 1
+    if _padding(op, padding) == "valid":
+        out = (n - span) // s + 1 if n >= span else 0
+        return out, 0, 0
+    out = -(-n // s)
+    total = max((max(out, 1) - 1) * s + span - n, 0)
+    return out, total // 2, total - total // 2
+
+
 @symbolic
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """N-D convolution on channels-last inputs: (batch, h, w, c) with a (kh, kw, c, filters) kernel,
-    or (batch, w, c) with a (kw, c, filters) kernel."""
-    _channels_last("conv", data_format)
-    return conv_bias_activation(inputs, kernel, None, "linear", strides, padding, dilation_rate)
+    """1-D or 2-D convolution: (batch, [h,] w, c) inputs (channels first when data_format says so)
+    with a ([kh,] kw, c // groups, filters) kernel; a kernel with fewer input channels than the
+    inputs makes a grouped convolution (c // kernel channels groups), as Keras's."""
+    x, back = _to_channels_last("conv", convert_to_tensor(inputs), data_format)
+    k = convert_to_tensor(kernel)
+    _spatial_rank("conv", x)
+    c, kc = x.shape[-1], k.shape[-2] if k.ndim >= 2 else None
+    if k.ndim != x.ndim or kc == c or kc in (None, 0) or c % kc:
+        return back(conv_bias_activation(x, k, None, "linear", strides, padding, dilation_rate))
+    groups, filters = c // kc, k.shape[-1]
+    if filters % groups:
+        raise ValueError(f"conv: {groups} groups ({c} input channels, kernel {tuple(k.shape)}) need filters "
+                         f"divisible by {groups}, got {filters}")
+    if kc == 1:
+        # one channel per group: the depthwise convolution, with filters // c outputs per channel
+        kd = reshape(k, (*k.shape[:-2], c, filters // c))
+        return back(depthwise_conv(x, kd, strides, padding, "channels_last", dilation_rate))
+    per = filters // groups
+    parts = [conv_bias_activation(x[..., g * kc:(g + 1) * kc], k[..., g * per:(g + 1) * per], None, "linear",
+                                  strides, padding, dilation_rate) for g in range(groups)]
+    return back(np_ops.concatenate(parts, axis=-1))
+
+
+@symbolic
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
+                   dilation_rate=1):
+    """The transpose of conv (de-convolution): (batch, [h,] w, in) inputs and a ([kh,] kw, out, in)
+    kernel give (batch, [h',] w', out); output sizes and padding follow Keras's rules: "valid" gives
+    (size - 1) * stride + max(dilated kernel, stride), "same" gives size * stride, and output_padding
+    (None, an int or one per dim) sets the extra rows and columns after."""
+    x, back = _to_channels_last("conv_transpose", convert_to_tensor(inputs), data_format)
+    k = convert_to_tensor(kernel)
+    n = _spatial_rank("conv_transpose", x)
+    if k.ndim != n + 2:
+        raise ValueError(f"conv_transpose: a {n}-D convolution needs a kernel of rank {n + 2} "
+                         f"(spatial..., out, in), got shape {tuple(k.shape)}")
+    st, dil = _pair("strides", strides, n), _pair("dilation_rate", dilation_rate, n)
+    if output_padding is None:
+        op = [None] * n
+    else:
+        try:
+            op = [int(output_padding)] * n if isinstance(output_padding, int) else [int(v) for v in output_padding]
+        except (TypeError, ValueError):
+            op = None
+        if op is None or len(op) != n or any(v < 0 for v in op):
+            raise ValueError(f"conv_transpose: output_padding must be None, a non-negative int or {n} of them, "
+                             f"got {output_padding!r}")
+    pad = _padding("conv_transpose", padding)
+    sizes, before = [], []
+    for i in range(n):
+        size, kk, s, d = x.shape[1 + i], k.shape[i], st[i], dil[i]
+        keff = (kk - 1) * d + 1
+        if pad == "valid":   # keras/src/backend/common/backend_utils.py, as Keras's JAX backend pads
+            extra = max(keff, s) - keff if op[i] is None else op[i]
+            left, right = keff - 1, keff - 1 + extra
+        else:
+            total = s + keff - 2 if op[i] is None else keff + keff % 2 - 2 + op[i]
+            left = min(total // 2 + total % 2, keff - 1)
+            right = total - left
+        out = (size - 1) * s + 1 + left + right - (keff - 1) if size else 0
+        if out < 0:
+            raise ValueError(f"conv_transpose: inputs {tuple(x.shape)}, kernel {tuple(k.shape)} and "
+                             f"output_padding {output_padding!r} give a negative output size")
+        sizes.append(out)
+        before.append(keff - 1 - left)
+    st2, out2, pad2, dil2 = _engine_geometry(n, st, sizes, before, dil)
+    return back(_core.conv_transpose(x, k, st2, out2, pad2, dil2))
+
+
+@symbolic
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """Each input channel convolved with its own filters: (batch, [h,] w, c) inputs and a
+    ([kh,] kw, c, multiplier) kernel give (batch, [h',] w', c * multiplier), output channel
+    c * multiplier + m from channel c's filter m, as Keras's."""
+    x, back = _to_channels_last("depthwise_conv", convert_to_tensor(inputs), data_format)
+    k = convert_to_tensor(kernel)
+    n = _spatial_rank("depthwise_conv", x)
+    c = x.shape[-1]
+    if k.ndim != n + 2 or k.shape[-2] != c:
+        raise ValueError(f"depthwise_conv: inputs {tuple(x.shape)} have {c} channels; the kernel must be "
+                         f"(spatial..., {c}, multiplier), got {tuple(k.shape)}")
+    st, dil = _pair("strides", strides, n), _pair("dilation_rate", dilation_rate, n)
+    geo = [_same_or_valid("depthwise_conv", padding, x.shape[1 + i], k.shape[i], st[i], dil[i]) for i in range(n)]
+    outs = [g[0] for g in geo]
+    mult = k.shape[-1]
+    if 0 in outs or 0 in x.shape or mult == 0:
+        dt = np_ops.result_type(x.dtype, k.dtype)
+        return back(np_ops.zeros((x.shape[0], *outs, c * mult), "float32" if dt not in FLOAT_TYPES else dt))
+    if any(g[1] or g[2] for g in geo):
+        x = np_ops.pad(x, [(0, 0), *[(b, a) for _, b, a in geo], (0, 0)])
+    # a sum over the kernel's taps: each is a strided view of the (padded) inputs times that
+    # tap's (c, multiplier) weights, all engine ops, so the gradient is theirs
+    x = np_ops.expand_dims(x, -1)
+    acc = None
+    for tap in np.ndindex(*k.shape[:n]):
+        idx = (slice(None), *[slice(t * d, t * d + (o - 1) * s + 1, s) for t, d, o, s in zip(tap, dil, outs, st)])
+        term = x[idx] * k[tap]
+        acc = term if acc is None else acc + term
+    return back(reshape(acc, (x.shape[0], *outs, c * mult)))
+
+
+@symbolic
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    """depthwise_conv then a 1x1 conv with pointwise_kernel ([1,] 1, c * multiplier, filters)."""
+    x, back = _to_channels_last("separable_conv", convert_to_tensor(inputs), data_format)
+    y = depthwise_conv(x, depthwise_kernel, strides, padding, "channels_last", dilation_rate)
+    return back(conv(y, pointwise_kernel, 1, "valid", "channels_last", dilation_rate))
 
 
 def conv_bias_activation(inputs, kernel, bias, activation, strides=1, padding="valid", dilation_rate=1):

@@ -503,6 +503,23 @@ fn conv(
     call_op(py, "conv", args, move |i| ops::conv_bias_act(&i[0], &i[1], i.get(2), act, strides, &padding, dilation_rate))
 }
 
+/// The transpose of conv with explicit geometry (output size and padding before; the Keras padding
+/// rules are resolved in Python).
+#[pyfunction]
+fn conv_transpose(
+    py: Python<'_>,
+    inputs: &Bound<'_, PyAny>,
+    kernel: &Bound<'_, PyAny>,
+    strides: [usize; 2],
+    out_size: [usize; 2],
+    pad_before: [usize; 2],
+    dilation_rate: [usize; 2],
+) -> T {
+    call_op(py, "conv_transpose", vec![t(inputs)?, t(kernel)?], move |i| {
+        ops::conv_transpose(&i[0], &i[1], strides, out_size, pad_before, dilation_rate)
+    })
+}
+
 #[pyfunction]
 fn max_pool(py: Python<'_>, inputs: &Bound<'_, PyAny>, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> T {
     let padding = padding.to_string();
@@ -681,6 +698,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         categorical_crossentropy,
         sparse_categorical_crossentropy,
         conv,
+        conv_transpose,
         max_pool,
         average_pool,
         num_threads,

@@ -1,5 +1,6 @@
 //! The pyo3 bindings that build `kerasish._core`: argument conversion, error mapping, GIL release and
 //! the Python classes; no numeric logic (that is the engine crate, `kerasish_engine`).
+mod autodiff;
 mod convert;
 mod functions;
 mod linalg;
@@ -15,6 +16,9 @@ use pyo3::prelude::*;
 
 /// An engine error as the Python exception it maps to (`.to_py()` on an engine result does it).
 pub(crate) fn py_err(e: Error) -> PyErr {
+    if let Some(raised) = autodiff::take_pending() {
+        return raised;
+    }
     {
         match e {
             Error::Shape(m) | Error::Value(m) => PyValueError::new_err(m),
@@ -94,6 +98,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTensor>()?;
     functions::register(m)?;
     linalg::register(m)?;
+    autodiff::register(m)?;
     plan::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -296,6 +296,96 @@ pub fn conv_bias_act(
     }))
 }
 
+/// The transpose of `conv` (the gradient of a convolution with respect to its input): NHWC
+/// inputs (batch, oh, ow, in) and a (kh, kw, out, in) kernel give (batch, h, w, out), where an
+/// input pixel (oy, ox) adds its kernel-weighted value at (oy*sh + ky*dh - pt, ox*sw + kx*dw - pl).
+/// `out_size` and `pad_before` are explicit: the framework's padding rules (Keras's "valid" /
+/// "same" with output_padding) are resolved by the caller. 1-D inputs (batch, w, in) with a
+/// (kw, out, in) kernel go through a height of 1. Forward and gradients are the conv kernels
+/// with the roles of input and output swapped, on both devices.
+pub fn conv_transpose(
+    inputs: &Tensor,
+    kernel: &Tensor,
+    strides: [usize; 2],
+    out_size: [usize; 2],
+    pad_before: [usize; 2],
+    dilation: [usize; 2],
+) -> Result<Tensor> {
+    if inputs.ndim() == 3 && kernel.ndim() == 3 {
+        let (x, k) = (expand_dims(inputs, 1)?, expand_dims(kernel, 0)?);
+        let y = conv_transpose(&x, &k, [1, strides[1]], [1, out_size[1]], [0, pad_before[1]], [1, dilation[1]])?;
+        return squeeze(&y, Some(&[1]));
+    }
+    if inputs.ndim() != 4 || kernel.ndim() != 4 {
+        bail!(
+            Shape,
+            "conv_transpose: expected inputs (batch, height, width, channels) and kernel (kh, kw, out, in), got {} and {}",
+            fmt_shape(inputs.shape()),
+            fmt_shape(kernel.shape())
+        );
+    }
+    let (xs, ks) = (inputs.shape(), kernel.shape());
+    if xs[3] != ks[3] {
+        bail!(
+            Shape,
+            "conv_transpose: inputs {} have {} channels but kernel {} (kh, kw, out, in) expects {}",
+            fmt_shape(xs),
+            xs[3],
+            fmt_shape(ks),
+            ks[3]
+        );
+    }
+    if strides.contains(&0) || dilation.contains(&0) {
+        bail!(Value, "conv_transpose: strides {strides:?} and dilation_rate {dilation:?} must be positive");
+    }
+    if ks[0] == 0 || ks[1] == 0 {
+        bail!(Shape, "conv_transpose: kernel {} has an empty window", fmt_shape(ks));
+    }
+    for i in 0..2 {
+        if pad_before[i] > (ks[i] - 1).saturating_mul(dilation[i]) {
+            bail!(
+                Value,
+                "conv_transpose: padding before {} exceeds the dilated window ({} taps, dilation {})",
+                pad_before[i],
+                ks[i],
+                dilation[i]
+            );
+        }
+    }
+    let g = ConvGeom {
+        n: xs[0],
+        h: out_size[0],
+        w: out_size[1],
+        c: ks[2],
+        kh: ks[0],
+        kw: ks[1],
+        o: ks[3],
+        sh: strides[0],
+        sw: strides[1],
+        dh: dilation[0],
+        dw: dilation[1],
+        pt: pad_before[0],
+        pl: pad_before[1],
+        oh: xs[1],
+        ow: xs[2],
+    };
+    let dt = DType::promote(inputs.dtype(), kernel.dtype()).to_float();
+    if dt.compute() != dt {
+        let c = dt.compute();
+        let y = conv_transpose(&cast(inputs, c)?, &cast(kernel, c)?, strides, out_size, pad_before, dilation)?;
+        return cast(&y, dt);
+    }
+    crate::storage::check_size("conv_transpose", &[g.n, g.h, g.w, g.c], dt)?;
+    let be = backend::for_inputs("conv_transpose", &[inputs, kernel])?;
+    let (x, k) = (inputs.try_convert(dt)?, kernel.try_convert(dt)?);
+    let out = be.conv_grad_input(&x, &k, &g)?;
+    Ok(record("conv_transpose", out, &[inputs, kernel], move |gz, inp, _| {
+        let gx = if inp[0].requires_grad() { Some(be.conv(gz, &k, None, Act::Linear, &g)?) } else { None };
+        let gk = if inp[1].requires_grad() { Some(be.conv_grad_weight(gz, &x, &g)?) } else { None };
+        Ok(vec![gx, gk])
+    }))
+}
+
 /// A plain convolution: no bias and no activation, so the output gradient passes as it is.
 fn bias_free(act: Act, n_inputs: usize) -> bool {
     act == Act::Linear && n_inputs == 2
