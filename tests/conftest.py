@@ -9,7 +9,9 @@
 and ops made there). A test that fails only because it uses float64 (or float16 / bfloat16), which the GPU lacks (the
 engine's TypeError saying so), is reported as skipped; every other failure stays a failure. Tests
 of CPU-only behaviour (NumPy zero-copy views, int64 beyond 32 bits, integer pooling) are marked
-``cpu_only``.
+``cpu_only``. Tests that pick their devices themselves (a ``device`` parameter, or a loop over
+``DEVICES``) ran on both devices in the CPU-default run already, so the GPU-default run leaves
+them out (deselected): the default device does not reach them.
 """
 from __future__ import annotations
 
@@ -57,6 +59,23 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "cpu_only(reason): tests CPU-only behaviour; skipped when the suite runs on the GPU")
     config.addinivalue_line(
         "markers", "keras_oracle: compares with real Keras 3 on JAX (tests/oracle.py); skipped without keras and jax")
+
+
+def _sweeps_devices(item):
+    """The test chooses its devices itself: a `device` parameter, or it reads the DEVICES list."""
+    if "device" in getattr(getattr(item, "callspec", None), "params", {}):
+        return True
+    fn = getattr(item, "function", None)
+    return fn is not None and "DEVICES" in fn.__code__.co_names
+
+
+def pytest_collection_modifyitems(config, items):
+    if TEST_DEVICE == "cpu":
+        return
+    chosen = [i for i in items if _sweeps_devices(i)]
+    if chosen:
+        config.hook.pytest_deselected(items=chosen)
+        items[:] = [i for i in items if not _sweeps_devices(i)]
 
 
 def pytest_runtest_setup(item):

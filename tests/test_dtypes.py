@@ -355,3 +355,52 @@ def test_argmax_of_an_offset_view_over_all_axes():
     for key in (np.s_[1:], np.s_[2:], np.s_[1:, ::-1]):
         assert int(ops.argmax(t[key]).numpy()) == int(np.argmax(a[key]))
         assert int(ops.argmin(t[key]).numpy()) == int(np.argmin(a[key]))
+
+
+# ---------------------------------------------------------------- ops.view (bit reinterpretation)
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_view_every_dtype_pair_against_numpy(device):
+    """ops.view(x, dtype) equals NumPy's ndarray.view on every pair of dtypes the device holds,
+    from contiguous, transposed and strided tensors (NumPy views a contiguous copy of those)."""
+    R = np.random.default_rng(5)
+    raw = R.integers(0, 256, size=(4, 16), dtype=np.uint8)
+    # the GPU holds int64 in 32 bits: random bytes read as int64 do not fit
+    dts = [d for d in _on(device) if not (device == "gpu" and d == "int64")]
+    n = 0
+    for src, dst in itertools.product(dts, dts):
+        # bytes that are valid bools wherever a bool is read or written
+        base = (raw % 2 if "bool" in (src, dst) else raw).view(_np_dtype(src))
+        if src in ("float16", "bfloat16", "float32", "float64"):
+            base = np.where(np.isfinite(base.astype(np.float64)), base, 0).astype(_np_dtype(src))
+        for kind, take in [("contiguous", lambda a: a), ("transposed", lambda a: a.T), ("strided", lambda a: a[::2])]:
+            a = np.ascontiguousarray(take(base))
+            x = take(K.tensor(base).to(device))
+            size = np.dtype(_np_dtype(dst)).itemsize
+            if (a.shape[-1] * a.dtype.itemsize) % size:
+                with pytest.raises(ValueError, match="does not split"):
+                    ops.view(x, dst)
+                continue
+            want = a.view(_np_dtype(dst))
+            got = ops.view(x, dst)
+            assert got.dtype == dst and got.device == device and got.shape == want.shape, (src, dst, kind)
+            np.testing.assert_array_equal(np.ascontiguousarray(got.numpy()).view(np.uint8), want.view(np.uint8),
+                                          err_msg=f"{src}->{dst} {kind}")
+            n += 1
+    assert n > 100, n
+
+
+def test_view_edges():
+    x = K.tensor(np.array([1, 2, 3], np.int32))
+    np.testing.assert_array_equal(ops.view(x, "float32").numpy(), np.array([1, 2, 3], np.int32).view(np.float32))
+    assert ops.view(x) is x or ops.view(x).dtype == "int32"
+    with pytest.raises(ValueError, match="0-d"):
+        ops.view(K.tensor(np.int32(7)), "int16")
+    assert ops.view(K.tensor(np.int32(7)), "float32").shape == ()
+    with pytest.raises(ValueError, match="bool values other than 0 and 1"):
+        ops.view(K.tensor(np.array([2], np.uint8)), "bool")
+    with pytest.raises(TypeError, match="dtype"):
+        ops.view(x, "complex64")
+    w = K.tensor(np.ones(4, np.float32), requires_grad=True)
+    assert not ops.view(w, "int32").requires_grad  # a bit pattern has no gradient
+    assert ops.view(K.Input((4,), dtype="int32"), "int16").shape == (None, 8)

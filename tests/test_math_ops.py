@@ -1,6 +1,8 @@
-"""keras.ops.math.cdist against NumPy and real Keras, with float64 gradients."""
+"""keras.ops.math: cdist, rearrange and gammainc against NumPy / SciPy and real Keras (JAX for
+gammainc), with float64 gradients."""
 import numpy as np
 import pytest
+from scipy import special
 
 from conftest import check_grad
 from kerasish import ops
@@ -81,3 +83,80 @@ def test_rearrange_matches_keras(pattern, lengths):
     a = R.normal(size=(2, 4, 6, 3))
     np.testing.assert_array_equal(ops.rearrange(a, pattern, **lengths).numpy(),
                                   np.asarray(keras.ops.rearrange(a, pattern, **lengths)))
+
+
+# ---------------------------------------------------------------- gammainc
+
+def _gammainc_grid():
+    a = np.array([0.05, 0.5, 1.0, 2.5, 7.0, 30.0, 250.0, 1000.0])
+    x = np.array([1e-6, 0.01, 0.3, 1.0, 2.4, 6.9, 31.0, 240.0, 1010.0, 1e4])
+    return np.meshgrid(a, x, indexing="ij")
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_gammainc_against_scipy(device):
+    """Both branches (series below x = a + 1, continued fraction above), tiny and huge arguments,
+    float32 on every device (the GPU goes through the host) and float64 on the CPU."""
+    import kerasish as K
+    a, x = _gammainc_grid()
+    want = special.gammainc(a, x)
+    got = ops.gammainc(K.tensor(a.astype(np.float32)).to(device), K.tensor(x.astype(np.float32)).to(device))
+    assert got.dtype == "float32" and got.device == device
+    np.testing.assert_allclose(got.numpy(), special.gammainc(a.astype(np.float32), x.astype(np.float32)),
+                               rtol=2e-6, atol=1e-7)
+    if device == "cpu":
+        got64 = ops.gammainc(a, x)
+        assert got64.dtype == "float64"
+        np.testing.assert_allclose(got64.numpy(), want, rtol=1e-12, atol=1e-300)
+
+
+def test_gammainc_edges_dtypes_broadcasting_and_views():
+    import kerasish as K
+    # JAX's values: NaN for negative arguments and a = inf; P(0, x > 0) = 1; P(a, 0) = 0; P(a, inf) = 1
+    a = np.array([0.0, 0.0, -1.0, 1.0, 1.0, 1.0, np.inf, 2.0, np.nan])
+    x = np.array([1.0, 0.0, 1.0, 0.0, -1.0, np.inf, 1.0, np.inf, 1.0])
+    np.testing.assert_array_equal(ops.gammainc(a, x).numpy(), [1, np.nan, np.nan, 0, np.nan, 1, np.nan, 1, np.nan])
+    # integers give float32; float16 / bfloat16 stay themselves
+    got = ops.gammainc(np.array([1, 2, 3]), np.array([1, 1, 1]))
+    assert got.dtype == "float32"
+    np.testing.assert_allclose(got.numpy(), special.gammainc([1, 2, 3], 1.0), rtol=1e-6)
+    for dt in ("float16", "bfloat16"):
+        h = ops.gammainc(K.tensor(np.array([2.0, 3.0])).astype(dt), K.tensor(np.array([1.0, 2.0])).astype(dt))
+        assert h.dtype == dt
+        np.testing.assert_allclose(h.astype("float32").numpy(), special.gammainc([2, 3], [1, 2]), rtol=1e-2)
+    # broadcasting, and operands that are views (transposed, strided)
+    base = R.uniform(0.5, 4.0, size=(4, 6))
+    av, xv = K.tensor(base).T, K.tensor(base)[::2, 1:4]   # (6, 4) transposed, (2, 3) strided
+    np.testing.assert_allclose(ops.gammainc(av, 2.0).numpy(), special.gammainc(base.T, 2.0), rtol=1e-12)
+    np.testing.assert_allclose(ops.gammainc(xv[:, :, None], base[0, :2]).numpy(),
+                               special.gammainc(base[::2, 1:4, None], base[0, :2]), rtol=1e-12)
+    with pytest.raises(ValueError, match="gammainc"):
+        ops.gammainc(np.ones(3), np.ones(4))
+
+
+def test_gammainc_gradients():
+    """d/dx is x^(a-1) e^-x / Γ(a); d/da comes from the series run on dual numbers: both
+    against finite differences, on both branches."""
+    a = np.array([[0.7, 2.5, 6.0], [1.5, 12.0, 40.0]])
+    x = np.array([[0.4, 1.2, 9.0], [3.0, 8.0, 41.0]])
+    check_grad(ops.gammainc, [a, x])
+    check_grad(lambda a: ops.gammainc(a, 3.0), [np.array([0.3, 2.0, 4.5])])  # broadcast x
+
+
+@oracle
+def test_gammainc_matches_jax():
+    """Keras 3.16's JAX backend is jax.scipy.special.gammainc (the PyPI Keras 3.15 has no
+    gammainc yet), so JAX is the oracle: values and the gradient in a."""
+    real_keras()  # JAX with float64 on
+    import jax
+    import jax.numpy as jnp
+    from jax.scipy.special import gammainc as jax_gammainc
+
+    import kerasish as K
+    a, x = _gammainc_grid()
+    np.testing.assert_allclose(ops.gammainc(a, x).numpy(), np.asarray(jax_gammainc(a, x)), rtol=1e-10, atol=1e-300)
+    sub_a, sub_x = a[:, :4], x[:, :4]
+    da = jax.grad(lambda p: jnp.sum(jax_gammainc(p, sub_x)))(sub_a)
+    at = K.tensor(sub_a, requires_grad=True)
+    ops.sum(ops.gammainc(at, sub_x)).backward()
+    np.testing.assert_allclose(at.grad.numpy(), np.asarray(da), rtol=1e-11, atol=1e-300)

@@ -1,4 +1,4 @@
-"""Linear algebra ops, as keras.ops.linalg (and keras.ops.slogdet / keras.ops.logdet).
+"""Linear algebra ops, as keras.ops.linalg.
 
 The factorisations (LU, Cholesky, QR, SVD, the symmetric eigendecomposition) and the solves
 are engine primitives (rust/engine/src/ops/decomp.rs) computed on the host with the faer crate,
@@ -58,8 +58,6 @@ __all__ = [
     "solve",
     "solve_triangular",
     "svd",
-    "slogdet",
-    "logdet",
 ]
 
 _EPS = {"float16": 2.0**-10, "bfloat16": 2.0**-7, "float32": 2.0**-23, "float64": 2.0**-52}
@@ -113,19 +111,6 @@ def cholesky_inverse(x, upper=False):
 def det(x):
     """The determinant of each (..., M, M) matrix."""
     return _core.det(x)
-
-
-@symbolic
-def slogdet(x):
-    """(sign, log|det|) of each (..., M, M) matrix; a singular one gives (0, -inf)."""
-    return _core.slogdet(x)
-
-
-@symbolic
-def logdet(x):
-    """log|det| of each (..., M, M) matrix (Keras's logdet, of hermitian positive definite
-    matrices: slogdet's second part)."""
-    return _core.slogdet(x)[1]
 
 
 @symbolic

@@ -506,3 +506,19 @@ def cdist(x, y):
         raise ValueError(f"cdist: the last dimensions must match, got shapes {tuple(x.shape)} and {tuple(y.shape)}")
     diff = _knp.subtract(_knp.expand_dims(x, -2), _knp.expand_dims(y, -3))
     return _knp.sqrt(_knp.sum(_knp.multiply(diff, diff), axis=-1))
+
+
+@symbolic
+def gammainc(x1, x2):
+    """The regularized lower incomplete gamma function P(x1, x2) = γ(x1, x2) / Γ(x1), elementwise,
+    as keras.ops.gammainc (JAX's values at the edges: NaN for negative arguments, P(0, x > 0) = 1).
+    Gradients in both arguments (d/dx1 from the series run on dual numbers). An engine kernel on
+    the CPU; on the GPU it runs through the host."""
+    return _core.gammainc(x1, x2)
+
+
+@symbolic
+def logdet(x):
+    """log|det| of each (..., M, M) matrix (Keras's logdet, of hermitian positive definite
+    matrices: slogdet's second part)."""
+    return _knp.slogdet(x)[1]

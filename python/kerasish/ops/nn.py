@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from kerasish import _core, config
-from kerasish.backend.dtypes import FLOAT_TYPES
+from kerasish.backend.dtypes import FLOAT_TYPES, result_type
 from kerasish.ops import numpy as np_ops
 from kerasish.ops.core import cast, convert_to_tensor
 from kerasish.ops.numpy import reshape, transpose
@@ -165,7 +165,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     k = convert_to_tensor(kernel)
     _spatial_rank("conv", x)
     c, kc = x.shape[-1], k.shape[-2] if k.ndim >= 2 else None
-    if k.ndim != x.ndim or kc == c or kc in (None, 0) or c % kc:
+    if k.ndim != x.ndim or kc == c or not c or kc in (None, 0) or c % kc:
         return back(conv_bias_activation(x, k, None, "linear", strides, padding, dilation_rate))
     groups, filters = c // kc, k.shape[-1]
     if filters % groups:
@@ -244,8 +244,8 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     outs = [g[0] for g in geo]
     mult = k.shape[-1]
     if 0 in outs or 0 in x.shape or mult == 0:
-        dt = np_ops.result_type(x.dtype, k.dtype)
-        return back(np_ops.zeros((x.shape[0], *outs, c * mult), "float32" if dt not in FLOAT_TYPES else dt))
+        dt = result_type(x.dtype, k.dtype)
+        return back(np_ops.zeros((x.shape[0], *outs, c * mult), dt))
     if any(g[1] or g[2] for g in geo):
         x = np_ops.pad(x, [(0, 0), *[(b, a) for _, b, a in geo], (0, 0)])
     # a sum over the kernel's taps: each is a strided view of the (padded) inputs times that

@@ -2395,3 +2395,19 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
         return tuple(outs) if multi else outs[0]
 
     return wrapped
+
+
+@symbolic
+def slogdet(x):
+    """(sign, log|det|) of each (..., M, M) matrix; a singular one gives (0, -inf). An engine op
+    (LU through faer) with its gradient."""
+    return _core.slogdet(x)
+
+
+@symbolic
+def view(x, dtype=None):
+    """The same bytes read as `dtype`, as NumPy's ndarray.view: the last axis grows or shrinks by
+    the ratio of the item sizes (`view(int32 [1, 2, 3], "float32")` gives 1e-45, 3e-45, 4e-45). The
+    result is outside the graph: a bit pattern has no gradient."""
+    x = convert_to_tensor(x)
+    return x if dtype is None else _core.bitcast(x, dtype)

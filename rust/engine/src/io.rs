@@ -29,20 +29,75 @@ impl View for &Bytes {
     }
 }
 
-fn le_bytes(t: &Tensor) -> (Dtype, Vec<u8>) {
+/// A host tensor's elements as little-endian bytes, in row-major order.
+pub(crate) fn le_bytes(t: &Tensor) -> Vec<u8> {
+    macro_rules! bytes {
+        ($t:ty) => {
+            t.to_vec::<$t>().iter().flat_map(|x| x.to_le_bytes()).collect()
+        };
+    }
     match t.dtype() {
-        DType::F32 => (Dtype::F32, t.to_vec::<f32>().iter().flat_map(|x| x.to_le_bytes()).collect()),
-        DType::F64 => (Dtype::F64, t.to_vec::<f64>().iter().flat_map(|x| x.to_le_bytes()).collect()),
-        DType::I64 => (Dtype::I64, t.to_vec::<i64>().iter().flat_map(|x| x.to_le_bytes()).collect()),
-        DType::I32 => (Dtype::I32, t.to_vec::<i32>().iter().flat_map(|x| x.to_le_bytes()).collect()),
-        DType::I16 => (Dtype::I16, t.to_vec::<i16>().iter().flat_map(|x| x.to_le_bytes()).collect()),
-        DType::I8 => (Dtype::I8, t.to_vec::<i8>().iter().flat_map(|x| x.to_le_bytes()).collect()),
-        DType::U32 => (Dtype::U32, t.to_vec::<u32>().iter().flat_map(|x| x.to_le_bytes()).collect()),
-        DType::U16 => (Dtype::U16, t.to_vec::<u16>().iter().flat_map(|x| x.to_le_bytes()).collect()),
-        DType::F16 => (Dtype::F16, t.to_vec::<half::f16>().iter().flat_map(|x| x.to_le_bytes()).collect()),
-        DType::BF16 => (Dtype::BF16, t.to_vec::<half::bf16>().iter().flat_map(|x| x.to_le_bytes()).collect()),
-        DType::U8 => (Dtype::U8, t.to_vec::<u8>()),
-        DType::Bool => (Dtype::BOOL, t.to_vec::<u8>()),
+        DType::U8 | DType::Bool => t.to_vec::<u8>(),
+        DType::F32 => bytes!(f32),
+        DType::F64 => bytes!(f64),
+        DType::I64 => bytes!(i64),
+        DType::I32 => bytes!(i32),
+        DType::I16 => bytes!(i16),
+        DType::I8 => bytes!(i8),
+        DType::U32 => bytes!(u32),
+        DType::U16 => bytes!(u16),
+        DType::F16 => bytes!(half::f16),
+        DType::BF16 => bytes!(half::bf16),
+    }
+}
+
+/// A host tensor of `dtype` and `shape` from little-endian bytes (as many as the shape needs).
+/// bool bytes other than 0 and 1 are refused.
+pub(crate) fn from_le_bytes(what: &str, d: &[u8], shape: &[usize], dtype: DType) -> Result<Tensor> {
+    macro_rules! read {
+        ($t:ty, $n:expr) => {
+            Tensor::from_vec(
+                d.chunks_exact($n).map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or([0; $n]))).collect::<Vec<$t>>(),
+                shape,
+                dtype,
+            )
+        };
+    }
+    Ok(match dtype {
+        DType::F32 => read!(f32, 4),
+        DType::F64 => read!(f64, 8),
+        DType::I64 => read!(i64, 8),
+        DType::I32 => read!(i32, 4),
+        DType::I16 => read!(i16, 2),
+        DType::I8 => read!(i8, 1),
+        DType::U32 => read!(u32, 4),
+        DType::U16 => read!(u16, 2),
+        DType::F16 => read!(half::f16, 2),
+        DType::BF16 => read!(half::bf16, 2),
+        DType::U8 => Tensor::from_vec(d.to_vec(), shape, DType::U8),
+        DType::Bool => {
+            if d.iter().any(|&b| b > 1) {
+                bail!(Value, "{what} holds bool values other than 0 and 1");
+            }
+            Tensor::from_vec(d.to_vec(), shape, DType::Bool)
+        }
+    })
+}
+
+fn st_dtype(dt: DType) -> Dtype {
+    match dt {
+        DType::U8 => Dtype::U8,
+        DType::Bool => Dtype::BOOL,
+        DType::F32 => Dtype::F32,
+        DType::F64 => Dtype::F64,
+        DType::I64 => Dtype::I64,
+        DType::I32 => Dtype::I32,
+        DType::I16 => Dtype::I16,
+        DType::I8 => Dtype::I8,
+        DType::U32 => Dtype::U32,
+        DType::U16 => Dtype::U16,
+        DType::F16 => Dtype::F16,
+        DType::BF16 => Dtype::BF16,
     }
 }
 
@@ -53,8 +108,7 @@ pub fn dumps(items: &[(String, Tensor)], metadata: Option<HashMap<String, String
         .map(|(n, t)| {
             // GPU tensors are read back to be written
             let t = t.to_device(crate::tensor::Device::Cpu)?;
-            let (dtype, data) = le_bytes(&t);
-            Ok((n.clone(), Bytes { dtype, shape: t.shape().to_vec(), data }))
+            Ok((n.clone(), Bytes { dtype: st_dtype(t.dtype()), shape: t.shape().to_vec(), data: le_bytes(&t) }))
         })
         .collect::<Result<_>>()?;
     safetensors::serialize(prepared.iter().map(|(n, b)| (n.as_str(), b)), metadata)
@@ -62,37 +116,15 @@ pub fn dumps(items: &[(String, Tensor)], metadata: Option<HashMap<String, String
 }
 
 fn to_tensor(name: &str, v: &TensorView<'_>) -> Result<Tensor> {
-    let shape = v.shape().to_vec();
-    let d = v.data();
-    macro_rules! read {
-        ($t:ty, $n:expr, $dt:expr) => {
-            Tensor::from_vec(
-                d.chunks_exact($n).map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or([0; $n]))).collect::<Vec<$t>>(),
-                &shape,
-                $dt,
-            )
-        };
-    }
-    Ok(match v.dtype() {
-        Dtype::F32 => read!(f32, 4, DType::F32),
-        Dtype::F64 => read!(f64, 8, DType::F64),
-        Dtype::I64 => read!(i64, 8, DType::I64),
-        Dtype::I32 => read!(i32, 4, DType::I32),
-        Dtype::I16 => read!(i16, 2, DType::I16),
-        Dtype::I8 => read!(i8, 1, DType::I8),
-        Dtype::U32 => read!(u32, 4, DType::U32),
-        Dtype::U16 => read!(u16, 2, DType::U16),
-        Dtype::F16 => read!(half::f16, 2, DType::F16),
-        Dtype::BF16 => read!(half::bf16, 2, DType::BF16),
-        Dtype::U8 => Tensor::from_vec(d.to_vec(), &shape, DType::U8),
-        Dtype::BOOL => {
-            if d.iter().any(|&b| b > 1) {
-                bail!(Value, "safetensors: tensor '{name}' holds bool values other than 0 and 1");
-            }
-            Tensor::from_vec(d.to_vec(), &shape, DType::Bool)
-        }
-        other => bail!(DType, "safetensors: tensor '{name}' has dtype {other:?}; supported: F64, F32, F16, BF16, I64, I32, I16, I8, U32, U16, U8, BOOL"),
-    })
+    let dt = DType::ALL.into_iter().find(|&d| st_dtype(d) == v.dtype());
+    let Some(dt) = dt else {
+        bail!(
+            DType,
+            "safetensors: tensor '{name}' has dtype {:?}; supported: F64, F32, F16, BF16, I64, I32, I16, I8, U32, U16, U8, BOOL",
+            v.dtype()
+        )
+    };
+    from_le_bytes(&format!("safetensors: tensor '{name}'"), &v.data(), v.shape(), dt)
 }
 
 /// Parses a safetensors buffer into named tensors and its metadata.

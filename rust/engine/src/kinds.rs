@@ -257,3 +257,11 @@ pub struct PoolGeom {
     pub oh: usize,
     pub ow: usize,
 }
+
+/// Which part of the regularized lower incomplete gamma function P(a, x) a kernel computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GammaPart {
+    P,
+    DpDa,
+    DpDx,
+}

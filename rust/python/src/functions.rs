@@ -520,6 +520,20 @@ fn conv_transpose(
     })
 }
 
+/// The same bytes as another dtype (keras.ops.view); see ops::bitcast.
+#[pyfunction]
+fn bitcast(py: Python<'_>, x: &Bound<'_, PyAny>, dtype: &Bound<'_, PyAny>) -> T {
+    let Some(dt) = dtype_arg(Some(dtype))? else {
+        return Err(pyo3::exceptions::PyTypeError::new_err("view: dtype must name a dtype"));
+    };
+    call_op(py, "bitcast", vec![t(x)?], move |i| ops::bitcast(&i[0], dt))
+}
+
+#[pyfunction]
+fn gammainc(py: Python<'_>, a: &Bound<'_, PyAny>, x: &Bound<'_, PyAny>) -> T {
+    call_op(py, "gammainc", vec![t(a)?, t(x)?], |i| ops::gammainc(&i[0], &i[1]))
+}
+
 #[pyfunction]
 fn max_pool(py: Python<'_>, inputs: &Bound<'_, PyAny>, pool_size: [usize; 2], strides: [usize; 2], padding: &str) -> T {
     let padding = padding.to_string();
@@ -699,6 +713,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         sparse_categorical_crossentropy,
         conv,
         conv_transpose,
+        bitcast,
+        gammainc,
         max_pool,
         average_pool,
         num_threads,

@@ -11,7 +11,7 @@
 //! other ops) need no kernel and run on every device.
 use crate::dtype::DType;
 use crate::error::{fmt_shape, Result};
-use crate::kinds::{Act, Binary, Compare, ConvGeom, PoolGeom, Reduce, Unary};
+use crate::kinds::{Act, Binary, Compare, ConvGeom, GammaPart, PoolGeom, Reduce, Unary};
 use crate::layout::Layout;
 use crate::random::Seed;
 use crate::tensor::{Device, Tensor};
@@ -82,6 +82,9 @@ pub trait Backend: Sync {
     fn argsort(&self, x: &Tensor, descending: bool) -> Result<Tensor>;
     /// Running sums along the last axis, in x's dtype (float32, float64 or int64), added in order.
     fn cumsum(&self, x: &Tensor) -> Result<Tensor>;
+    /// A part of P(a, x), the regularized lower incomplete gamma function, elementwise: a and x
+    /// of one float dtype and shape (views allowed).
+    fn gammainc(&self, part: GammaPart, a: &Tensor, x: &Tensor) -> Result<Tensor>;
     /// softmax (or log_softmax) of each row along the last axis of a float tensor.
     fn softmax_rows(&self, x: &Tensor, log: bool) -> Result<Tensor>;
     /// The crossentropy of each row of logits x against int64 labels (in range) in one pass:

@@ -7,7 +7,7 @@ use super::{conv, matmul, pool, read1, read2};
 use crate::backend::{Adv, Backend, IndexGeom, Update};
 use crate::dtype::DType;
 use crate::error::Result;
-use crate::kinds::{Act, Binary, Compare, ConvGeom, PoolGeom, Reduce, Unary};
+use crate::kinds::{Act, Binary, Compare, ConvGeom, GammaPart, PoolGeom, Reduce, Unary};
 use crate::layout::{numel, Layout};
 use crate::random::Seed;
 use crate::storage::{Elem, Storage};
@@ -159,6 +159,18 @@ impl Backend for Cpu {
             DType::I64 => Tensor::from_vec(read2(a, b, |x: &[i64], y: &[i64]| op.int(x, &la, y, &lb)), shape, dt),
             _ => with_float!(dt, T => Tensor::from_vec(read2(a, b, |x: &[T], y: &[T]| op.float(x, &la, y, &lb)), shape, dt)),
         })
+    }
+
+    fn gammainc(&self, part: GammaPart, a: &Tensor, x: &Tensor) -> Result<Tensor> {
+        let dt = a.dtype();
+        Ok(with_float!(dt, T => {
+            let v = read2(a, x, |p: &[T], q: &[T]| {
+                map2(p, a.layout(), q, x.layout(), |p, q| {
+                    T::from_f64(super::special::gammainc(part, p.to_f64(), q.to_f64()))
+                })
+            });
+            Tensor::from_vec(v, a.shape(), dt)
+        }))
     }
 
     fn compare(&self, op: Compare, a: &Tensor, b: &Tensor, shape: &[usize]) -> Result<Tensor> {

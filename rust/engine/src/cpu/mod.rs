@@ -36,6 +36,7 @@ pub mod optim;
 pub mod pool;
 pub mod reduce;
 pub mod sort;
+pub mod special;
 pub mod unary;
 
 /// Below this many elements a kernel runs on the calling thread: splitting costs more than it gains.

@@ -6,7 +6,7 @@ use crate::backend::{Adv, Backend, IndexGeom, Update};
 use crate::bail;
 use crate::dtype::DType;
 use crate::error::{fmt_shape, Error, Result};
-use crate::kinds::{Act, Binary, Compare, ConvGeom, PoolGeom, Reduce, Unary};
+use crate::kinds::{Act, Binary, Compare, ConvGeom, GammaPart, PoolGeom, Reduce, Unary};
 use crate::layout::Layout;
 use crate::random::Seed;
 use crate::tensor::{Device, Tensor};
@@ -129,6 +129,13 @@ impl Backend for Gpu {
     /// No GPU scan yet: through the host (a one-time warning says so).
     fn cumsum(&self, x: &Tensor) -> Result<Tensor> {
         crate::backend::via_host("cumsum", Device::Gpu, &[x], |h| crate::backend::of(Device::Cpu)?.cumsum(&h[0]))
+    }
+
+    /// No GPU kernel (a series with a data-dependent length): through the host.
+    fn gammainc(&self, part: GammaPart, a: &Tensor, x: &Tensor) -> Result<Tensor> {
+        crate::backend::via_host("gammainc", Device::Gpu, &[a, x], |h| {
+            crate::backend::of(Device::Cpu)?.gammainc(part, &h[0], &h[1])
+        })
     }
 
     fn softmax_rows(&self, x: &Tensor, log: bool) -> Result<Tensor> {

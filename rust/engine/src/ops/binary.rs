@@ -6,7 +6,7 @@ use crate::backend;
 use crate::bail;
 use crate::dtype::DType;
 use crate::error::{fmt_shape, Result};
-pub use crate::kinds::{Binary, Compare};
+pub use crate::kinds::{Binary, Compare, GammaPart};
 use crate::layout::broadcast_shapes;
 use crate::tensor::Tensor;
 
@@ -138,6 +138,35 @@ pub fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 }
 pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     binary(Binary::Minimum, a, b)
+}
+
+/// The regularized lower incomplete gamma function P(a, x) = γ(a, x) / Γ(a), elementwise with
+/// broadcasting, in a float dtype (integers give float32), as keras.ops.gammainc (JAX's values at
+/// the edges). Gradients in both arguments; the kernel is the CPU's (the GPU goes through the host).
+pub fn gammainc(a: &Tensor, x: &Tensor) -> Result<Tensor> {
+    let out_dt = DType::promote(a.dtype(), x.dtype()).to_float();
+    let dt = out_dt.compute();
+    let shape = result_shape("gammainc", a, x, out_dt)?;
+    if dt != out_dt {
+        return cast(&gammainc(&cast(a, dt)?, &cast(x, dt)?)?, out_dt);
+    }
+    let be = backend::for_inputs("gammainc", &[a, x])?;
+    // broadcast views read by the kernel (outside the graph: the op's own rule covers them)
+    let spread = |t: &Tensor| -> Result<Tensor> {
+        let t = t.try_convert(dt)?;
+        Ok(t.with_layout(t.layout().broadcast_to("gammainc", &shape)?))
+    };
+    let (ac, xc) = (spread(a)?, spread(x)?);
+    let out = be.gammainc(GammaPart::P, &ac, &xc)?;
+    Ok(record("gammainc", out, &[a, x], move |g, inp, _| {
+        let part = |p: GammaPart, like: &Tensor| -> Result<Option<Tensor>> {
+            if !like.requires_grad() {
+                return Ok(None);
+            }
+            Ok(Some(sum_to(&mul(g, &be.gammainc(p, &ac, &xc)?)?, like.shape())?))
+        };
+        Ok(vec![part(GammaPart::DpDa, &inp[0])?, part(GammaPart::DpDx, &inp[1])?])
+    }))
 }
 
 /// Comparison giving a bool tensor (no gradient).

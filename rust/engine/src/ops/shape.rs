@@ -31,6 +31,43 @@ pub fn cast(x: &Tensor, dtype: DType) -> Result<Tensor> {
     Ok(record("cast", out, &[x], move |g, _, _| Ok(vec![Some(g.try_convert(from)?)])))
 }
 
+/// The same bytes read as `dtype` (NumPy's and Keras's `view`): the last axis grows or shrinks by
+/// the ratio of the item sizes. The result is a new tensor on x's device, outside the graph (a
+/// bit pattern has no gradient); the reinterpretation runs on the host.
+pub fn bitcast(x: &Tensor, dtype: DType) -> Result<Tensor> {
+    if dtype == x.dtype() {
+        return Ok(x.clone());
+    }
+    let (a, b) = (x.dtype().size(), dtype.size());
+    let mut shape = x.shape().to_vec();
+    if a != b {
+        let Some(last) = shape.last_mut() else {
+            bail!(
+                Value,
+                "view: a 0-d tensor changes dtype only to one of the same item size ({} has {a} bytes, {} has {b})",
+                x.dtype().name(),
+                dtype.name()
+            )
+        };
+        let bytes = last.saturating_mul(a);
+        if bytes % b != 0 {
+            bail!(
+                Value,
+                "view: the last axis of shape {} ({} {}-byte items) does not split into {}-byte {} items",
+                fmt_shape(x.shape()),
+                last,
+                a,
+                b,
+                dtype.name()
+            );
+        }
+        *last = bytes / b;
+    }
+    let dev = x.device();
+    let host = x.to_device(crate::tensor::Device::Cpu)?;
+    crate::io::from_le_bytes("view: the data", &crate::io::le_bytes(&host), &shape, dtype)?.to_device(dev)
+}
+
 /// Resolves a requested shape with at most one -1.
 pub fn infer_shape(x_shape: &[usize], shape: &[isize]) -> Result<Vec<usize>> {
     let n = numel(x_shape);
