@@ -1,11 +1,13 @@
 """Autograd behaviours: the course example, no_grad, accumulation, detach, backward arguments,
-freed graphs, in-place updates, deep graphs, ops.custom_gradient."""
+freed graphs, in-place updates, deep graphs, ops.custom_gradient and ops.jvp (forward mode by two
+reverse passes)."""
 import numpy as np
 import pytest
 
 import kerasish as K
 from conftest import check_grad, to_np
 from kerasish import ops
+from oracle import oracle, real_keras
 
 
 def test_course_example():
@@ -394,3 +396,104 @@ class _Apply(K.layers.Layer):
 
     def call(self, x):
         return self.fn(x)
+
+
+# ---------------------------------------------------------------- ops.jvp (keras.ops.linalg.jvp)
+
+def _fd_jvp(f, xs, vs, h=1e-6):
+    """Central differences of f along the tangents, in float64."""
+    plus = f(*[K.tensor(x + h * v) for x, v in zip(xs, vs)])
+    minus = f(*[K.tensor(x - h * v) for x, v in zip(xs, vs)])
+    return (to_np(plus) - to_np(minus)) / (2 * h)
+
+
+def test_jvp_keras_example_and_structures():
+    p, t = ops.jvp(ops.sin, (K.tensor(np.float32(0.1)),), (K.tensor(np.float32(0.2)),))
+    np.testing.assert_allclose([p.numpy(), t.numpy()], [np.sin(0.1), 0.2 * np.cos(0.1)], rtol=1e-6)
+    assert not p.requires_grad and not t.requires_grad
+    # nested primals, a dict output and aux
+    r = np.random.default_rng(4)
+    a, b, va, vb = (r.normal(size=(2, 3)) for _ in range(4))
+
+    def f(pair):
+        x, y = pair
+        return {"prod": x * y, "exp": ops.exp(x)}, "aux"
+
+    out, tan, aux = ops.jvp(f, ((a, b),), ((va, vb),), has_aux=True)
+    assert aux == "aux" and set(out) == set(tan) == {"prod", "exp"}
+    np.testing.assert_allclose(tan["prod"].numpy(), va * b + a * vb, rtol=1e-12)
+    np.testing.assert_allclose(tan["exp"].numpy(), np.exp(a) * va, rtol=1e-12)
+    # an output that does not depend on the primals has a zero tangent
+    _, t0 = ops.jvp(lambda x: (x * 2.0, K.tensor(np.ones(3))), (a,), (va,))
+    np.testing.assert_array_equal(t0[1].numpy(), np.zeros(3))
+
+
+def test_jvp_through_layers_matches_finite_differences():
+    """Dense (fused bias + activation), Conv2D, softmax, average pooling, matmul, elementwise
+    ops and a sparse crossentropy: each gradient rule differentiated in its seed."""
+    r = np.random.default_rng(5)
+    K.utils.set_random_seed(3)
+    conv = K.layers.Conv2D(3, 3, padding="same", activation="tanh", dtype="float64")
+    dense = K.layers.Dense(4, activation="relu", dtype="float64")
+    labels = K.tensor(np.array([1, 3]))
+
+    def f(x, w):
+        h = conv(x)
+        h = ops.average_pool(h, 2)
+        h = ops.reshape(h, (2, -1))
+        z = dense(ops.matmul(h, w))
+        return ops.stack([ops.sum(ops.softmax(z) * z), ops.mean(ops.sparse_categorical_crossentropy(labels, z, True))])
+
+    x, w = r.normal(size=(2, 6, 6, 2)), r.normal(size=(27, 5))
+    vx, vw = r.normal(size=x.shape), r.normal(size=w.shape)
+    _, t = ops.jvp(f, (x, w), (vx, vw))
+    np.testing.assert_allclose(t.numpy(), _fd_jvp(f, (x, w), (vx, vw)), rtol=1e-6, atol=1e-8)
+
+
+def test_jvp_on_every_device():
+    from test_views_dtypes import DEVICES
+
+    r = np.random.default_rng(6)
+    x, v, m = (r.normal(size=(3, 4)).astype(np.float32) for _ in range(3))
+    want = (1 - np.tanh(x @ m.T) ** 2) * (v @ m.T)
+    for device in DEVICES:
+        with K.device(device):
+            xt, vt, mt = K.tensor(x), K.tensor(v), K.tensor(m)
+        p, t = ops.jvp(lambda a: ops.tanh(ops.matmul(a, ops.transpose(mt))), (xt,), (vt,))
+        assert t.device == device
+        np.testing.assert_allclose(t.numpy(), want, rtol=1e-5, atol=1e-5)
+
+
+def test_jvp_errors():
+    x = np.ones((2, 2))
+    with pytest.raises(ValueError, match="same structure"):
+        ops.jvp(lambda a, b: a * b, (x, x), (x,))
+    with pytest.raises(ValueError, match=r"tangent of shape \(3,\)"):
+        ops.jvp(ops.exp, (x,), (np.ones(3),))
+    with pytest.raises(TypeError, match="tuples or lists"):
+        ops.jvp(ops.exp, x, x)
+    with pytest.raises(ValueError, match="max_pool"):  # named, never a silent zero
+        ops.jvp(lambda a: ops.max_pool(a, 2), (np.ones((1, 4, 4, 1)),), (np.ones((1, 4, 4, 1)),))
+
+
+@oracle
+def test_jvp_matches_jax():
+    keras = real_keras()
+    import jax
+
+    r = np.random.default_rng(7)
+    x, y, vx, vy = (r.normal(size=(3, 4)) for _ in range(4))
+
+    # (no sin or tanh: Keras 3.15 on JAX computes those in float32 even for float64 inputs)
+    def ours(a, b):
+        return ops.sum(ops.log1p(ops.exp(a)) * ops.exp(-b * b), axis=0) / (1.0 + ops.square(b[0]))
+
+    def theirs(a, b):
+        ko = keras.ops
+        return ko.sum(ko.log1p(ko.exp(a)) * ko.exp(-b * b), axis=0) / (1.0 + ko.square(b[0]))
+
+    p, t = ops.jvp(ours, (x, y), (vx, vy))
+    as64 = [keras.ops.convert_to_tensor(a, "float64") for a in (x, y, vx, vy)]  # Keras makes NumPy floatx
+    jp, jt = jax.jvp(theirs, tuple(as64[:2]), tuple(as64[2:]))
+    np.testing.assert_allclose(p.numpy(), np.asarray(jp), rtol=1e-12)
+    np.testing.assert_allclose(t.numpy(), np.asarray(jt), rtol=1e-12)

@@ -38,6 +38,7 @@ from kerasish.ops.linalg import (
     det,
     eigh,
     inv,
+    jvp,
     lstsq,
     lu_factor,
     matrix_power,

@@ -58,6 +58,7 @@ __all__ = [
     "solve",
     "solve_triangular",
     "svd",
+    "jvp",
 ]
 
 _EPS = {"float16": 2.0**-10, "bfloat16": 2.0**-7, "float32": 2.0**-23, "float64": 2.0**-52}
@@ -323,3 +324,44 @@ def pinv(x, rcond=None):
     SVD: singular values at most rcond * the largest are dropped (rcond default
     10 * max(M, N) * eps)."""
     return _core.pinv(x, None if rcond is None else float(rcond))
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """The Jacobian-vector product of `fun` at `primals` along `tangents`, as keras.ops.jvp:
+    (fun(*primals), J @ tangents), or with has_aux=True (out, J @ tangents, aux) where fun returns
+    (out, aux). primals and tangents are sequences of tensors (or nested lists / tuples / dicts of
+    them) of the same structure and shapes; the tangents come back in the structure of fun's output.
+
+    Computed exactly by two reverse passes in the engine (the second differentiates the first in
+    its cotangent); a function through an op whose gradient rule is not differentiable yet (max
+    pooling) raises a ValueError naming it."""
+    from kerasish._tensor import enable_grad
+    from kerasish.ops.core import _pack_as
+    from kerasish.tree import flatten
+
+    if not isinstance(primals, (list, tuple)) or not isinstance(tangents, (list, tuple)):
+        raise TypeError(f"jvp: primals and tangents must be tuples or lists, got {type(primals).__name__} "
+                        f"and {type(tangents).__name__}")
+    flat_p, flat_t = flatten(list(primals)), flatten(list(tangents))
+    if len(flat_p) != len(flat_t):
+        raise ValueError(f"jvp: primals and tangents must have the same structure, got {len(flat_p)} and "
+                         f"{len(flat_t)} leaves")
+    leaves = []
+    for p in flat_p:
+        x = convert_to_tensor(p).detach()
+        if x.dtype not in ("float16", "bfloat16", "float32", "float64"):
+            x = cast(x, config.floatx())
+        x.requires_grad = True
+        leaves.append(x)
+    with enable_grad():
+        result = fun(*_pack_as(list(primals), leaves))
+    aux = None
+    if has_aux:
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise ValueError("jvp: with has_aux=True, fun must return (output, aux)")
+        result, aux = result
+    outs = [convert_to_tensor(o) for o in flatten(result)]
+    tan = _core.jvp(outs, leaves, [convert_to_tensor(t) for t in flat_t])
+    primals_out = _pack_as(result, [o.detach() for o in outs])
+    tangents_out = _pack_as(result, tan)
+    return (primals_out, tangents_out, aux) if has_aux else (primals_out, tangents_out)

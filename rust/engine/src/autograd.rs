@@ -77,6 +77,20 @@ pub fn record(
     out
 }
 
+/// For a gradient rule that runs a kernel directly: `out` = L(g) for a map L linear in the
+/// upstream gradient g, whose adjoint is `adjoint`. In an ordinary (unrecorded) sweep this does
+/// nothing; in a differentiable one (`grads` with create_graph, as `jvp` runs) it records L so
+/// the result is differentiable in g. Derivatives through the rule's other operands (second
+/// derivatives of the op) are not recorded: `jvp` needs only linearity in g.
+pub fn linear_in(
+    name: &'static str,
+    out: Tensor,
+    g: &Tensor,
+    adjoint: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static,
+) -> Tensor {
+    record(name, out, &[g], move |w, _, _| Ok(vec![Some(adjoint(w)?)]))
+}
+
 /// Keys are tensor addresses: a multiply spreads them well enough, and SipHash's cost showed in
 /// small models' backward passes.
 #[derive(Default)]
@@ -111,18 +125,25 @@ pub fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) ->
     if !root.requires_grad() {
         bail!(Value, "backward: the tensor does not require a gradient (create its inputs with requires_grad=True)");
     }
-    let seed = match gradient {
+    let seed = seed_of("backward", root, gradient)?;
+    let order = topo(root)?;
+    no_grad(|| sweep(order, root, seed, retain_graph, None))
+}
+
+/// The gradient a sweep from `root` starts with: the one given (checked), or 1 for a scalar.
+fn seed_of(op: &str, root: &Tensor, gradient: Option<&Tensor>) -> Result<Tensor> {
+    Ok(match gradient {
         Some(g) => {
             if g.shape() != root.shape() {
                 bail!(
                     Shape,
-                    "backward: gradient of shape {} does not match the tensor's shape {}",
+                    "{op}: gradient of shape {} does not match the tensor's shape {}",
                     fmt_shape(g.shape()),
                     fmt_shape(root.shape())
                 );
             }
             if g.device() != root.device() {
-                bail!(Device, "backward: the gradient is on {} and the tensor on {}", g.device().name(), root.device().name());
+                bail!(Device, "{op}: the gradient is on {} and the tensor on {}", g.device().name(), root.device().name());
             }
             g.try_convert(root.dtype())?
         }
@@ -130,14 +151,18 @@ pub fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) ->
             if root.numel() != 1 {
                 bail!(
                     Value,
-                    "backward: a gradient can be implied only for a scalar output; got shape {}, pass gradient=",
+                    "{op}: a gradient can be implied only for a scalar output; got shape {}, pass gradient=",
                     fmt_shape(root.shape())
                 );
             }
             Tensor::full_on(root.shape(), 1.0, root.dtype(), root.device())?
         }
-    };
-    // Topological order by iterative depth-first search (deep graphs must not overflow the stack).
+    })
+}
+
+/// The graph behind `root` in topological order (inputs first), by iterative depth-first search
+/// (deep graphs must not overflow the stack).
+fn topo(root: &Tensor) -> Result<Vec<Tensor>> {
     let mut order: Vec<Tensor> = Vec::new();
     let mut seen: HashSet<usize, AddrBuild> = HashSet::default();
     let mut stack: Vec<(Tensor, bool)> = vec![(root.clone(), false)];
@@ -166,10 +191,23 @@ pub fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) ->
             }
         }
     }
-    no_grad(|| sweep(order, root, seed, retain_graph))
+    Ok(order)
 }
 
-fn sweep(order: Vec<Tensor>, root: &Tensor, seed: Tensor, retain_graph: bool) -> Result<()> {
+/// Where `grads` collects: the tensors asked for (key -> position), the tensors from which one
+/// of them can be reached (the only ones visited), the gradients found, and whether the sweep
+/// must stay differentiable in its seed.
+struct Collect {
+    wrt: HashMap<usize, usize, AddrBuild>,
+    reach: HashSet<usize, AddrBuild>,
+    found: Vec<Option<Tensor>>,
+    differentiable: bool,
+}
+
+/// Reverse-mode sweep in topological `order` from `root`. Without `collect`, leaves accumulate
+/// their gradients in `.grad`; with it, the gradients of the tensors asked for are returned in
+/// `collect.found` and nothing is written to `.grad`.
+fn sweep(order: Vec<Tensor>, root: &Tensor, seed: Tensor, retain_graph: bool, mut collect: Option<&mut Collect>) -> Result<()> {
     let mut grads: HashMap<usize, Tensor, AddrBuild> = HashMap::default();
     grads.insert(key(root), seed);
     // by value: each tensor of the graph is let go as soon as its gradient has been passed on, so
@@ -177,8 +215,16 @@ fn sweep(order: Vec<Tensor>, root: &Tensor, seed: Tensor, retain_graph: bool) ->
     for t in order.into_iter().rev() {
         let t = &t;
         let Some(g) = grads.remove(&key(t)) else { continue };
+        if let Some(c) = collect.as_deref_mut() {
+            if let Some(&i) = c.wrt.get(&key(t)) {
+                c.found[i] = Some(g.clone());
+            }
+        }
         let node = if retain_graph { node_of(t) } else { t.0.node.lock().unwrap_or_else(|e| e.into_inner()).take() };
         let Some(node) = node else {
+            if collect.is_some() {
+                continue;
+            }
             // a leaf: accumulate into .grad
             let acc = match t.grad() {
                 Some(old) => ops::add(&old, &g)?,
@@ -192,6 +238,19 @@ fn sweep(order: Vec<Tensor>, root: &Tensor, seed: Tensor, retain_graph: bool) ->
             let Some(ig) = ig else { continue };
             if !inp.requires_grad() {
                 continue;
+            }
+            if let Some(c) = collect.as_deref() {
+                if !c.reach.contains(&key(inp)) {
+                    continue;
+                }
+                if c.differentiable && g.requires_grad() && !ig.requires_grad() {
+                    bail!(
+                        Value,
+                        "jvp: the gradient rule of {} runs a kernel whose result is not differentiable yet; \
+                         this function cannot be differentiated forward",
+                        node.name
+                    );
+                }
             }
             if ig.shape() != inp.shape() {
                 bail!(
@@ -223,4 +282,101 @@ fn sweep(order: Vec<Tensor>, root: &Tensor, seed: Tensor, retain_graph: bool) ->
         }
     }
     Ok(())
+}
+
+/// The gradients of `root` (seeded with `gradient`, or 1 for a scalar) with respect to each of
+/// `wrt`, returned (None where `root` does not depend on one) without touching `.grad`, the graph
+/// kept. Only the part of the graph from which some `wrt` is reached is visited. With
+/// `create_graph` the gradient rules run with recording on, so the results are differentiable in
+/// the seed (the first half of `jvp`).
+pub fn grads(root: &Tensor, gradient: Option<&Tensor>, wrt: &[Tensor], create_graph: bool) -> Result<Vec<Option<Tensor>>> {
+    let mut c = Collect {
+        wrt: wrt.iter().enumerate().map(|(i, t)| (key(t), i)).collect(),
+        reach: HashSet::default(),
+        found: vec![None; wrt.len()],
+        differentiable: create_graph,
+    };
+    if !root.requires_grad() {
+        return Ok(c.found);
+    }
+    let seed = seed_of("grads", root, gradient)?;
+    let order = topo(root)?;
+    for t in &order {
+        let reaches =
+            c.wrt.contains_key(&key(t)) || node_of(t).is_some_and(|n| n.inputs.iter().any(|i| c.reach.contains(&key(i))));
+        if reaches {
+            c.reach.insert(key(t));
+        }
+    }
+    if create_graph {
+        let _guard = GradModeGuard(set_grad_enabled(true));
+        sweep(order, root, seed, true, Some(&mut c))?;
+    } else {
+        no_grad(|| sweep(order, root, seed, true, Some(&mut c)))?;
+    }
+    Ok(c.found)
+}
+
+/// Forward-mode derivatives by two reverse sweeps: for outputs y = f(x) already computed from
+/// `inputs` (leaves that require a gradient), J v for the `tangents` v, one per output. The first
+/// sweep computes J^T u for a stand-in cotangent u with recording on (it is linear in u); the
+/// second differentiates <J^T u, v> with respect to u, which is J v. Exact, at the cost of two
+/// backward passes; a gradient rule that is not differentiable in its seed is an error naming it.
+pub fn jvp(outputs: &[Tensor], inputs: &[Tensor], tangents: &[Tensor]) -> Result<Vec<Tensor>> {
+    if inputs.len() != tangents.len() {
+        bail!(Value, "jvp: {} primals but {} tangents", inputs.len(), tangents.len());
+    }
+    for (x, v) in inputs.iter().zip(tangents) {
+        if x.shape() != v.shape() {
+            bail!(Shape, "jvp: a tangent of shape {} for a primal of shape {}", fmt_shape(v.shape()), fmt_shape(x.shape()));
+        }
+    }
+    let zeros = |y: &Tensor| -> Result<Tensor> {
+        let u = Tensor::full_on(y.shape(), 0.0, us_dtype(y), y.device())?;
+        u.set_requires_grad(true);
+        Ok(u)
+    };
+    let us: Vec<Tensor> = outputs.iter().map(zeros).collect::<Result<_>>()?;
+    // s1 = sum_i <y_i, u_i>: its gradient in x is J^T u
+    let mut s1: Option<Tensor> = None;
+    for (y, u) in outputs.iter().zip(&us) {
+        if !y.requires_grad() {
+            continue;
+        }
+        let term = ops::sum(&ops::mul(y, u)?, None, false)?;
+        s1 = Some(match s1 {
+            Some(s) => ops::add(&s, &term)?,
+            None => term,
+        });
+    }
+    let zero_like = |y: &Tensor| Tensor::full_on(y.shape(), 0.0, us_dtype(y), y.device());
+    let Some(s1) = s1 else { return outputs.iter().map(zero_like).collect() };
+    let jtu = grads(&s1, None, inputs, true)?;
+    let mut s2: Option<Tensor> = None;
+    for (g, v) in jtu.iter().zip(tangents) {
+        let Some(g) = g else { continue };
+        let term = ops::sum(&ops::mul(g, &v.try_convert(g.dtype())?)?, None, false)?;
+        s2 = Some(match s2 {
+            Some(s) => ops::add(&s, &term)?,
+            None => term,
+        });
+    }
+    let Some(s2) = s2 else { return outputs.iter().map(zero_like).collect() };
+    let jv = grads(&s2, None, &us, false)?;
+    outputs
+        .iter()
+        .zip(jv)
+        .map(|(y, d)| match d {
+            Some(d) => Ok(d),
+            None => zero_like(y),
+        })
+        .collect()
+}
+
+fn us_dtype(y: &Tensor) -> crate::dtype::DType {
+    if y.dtype().is_float() {
+        y.dtype()
+    } else {
+        crate::dtype::DType::F32
+    }
 }

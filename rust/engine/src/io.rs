@@ -124,7 +124,7 @@ fn to_tensor(name: &str, v: &TensorView<'_>) -> Result<Tensor> {
             v.dtype()
         )
     };
-    from_le_bytes(&format!("safetensors: tensor '{name}'"), &v.data(), v.shape(), dt)
+    from_le_bytes(&format!("safetensors: tensor '{name}'"), v.data(), v.shape(), dt)
 }
 
 /// Parses a safetensors buffer into named tensors and its metadata.

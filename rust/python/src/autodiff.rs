@@ -77,7 +77,25 @@ fn attach_gradient(value: &Bound<'_, PyAny>, inputs: Vec<Bound<'_, PyAny>>, grad
     .into())
 }
 
+/// J v for outputs already computed from `inputs` (leaves that require a gradient): see
+/// autograd::jvp.
+#[pyfunction]
+fn jvp(
+    py: Python<'_>,
+    outputs: Vec<Bound<'_, PyAny>>,
+    inputs: Vec<Bound<'_, PyAny>>,
+    tangents: Vec<Bound<'_, PyAny>>,
+) -> PyResult<Vec<PyTensor>> {
+    plan::taint("jvp runs two backward passes of its own");
+    let conv = |v: &[Bound<'_, PyAny>]| v.iter().map(|x| as_tensor(x, None)).collect::<PyResult<Vec<Tensor>>>();
+    let (outs, ins) = (conv(&outputs)?, conv(&inputs)?);
+    let tans = tangents.iter().zip(&ins).map(|(v, x)| as_tensor(v, Some(x.dtype()))).collect::<PyResult<Vec<Tensor>>>()?;
+    let r = super::run(py, usize::MAX, move || autograd::jvp(&outs, &ins, &tans))?;
+    Ok(r.into_iter().map(PyTensor::from).collect())
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(attach_gradient, m)?)?;
+    m.add_function(wrap_pyfunction!(jvp, m)?)?;
     Ok(())
 }

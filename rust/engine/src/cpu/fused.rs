@@ -92,9 +92,11 @@ pub(crate) fn epilogue<T: FloatElem>(o: usize, bias: Option<&[T]>, act: Act) -> 
     (bias.is_some() || act != Act::Linear).then_some(move |rows: &mut [T]| epilogue_rows(rows, o, bias, act))
 }
 
-/// Whether `t` is the only handle on its storage and spans all of it in order.
+/// Whether `t` is the only handle on its storage and spans all of it in order, and is no part of
+/// a recorded graph (a differentiable sweep, as jvp runs, keeps each gradient as its own tensor).
 pub(crate) fn owns_whole_buffer(t: &Tensor) -> bool {
     std::sync::Arc::strong_count(&t.0) == 1
+        && !t.requires_grad()
         && t.storage().is_unique()
         && t.layout().contiguous_range() == Some((0, t.numel()))
         && t.storage().read().len() == t.numel()

@@ -28,7 +28,10 @@ pub(crate) fn check_bias(op: &str, bias: Option<&Tensor>, c_dim: usize, dt: crat
 /// The gradient through act(z + bias) from the output gradient g and the output y: dz, and the
 /// bias gradient (the sum over all but the last axis) when `want_bias`.
 pub(crate) fn bias_act_backward(g: &Tensor, y: &Tensor, act: Act, want_bias: bool) -> Result<(Tensor, Option<Tensor>)> {
-    let dz = backend::for_inputs("bias_act", &[g, y])?.bias_act_grad(g, y, act)?;
+    let be = backend::for_inputs("bias_act", &[g, y])?;
+    let dz = be.bias_act_grad(g, y, act)?;
+    let yk = y.clone();
+    let dz = crate::autograd::linear_in("bias_act", dz, g, move |w| be.bias_act_grad(w, &yk, act));
     let gb = if want_bias {
         let lead: Vec<isize> = (0..dz.ndim() as isize - 1).collect();
         Some(sum(&dz, Some(&lead), false)?)

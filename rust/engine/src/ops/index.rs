@@ -105,7 +105,12 @@ pub fn index(x: &Tensor, items: &[Index]) -> Result<Tensor> {
         let zero = super::zeros_on(inp[0].shape(), g.dtype(), g)?;
         let (l, _) = basic(zero.layout(), &items)?;
         assign(&zero.with_layout(l), g)?;
-        Ok(vec![Some(zero)])
+        // g placed into zeros: the adjoint takes the same view of its argument
+        let items = items.clone();
+        Ok(vec![Some(crate::autograd::linear_in("index", zero, g, move |w| {
+            let w = super::contiguous_copy(w)?;
+            Ok(w.with_layout(basic(w.layout(), &items)?.0))
+        }))])
     });
     if adv.is_empty() {
         return Ok(base);

@@ -1,7 +1,7 @@
 //! Neural-network ops: softmax, log_softmax, logsumexp, the crossentropies, conv and pooling.
 use super::fused::{bias_act_backward, check_bias, Act};
 use super::{binary::*, index::*, reduce::*, shape::*, unary::*};
-use crate::autograd::{no_grad, record};
+use crate::autograd::{linear_in, no_grad, record};
 use crate::backend;
 use crate::bail;
 use crate::dtype::DType;
@@ -27,15 +27,13 @@ fn softmax_impl(x: &Tensor, axis: isize, log: bool) -> Result<Tensor> {
     let (xf, out_dt) = super::float_compute(x)?;
     let out = backend::for_inputs(name, &[&xf])?.softmax_rows(&xf, log)?;
     let out = record(name, out, &[&xf], move |g, _, y| {
-        let gx = no_grad(|| -> Result<Tensor> {
-            if log {
-                // d log_softmax: g - softmax * sum(g)
-                sub(g, &mul(&exp(y)?, &sum(g, Some(&[-1]), true)?)?)
-            } else {
-                // d softmax: y * (g - sum(g * y))
-                mul(y, &sub(g, &sum(&mul(g, y)?, Some(&[-1]), true)?)?)
-            }
-        })?;
+        let gx = if log {
+            // d log_softmax: g - softmax * sum(g)
+            sub(g, &mul(&exp(y)?, &sum(g, Some(&[-1]), true)?)?)?
+        } else {
+            // d softmax: y * (g - sum(g * y))
+            mul(y, &sub(g, &sum(&mul(g, y)?, Some(&[-1]), true)?)?)?
+        };
         Ok(vec![Some(gx)])
     });
     cast(&out, out_dt)
@@ -172,7 +170,13 @@ pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_lo
         let be = backend::for_inputs("sparse_categorical_crossentropy", &[&x, &labels])?;
         if let Some((loss, logp)) = be.sparse_ce_logits(&x, &labels)? {
             let loss = record("sparse_categorical_crossentropy", loss, &[&x], move |g, _, _| {
-                Ok(vec![Some(be.sparse_ce_logits_grad(&logp, &labels, g)?)])
+                let gx = be.sparse_ce_logits_grad(&logp, &labels, g)?;
+                // (softmax - one_hot) scaled by each row's g: the adjoint sums a row against it
+                let (logp, labels) = (logp.clone(), labels.clone());
+                Ok(vec![Some(linear_in("sparse_categorical_crossentropy", gx, g, move |w| {
+                    let d = sub(&exp(&logp)?, &one_hot(&labels, classes, logp.dtype())?)?;
+                    sum(&mul(w, &d)?, Some(&[-1]), false)
+                }))])
             });
             return cast(&loss, out_dt);
         }
@@ -286,8 +290,19 @@ pub fn conv_bias_act(
     Ok(record("conv", out, &inputs_rec, move |gy, inp, y| {
         let want_bias = matches!(inp.get(2), Some(b) if b.requires_grad());
         let (gy, gb) = if bias_free(act, inp.len()) { (gy.clone(), None) } else { bias_act_backward(gy, y, act, want_bias)? };
-        let gx = if inp[0].requires_grad() { Some(be.conv_grad_input(&gy, &k, &g)?) } else { None };
-        let gk = if inp[1].requires_grad() { Some(be.conv_grad_weight(&x, &gy, &g)?) } else { None };
+        // each is linear in gy; the adjoints are the forward convolution with the other operand
+        let gx = if inp[0].requires_grad() {
+            let k = k.clone();
+            Some(linear_in("conv", be.conv_grad_input(&gy, &k, &g)?, &gy, move |w| be.conv(w, &k, None, Act::Linear, &g)))
+        } else {
+            None
+        };
+        let gk = if inp[1].requires_grad() {
+            let x = x.clone();
+            Some(linear_in("conv", be.conv_grad_weight(&x, &gy, &g)?, &gy, move |w| be.conv(&x, w, None, Act::Linear, &g)))
+        } else {
+            None
+        };
         let mut grads = vec![gx, gk];
         if inp.len() == 3 {
             grads.push(gb);
@@ -380,8 +395,18 @@ pub fn conv_transpose(
     let (x, k) = (inputs.try_convert(dt)?, kernel.try_convert(dt)?);
     let out = be.conv_grad_input(&x, &k, &g)?;
     Ok(record("conv_transpose", out, &[inputs, kernel], move |gz, inp, _| {
-        let gx = if inp[0].requires_grad() { Some(be.conv(gz, &k, None, Act::Linear, &g)?) } else { None };
-        let gk = if inp[1].requires_grad() { Some(be.conv_grad_weight(gz, &x, &g)?) } else { None };
+        let gx = if inp[0].requires_grad() {
+            let k = k.clone();
+            Some(linear_in("conv_transpose", be.conv(gz, &k, None, Act::Linear, &g)?, gz, move |w| be.conv_grad_input(w, &k, &g)))
+        } else {
+            None
+        };
+        let gk = if inp[1].requires_grad() {
+            let x = x.clone();
+            Some(linear_in("conv_transpose", be.conv_grad_weight(gz, &x, &g)?, gz, move |w| be.conv_grad_input(&x, w, &g)))
+        } else {
+            None
+        };
         Ok(vec![gx, gk])
     }))
 }
@@ -453,5 +478,10 @@ pub fn average_pool(x: &Tensor, pool_size: [usize; 2], strides: [usize; 2], padd
     let (xf, out_dt) = super::float_compute(x)?;
     let be = backend::for_inputs("average_pool", &[&xf])?;
     let out = be.avg_pool(&xf, &g)?;
-    cast(&record("average_pool", out, &[&xf], move |gy, _, _| Ok(vec![Some(be.avg_pool_grad(gy, &g)?)])), out_dt)
+    cast(
+        &record("average_pool", out, &[&xf], move |gy, _, _| {
+            Ok(vec![Some(linear_in("average_pool", be.avg_pool_grad(gy, &g)?, gy, move |w| be.avg_pool(w, &g)))])
+        }),
+        out_dt,
+    )
 }

@@ -212,7 +212,8 @@ pub fn narrow(x: &Tensor, axis: usize, start: usize, len: usize) -> Result<Tenso
         let full = zeros_on(inp[0].shape(), g.dtype(), g)?;
         let dst = narrow(&full, axis, start, len)?;
         assign(&dst, g)?;
-        Ok(vec![Some(full)])
+        // g placed into zeros: the adjoint takes the same slice of its argument
+        Ok(vec![Some(crate::autograd::linear_in("slice", full, g, move |w| narrow(w, axis, start, len)))])
     }))
 }
 

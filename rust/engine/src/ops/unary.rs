@@ -28,7 +28,11 @@ pub fn unary(op: Unary, x: &Tensor, p: f64) -> Result<Tensor> {
     }
     let out = be.unary(op, x, p)?;
     Ok(record(op.name(), out, &[x], move |g, inp, y| {
-        Ok(vec![Some(backend::for_inputs(op.name(), &[g, &inp[0], y])?.unary_grad(op, g, &inp[0], y, p)?)])
+        let be = backend::for_inputs(op.name(), &[g, &inp[0], y])?;
+        let gx = be.unary_grad(op, g, &inp[0], y, p)?;
+        // g * op'(x) is diagonal in g: its own adjoint
+        let (x, y) = (inp[0].clone(), y.clone());
+        Ok(vec![Some(crate::autograd::linear_in(op.name(), gx, g, move |w| be.unary_grad(op, w, &x, &y, p)))])
     }))
 }
 
