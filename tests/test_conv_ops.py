@@ -15,6 +15,7 @@ from conftest import check_grad, to_np
 from kerasish import ops
 from oracle import keras_np, oracle, real_keras
 from test_nn import np_conv2d
+from test_nn_more import close, kt, on  # the oracle helpers of the nn tests
 from test_views_dtypes import DEVICES
 
 R = np.random.default_rng(20261202)
@@ -22,22 +23,6 @@ R = np.random.default_rng(20261202)
 
 def rnd(*shape, dtype=np.float32):
     return R.normal(size=shape).astype(dtype)
-
-
-def on(device, x):
-    with K.device(device):
-        return K.tensor(x)
-
-
-def close(got, want, rtol=1e-5, atol=1e-5):
-    got, want = to_np(got) if isinstance(got, K.Tensor) else np.asarray(got), np.asarray(want)
-    assert got.shape == want.shape, f"shape {got.shape} != {want.shape}"
-    np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64), rtol=rtol, atol=atol)
-
-
-def kt(keras, x):
-    x = np.asarray(x)
-    return keras.ops.convert_to_tensor(x, str(x.dtype))
 
 
 def spatial(rank, size=(5, 6)):
