@@ -212,6 +212,46 @@ pub fn pad_geometry(op: &str, padding: &str, n: usize, k: usize, s: usize, d: us
     }
 }
 
+/// The checks conv and conv_transpose share: NHWC inputs and a 4-D kernel whose axis `in_axis`
+/// holds the inputs' channels (`layout` names the kernel's axes in messages), positive strides and
+/// dilation, a non-empty window.
+fn check_conv_args(
+    op: &str,
+    inputs: &Tensor,
+    kernel: &Tensor,
+    in_axis: usize,
+    layout: &str,
+    strides: [usize; 2],
+    dilation: [usize; 2],
+) -> Result<()> {
+    let (xs, ks) = (inputs.shape(), kernel.shape());
+    if xs.len() != 4 || ks.len() != 4 {
+        bail!(
+            Shape,
+            "{op}: expected inputs (batch, height, width, channels) and kernel {layout}, got {} and {}",
+            fmt_shape(xs),
+            fmt_shape(ks)
+        );
+    }
+    if xs[3] != ks[in_axis] {
+        bail!(
+            Shape,
+            "{op}: inputs {} have {} channels but kernel {} {layout} expects {}",
+            fmt_shape(xs),
+            xs[3],
+            fmt_shape(ks),
+            ks[in_axis]
+        );
+    }
+    if strides.contains(&0) || dilation.contains(&0) {
+        bail!(Value, "{op}: strides {strides:?} and dilation_rate {dilation:?} must be positive");
+    }
+    if ks[0] == 0 || ks[1] == 0 {
+        bail!(Shape, "{op}: kernel {} has an empty window", fmt_shape(ks));
+    }
+    Ok(())
+}
+
 /// 2-D convolution of NHWC inputs with a (kh, kw, in, out) kernel; 1-D inputs (N, W, C) with a
 /// (kw, in, out) kernel go through the same code with a height of 1.
 pub fn conv(inputs: &Tensor, kernel: &Tensor, strides: [usize; 2], padding: &str, dilation: [usize; 2]) -> Result<Tensor> {
@@ -236,24 +276,8 @@ pub fn conv_bias_act(
         let y = conv_bias_act(&x, &k, bias, act, [1, strides[1]], padding, [1, dilation[1]])?;
         return squeeze(&y, Some(&[1]));
     }
-    if inputs.ndim() != 4 || kernel.ndim() != 4 {
-        bail!(
-            Shape,
-            "conv: expected inputs (batch, height, width, channels) and kernel (kh, kw, in, out), got {} and {}",
-            fmt_shape(inputs.shape()),
-            fmt_shape(kernel.shape())
-        );
-    }
+    check_conv_args("conv", inputs, kernel, 2, "(kh, kw, in, out)", strides, dilation)?;
     let (xs, ks) = (inputs.shape(), kernel.shape());
-    if xs[3] != ks[2] {
-        bail!(Shape, "conv: inputs {} have {} channels but kernel {} expects {}", fmt_shape(xs), xs[3], fmt_shape(ks), ks[2]);
-    }
-    if strides.contains(&0) || dilation.contains(&0) {
-        bail!(Value, "conv: strides {strides:?} and dilation_rate {dilation:?} must be positive");
-    }
-    if ks[0] == 0 || ks[1] == 0 {
-        bail!(Shape, "conv: kernel {} has an empty window", fmt_shape(ks));
-    }
     let (oh, pt) = pad_geometry("conv", padding, xs[1], ks[0], strides[0], dilation[0])?;
     let (ow, pl) = pad_geometry("conv", padding, xs[2], ks[1], strides[1], dilation[1])?;
     let g = ConvGeom {
@@ -331,31 +355,8 @@ pub fn conv_transpose(
         let y = conv_transpose(&x, &k, [1, strides[1]], [1, out_size[1]], [0, pad_before[1]], [1, dilation[1]])?;
         return squeeze(&y, Some(&[1]));
     }
-    if inputs.ndim() != 4 || kernel.ndim() != 4 {
-        bail!(
-            Shape,
-            "conv_transpose: expected inputs (batch, height, width, channels) and kernel (kh, kw, out, in), got {} and {}",
-            fmt_shape(inputs.shape()),
-            fmt_shape(kernel.shape())
-        );
-    }
+    check_conv_args("conv_transpose", inputs, kernel, 3, "(kh, kw, out, in)", strides, dilation)?;
     let (xs, ks) = (inputs.shape(), kernel.shape());
-    if xs[3] != ks[3] {
-        bail!(
-            Shape,
-            "conv_transpose: inputs {} have {} channels but kernel {} (kh, kw, out, in) expects {}",
-            fmt_shape(xs),
-            xs[3],
-            fmt_shape(ks),
-            ks[3]
-        );
-    }
-    if strides.contains(&0) || dilation.contains(&0) {
-        bail!(Value, "conv_transpose: strides {strides:?} and dilation_rate {dilation:?} must be positive");
-    }
-    if ks[0] == 0 || ks[1] == 0 {
-        bail!(Shape, "conv_transpose: kernel {} has an empty window", fmt_shape(ks));
-    }
     for i in 0..2 {
         if pad_before[i] > (ks[i] - 1).saturating_mul(dilation[i]) {
             bail!(
