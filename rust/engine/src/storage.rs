@@ -587,39 +587,3 @@ macro_rules! with_float {
         }
     };
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn memory_cap_parses_bytes_and_suffixes() {
-        assert_eq!(budget::parse_bytes("1024"), Some(1024));
-        assert_eq!(budget::parse_bytes("8G"), Some(8 << 30));
-        assert_eq!(budget::parse_bytes(" 1.5m "), Some(3 << 19));
-        assert_eq!(budget::parse_bytes("2T"), Some(2 << 40));
-        assert_eq!(budget::parse_bytes("lots"), None);
-        assert_eq!(budget::parse_bytes("-1G"), None);
-        assert_eq!(budget::parse_bytes("5Q"), None);
-    }
-
-    #[test]
-    fn sizes_are_checked_with_numpys_rule() {
-        // the count overflows
-        assert!(matches!(check_size("t", &[1 << 40, 1 << 40], DType::F32), Err(crate::Error::Memory(_))));
-        // empty, but its strides would overflow: zero dims count as 1
-        assert!(check_numel("t", &[0, 1 << 62, 4]).is_err());
-        assert_eq!(check_numel("t", &[0, 1 << 20, 4]).ok(), Some(0));
-        // more than the machine has
-        let e = check_size("t", &[1 << 45], DType::F64).unwrap_err().to_string();
-        assert!(e.contains("(35184372088832,)") && e.contains("281474976710656 bytes"), "{e}");
-        assert_eq!(check_size("t", &[3, 0, 5], DType::F32).ok(), Some(0));
-    }
-
-    #[test]
-    fn refused_allocation_unwinds_with_its_payload() {
-        let r = std::panic::catch_unwind(|| alloc::<f64>(usize::MAX / 4));
-        let payload = r.expect_err("an impossible buffer is refused");
-        assert!(payload.downcast_ref::<AllocRefused>().is_some());
-    }
-}

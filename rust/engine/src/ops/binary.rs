@@ -208,26 +208,3 @@ pub fn where_(cond: &Tensor, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
 pub fn clip(x: &Tensor, lo: &Tensor, hi: &Tensor) -> Result<Tensor> {
     minimum(&maximum(x, lo)?, hi)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::layout::Layout;
-
-    /// A promoted operand is read with the converted tensor's layout, not the view's.
-    #[test]
-    fn mixed_dtype_views_read_the_converted_operand() {
-        let x = Tensor::from_vec((0u8..6).collect(), &[2, 3], DType::U8);
-        let one = Tensor::scalar(1.0, DType::F32);
-        let t = x.with_layout(x.layout().permute(&[1, 0]));
-        assert_eq!(mul(&t, &one).unwrap().to_vec::<f32>(), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
-        // an offset slice (row 1) and a 0-d offset view
-        let row = x.with_layout(Layout { shape: vec![1, 3], strides: vec![3, 1], offset: 3 });
-        assert_eq!(div(&row, &one).unwrap().to_vec::<f32>(), vec![3.0, 4.0, 5.0]);
-        let b = Tensor::from_vec(vec![1u8, 1, 1], &[3], DType::Bool);
-        let el = b.with_layout(Layout { shape: vec![], strides: vec![], offset: 1 });
-        let zero = Tensor::scalar(0.0, DType::I64);
-        assert_eq!(add(&el, &zero).unwrap().to_vec::<i64>(), vec![1]);
-        assert_eq!(compare(Compare::Lt, &t, &Tensor::scalar(2.5, DType::F32)).unwrap().to_vec::<u8>(), vec![1, 0, 1, 0, 1, 0]);
-    }
-}

@@ -1,5 +1,10 @@
 //! The engine on its own (no Python): layouts and broadcasting, autograd, plan replay, the batch
 //! loop, and the backends (CPU always; the GPU where an adapter opens, e.g. lavapipe).
+//! The one test binary of the engine (one link instead of one per file); its other modules:
+//! decomp (the linear algebra primitives) and internals (functions of the engine one at a time).
+mod decomp;
+mod internals;
+
 use kerasish_engine::backend;
 use kerasish_engine::batches::HostArray;
 use kerasish_engine::batches::{self, Batches};
