@@ -12,7 +12,9 @@ from kerasish import _core, config
 BOOL_TYPES = ("bool",)
 INT_TYPES = ("uint8", "uint16", "uint32", "int8", "int16", "int32", "int64")
 FLOAT_TYPES = ("bfloat16", "float16", "float32", "float64")
-ALLOWED_DTYPES = BOOL_TYPES + INT_TYPES + FLOAT_TYPES
+# complex tensors compose real engine ops on (real, imaginary) pairs (kerasish/_complex.py)
+COMPLEX_TYPES = ("complex64", "complex128")
+ALLOWED_DTYPES = BOOL_TYPES + INT_TYPES + FLOAT_TYPES + COMPLEX_TYPES
 
 _ALIASES = {"float": "float32", "double": "float64", "half": "float16", "int": "int64", "bool_": "bool"}
 
@@ -28,6 +30,8 @@ def standardize_dtype(dtype=None):
         return "float32"
     if dtype is bool:
         return "bool"
+    if dtype is complex:
+        return "complex64"
     name = dtype if isinstance(dtype, str) else getattr(dtype, "name", None) or getattr(dtype, "__name__", None)
     if not isinstance(name, str):
         raise ValueError(f"Invalid dtype: {dtype!r}; expected one of {ALLOWED_DTYPES}")
@@ -60,6 +64,9 @@ def result_type(*dtypes):
             weak_float = True
         else:
             strong.append(standardize_dtype(d))
+    if any(d in COMPLEX_TYPES for d in strong):
+        # Keras's lattice: every real dtype but float64 sits below complex64, float64 below complex128
+        return "complex128" if any(d in ("complex128", "float64") for d in strong) else "complex64"
     out = _core.promote_types(*strong) if strong else None
     bits = config.floatx()[-2:]
     if weak_float and (out is None or out not in FLOAT_TYPES):

@@ -36,6 +36,7 @@ from kerasish.ops.linalg import (
     cholesky,
     cholesky_inverse,
     det,
+    eig,
     eigh,
     inv,
     jvp,
@@ -70,6 +71,8 @@ from kerasish.ops.math import (
     segment_sum,
     stft,
     top_k,
+    view_as_complex,
+    view_as_real,
 )
 from kerasish.ops.nn import (
     adaptive_average_pool,
@@ -104,6 +107,7 @@ from kerasish.ops.nn import (
     multi_hot,
     normalize,
     one_hot,
+    polar,
     psnr,
     relu,
     relu6,

@@ -7,23 +7,31 @@ import math
 
 import numpy as np
 
-from kerasish import _core
+from kerasish import _complex, _core
+from kerasish._complex import ComplexTensor
 from kerasish._core import Tensor
 from kerasish.ops.operation import symbolic
 
 
 def convert_to_tensor(x, dtype=None) -> Tensor:
+    """x as a tensor (in `dtype` when given): complex data, or a complex dtype, gives a complex
+    tensor (kerasish/_complex.py)."""
+    if dtype is not None and _complex.complex_name(dtype) or _complex.is_complex(x):
+        return _complex.dispatch("cast", (x, dtype), {}) if dtype is not None else _complex.to_complex(x)
     return _core.convert_to_tensor(x, dtype)
 
 
 @symbolic
 def cast(x, dtype) -> Tensor:
+    c = _complex.complex_name(dtype)
+    if c:
+        return _complex.to_complex(x, c)
     return _core.convert_to_tensor(x, dtype)
 
 
 def convert_to_numpy(x):
     """A NumPy array of x (zero-copy for a contiguous tensor)."""
-    return np.asarray(x.numpy() if isinstance(x, Tensor) else x)
+    return np.asarray(x.numpy() if isinstance(x, (Tensor, ComplexTensor)) else x)
 
 
 def stop_gradient(x):
@@ -64,7 +72,7 @@ def custom_gradient(f):
 
 
 def is_tensor(x):
-    return isinstance(x, Tensor)
+    return isinstance(x, (Tensor, ComplexTensor))
 
 
 def shape(x):

@@ -1,13 +1,13 @@
 """Linear algebra ops, as keras.ops.linalg.
 
-The factorisations (LU, Cholesky, QR, SVD, the symmetric eigendecomposition) and the solves
+The factorisations (LU, Cholesky, QR, SVD, the symmetric and general eigendecompositions) and the solves
 are engine primitives (rust/engine/src/ops/decomp.rs) computed on the host with the faer crate,
 batched over leading axes, each with its gradient; det, slogdet, inv and pinv are engine ops
 too. lstsq, matrix_rank, matrix_power, norm and cholesky_inverse are composed here from them,
 as Keras's JAX backend composes them. Results follow JAX's: integers and bool compute in
 float32, a singular matrix gives inf / NaN rather than an error.
 
-Left out: ``eig`` (its results are complex, and kerasish has no complex dtype) and ``jvp``.
+``eig`` returns complex tensors (kerasish/_complex.py); ``jvp`` lives in ops/core.py's autograd terms.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import math
 import numbers
 
 from kerasish import _core, config
+from kerasish._complex import ComplexTensor
 from kerasish.ops.core import cast, convert_to_tensor
 from kerasish.ops.numpy import (
     abs,
@@ -46,6 +47,7 @@ __all__ = [
     "cholesky",
     "cholesky_inverse",
     "det",
+    "eig",
     "eigh",
     "inv",
     "lstsq",
@@ -112,6 +114,16 @@ def cholesky_inverse(x, upper=False):
 def det(x):
     """The determinant of each (..., M, M) matrix."""
     return _core.det(x)
+
+
+@symbolic
+def eig(x):
+    """Eigenvalues (..., M) and right eigenvectors (..., M, M), as columns, of each general real
+    matrix: complex tensors (complex64, or complex128 for float64), as numpy.linalg.eig. Each
+    eigenvector has unit 2-norm and its largest-magnitude component real and positive (LAPACK
+    leaves the phase free; this one repeats). Differentiable where the eigenvalues are distinct."""
+    w, v = _core.eig(x)
+    return ComplexTensor(w), ComplexTensor(v)
 
 
 @symbolic

@@ -1,7 +1,7 @@
 """Math ops, as keras.ops.math."""
 from __future__ import annotations
 
-from kerasish import _core
+from kerasish import _complex, _core
 from kerasish.ops.core import cast, convert_to_tensor, scatter
 from kerasish.ops.numpy import (
     _iota,
@@ -522,3 +522,21 @@ def logdet(x):
     """log|det| of each (..., M, M) matrix (Keras's logdet, of hermitian positive definite
     matrices: slogdet's second part)."""
     return _knp.slogdet(x)[1]
+
+
+@symbolic
+def view_as_complex(x):
+    """The complex64 tensor of shape x.shape[:-1] whose real and imaginary parts are x[..., 0] and
+    x[..., 1] (complex64 whatever x's float width, as Keras's)."""
+    x = convert_to_tensor(x)
+    if x.ndim < 1 or x.shape[-1] != 2:
+        raise ValueError(f"Last dimension of input must be size 2 (real and imaginary). Received shape: {tuple(x.shape)}")
+    return _complex.ComplexTensor(cast(x, "float32"))
+
+
+@symbolic
+def view_as_real(x):
+    """The real and imaginary parts of x side by side on a new last axis of 2: (..., 2). A real x
+    gets zeros for its imaginary part."""
+    x = convert_to_tensor(x)
+    return _core.stack([x, zeros_like(x)], -1)

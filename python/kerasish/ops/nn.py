@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from kerasish import _core, config
+from kerasish import _complex, _core, config
 from kerasish.backend.dtypes import FLOAT_TYPES, result_type
 from kerasish.ops import numpy as np_ops
 from kerasish.ops.core import cast, convert_to_tensor
@@ -444,6 +444,14 @@ def psnr(x1, x2, max_val):
     mse = np_ops.mean(np_ops.square(np_ops.subtract(x1, x2)))
     max_val = cast(max_val, x2.dtype)
     return np_ops.subtract(np_ops.multiply(20, np_ops.log10(max_val)), np_ops.multiply(10, np_ops.log10(mse)))
+
+
+@symbolic
+def polar(abs_, angle):
+    """The complex tensor abs_ * (cos(angle) + i sin(angle)) (torch.polar's): complex64, or
+    complex128 when either input is float64."""
+    abs_, angle = convert_to_tensor(abs_), convert_to_tensor(angle)
+    return _complex.from_parts(np_ops.multiply(abs_, np_ops.cos(angle)), np_ops.multiply(abs_, np_ops.sin(angle)))
 
 
 @symbolic

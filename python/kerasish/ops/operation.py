@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import functools
 
-from kerasish import _core
+import numpy as np
+
+from kerasish import _complex, _core
+from kerasish._complex import ComplexTensor
 from kerasish._tensor import no_grad
 from kerasish.naming import auto_name, to_snake_case
 from kerasish.tree import flatten, map_structure
@@ -85,6 +88,8 @@ def _dummy(kt):
     view of one zero, so that no memory is taken for it (a config's input shape, however large,
     costs nothing until an op makes an output of that size, and that output is checked)."""
     shape = tuple(1 if d is None else d for d in kt.shape)
+    if kt.dtype in _complex.COMPLEX_TYPES:
+        return ComplexTensor(_core.broadcast_to(_core.full((), 0.0, _complex.PART[kt.dtype]), shape + (2,)))
     return _core.broadcast_to(_core.full((), 0.0, kt.dtype), shape)
 
 
@@ -166,22 +171,40 @@ def apply_op(kind, fn, *args):
     return cls(fn)(*args)
 
 
+_COMPLEX_SCALARS = (ComplexTensor, complex, np.complex64, np.complex128)
+
+
+def _is_complex(a):
+    t = type(a)
+    return t in _COMPLEX_SCALARS or (t is np.ndarray and a.dtype.kind == "c")
+
+
 def symbolic(fn):
     """An op of keras.ops that, given symbolic tensors (`keras.ops.relu(keras.Input((3,)))`),
-    records itself as a node of the graph, as Keras 3 does."""
-    name = "".join(p.capitalize() for p in fn.__name__.split("_"))
+    records itself as a node of the graph, as Keras 3 does; given a complex operand it runs the
+    op's complex implementation (kerasish/_complex.py), or says that the op has none."""
+    op = fn.__name__
+    name = "".join(p.capitalize() for p in op.split("_"))
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        symbolic = False
+        symbolic = cx = False
         for a in args:
-            if type(a) is KerasTensor or (type(a) in (list, tuple) and any(type(x) is KerasTensor for x in a)):
+            t = type(a)
+            if t is KerasTensor:
                 symbolic = True
-                break
-        if not symbolic and kwargs:
-            symbolic = any(type(v) is KerasTensor for v in kwargs.values())
-        if not symbolic:
-            return fn(*args, **kwargs)
-        return apply_op(name, lambda *a: fn(*a, **kwargs), *args)
+            elif t is list or t is tuple:
+                symbolic = symbolic or any(type(x) is KerasTensor for x in a)
+                cx = cx or any(_is_complex(x) for x in a)
+            elif _is_complex(a):
+                cx = True
+        if kwargs:
+            symbolic = symbolic or any(type(v) is KerasTensor for v in kwargs.values())
+            cx = cx or any(_is_complex(v) for v in kwargs.values())
+        if symbolic:
+            return apply_op(name, lambda *a: wrapper(*a, **kwargs), *args)
+        if cx:
+            return _complex.dispatch(op, args, kwargs)
+        return fn(*args, **kwargs)
 
     return wrapper

@@ -112,6 +112,16 @@ fn eigh(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<(PyTensor, PyTensor)> 
     })?))
 }
 
+/// (eigenvalues (..., N, 2), eigenvectors (..., N, N, 2) as columns): complex values as
+/// (real, imaginary) pairs, which Python wraps as complex tensors.
+#[pyfunction]
+fn eig(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<(PyTensor, PyTensor)> {
+    Ok(two(op_n(py, "eig", vec![t(x)?], |i| {
+        let (w, v) = decomp::eig(&i[0])?;
+        Ok(vec![w, v])
+    })?))
+}
+
 #[pyfunction]
 #[pyo3(signature = (x, rcond=None))]
 fn pinv(py: Python<'_>, x: &Bound<'_, PyAny>, rcond: Option<f64>) -> T {
@@ -122,6 +132,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     macro_rules! add {
         ($($f:ident),*) => { $(m.add_function(wrap_pyfunction!($f, m)?)?;)* };
     }
-    add!(lu_factor, det, slogdet, solve, inv, solve_triangular, cholesky, qr, svd, eigh, pinv);
+    add!(lu_factor, det, slogdet, solve, inv, solve_triangular, cholesky, qr, svd, eigh, eig, pinv);
     Ok(())
 }

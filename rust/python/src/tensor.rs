@@ -177,10 +177,42 @@ fn parse_index(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Vec<Index>> {
     Ok(out)
 }
 
-fn binop(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, op: Binary, reflected: bool) -> PyResult<PyTensor> {
-    let b = as_tensor(other, Some(a.dtype()))?;
+/// `other` as a tensor, or None when it is complex data (a kerasish complex tensor, which sets
+/// `__kerasish_defer__`, a Python complex, a complex array): kerasish/_complex.py computes those.
+/// The check runs only when the conversion fails, so real operands pay nothing for it.
+fn operand(other: &Bound<'_, PyAny>, like: DType) -> PyResult<Option<Tensor>> {
+    match as_tensor(other, Some(like)) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) => {
+            let cx = other.py().import("kerasish._complex")?;
+            if cx.call_method1("is_complex", (other,))?.is_truthy()? {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The complex op `name` (a keras.ops name) on this tensor and complex `other`, in operator order.
+fn complex_binary(py: Python<'_>, name: &str, a: &Tensor, other: &Bound<'_, PyAny>, reflected: bool) -> PyResult<Py<PyAny>> {
+    let a = PyTensor::from(a.clone()).into_pyobject(py)?.into_any();
+    let (x, y) = if reflected { (other.clone(), a) } else { (a, other.clone()) };
+    Ok(py.import("kerasish._complex")?.call_method1("binary", (name, x, y))?.unbind())
+}
+
+fn binop(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, op: Binary, reflected: bool) -> PyResult<Py<PyAny>> {
+    let Some(b) = operand(other, a.dtype())? else { return complex_binary(py, op.name(), a, other, reflected) };
     let (x, y) = if reflected { (b, a.clone()) } else { (a.clone(), b) };
-    super::op(py, "binary", vec![x, y], move |i| ops::binary(op, &i[0], &i[1]))
+    let out = super::op(py, "binary", vec![x, y], move |i| ops::binary(op, &i[0], &i[1]))?;
+    Ok(out.into_pyobject(py)?.into_any().unbind())
+}
+
+fn matmul_op(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, reflected: bool) -> PyResult<Py<PyAny>> {
+    let Some(b) = operand(other, a.dtype())? else { return complex_binary(py, "matmul", a, other, reflected) };
+    let (x, y) = if reflected { (b, a.clone()) } else { (a.clone(), b) };
+    let out = super::op(py, "matmul", vec![x, y], |i| ops::matmul(&i[0], &i[1]))?;
+    Ok(out.into_pyobject(py)?.into_any().unbind())
 }
 
 #[pymethods]
@@ -511,59 +543,57 @@ impl PyTensor {
         super::op(py, "index", vec![self.t.clone()], move |i| ops::index(&i[0], &items))
     }
 
-    fn __add__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn __add__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, &self.t, o, Binary::Add, false)
     }
-    fn __radd__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn __radd__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, &self.t, o, Binary::Add, true)
     }
-    fn __sub__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn __sub__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, &self.t, o, Binary::Sub, false)
     }
-    fn __rsub__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn __rsub__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, &self.t, o, Binary::Sub, true)
     }
-    fn __mul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn __mul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, &self.t, o, Binary::Mul, false)
     }
-    fn __rmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn __rmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, &self.t, o, Binary::Mul, true)
     }
-    fn __truediv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn __truediv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, &self.t, o, Binary::Div, false)
     }
-    fn __rtruediv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn __rtruediv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, &self.t, o, Binary::Div, true)
     }
-    fn __floordiv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn __floordiv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, &self.t, o, Binary::FloorDiv, false)
     }
-    fn __rfloordiv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn __rfloordiv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, &self.t, o, Binary::FloorDiv, true)
     }
-    fn __mod__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn __mod__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, &self.t, o, Binary::Mod, false)
     }
-    fn __rmod__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn __rmod__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, &self.t, o, Binary::Mod, true)
     }
-    fn __pow__(&self, py: Python<'_>, o: &Bound<'_, PyAny>, modulo: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn __pow__(&self, py: Python<'_>, o: &Bound<'_, PyAny>, modulo: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         if modulo.is_some_and(|m| !m.is_none()) {
             return Err(PyTypeError::new_err("pow() with a modulus is not supported for tensors"));
         }
         binop(py, &self.t, o, Binary::Pow, false)
     }
-    fn __rpow__(&self, py: Python<'_>, o: &Bound<'_, PyAny>, modulo: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn __rpow__(&self, py: Python<'_>, o: &Bound<'_, PyAny>, modulo: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let _ = modulo;
         binop(py, &self.t, o, Binary::Pow, true)
     }
-    fn __matmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-        let b = as_tensor(o, Some(self.t.dtype()))?;
-        super::op(py, "matmul", vec![self.t.clone(), b], |i| ops::matmul(&i[0], &i[1]))
+    fn __matmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        matmul_op(py, &self.t, o, false)
     }
-    fn __rmatmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-        let a = as_tensor(o, Some(self.t.dtype()))?;
-        super::op(py, "matmul", vec![a, self.t.clone()], |i| ops::matmul(&i[0], &i[1]))
+    fn __rmatmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        matmul_op(py, &self.t, o, true)
     }
     fn __neg__(&self, py: Python<'_>) -> PyResult<PyTensor> {
         super::op(py, "negative", vec![self.t.clone()], |i| ops::neg(&i[0]))

@@ -406,6 +406,47 @@ pub fn eigh(x: &Tensor, batch: &[usize], n: usize) -> Result<Tensor> {
     }))
 }
 
+/// The eigendecomposition of each general (non-symmetric) matrix, packed per matrix as
+/// [w (n, 2), V (n, n, 2)] (each complex number as its real and imaginary parts side by side)
+/// with the eigenvectors as columns, each of
+/// unit 2-norm with its largest-magnitude component real and positive (LAPACK's geev leaves
+/// that component real; the sign is fixed here so that results repeat).
+pub fn eig(x: &Tensor, batch: &[usize], n: usize) -> Result<Tensor> {
+    let count = batch.iter().product();
+    with_float!(x.dtype(), T => guard("eig", || {
+        let nn = n * n;
+        let out = each::<T, T>(x, count, nn, 2 * n + 2 * nn, |a, o| {
+            if !finite(a) {
+                o.fill(nan());
+                return;
+            }
+            let e = match faer::linalg::solvers::Eigen::new_from_real(view(a, n, n)) {
+                Ok(e) => e,
+                Err(_) => return o.fill(nan()),
+            };
+            let (w, u) = (e.S().column_vector(), e.U());
+            let (ow, ov) = o.split_at_mut(2 * n);
+            for j in 0..n {
+                ow[2 * j] = w[j].re;
+                ow[2 * j + 1] = w[j].im;
+                // the column's norm and its largest component, in float64
+                let col: Vec<(f64, f64)> = (0..n).map(|i| (u[(i, j)].re.to_f64(), u[(i, j)].im.to_f64())).collect();
+                let norm = col.iter().map(|&(r, i)| r * r + i * i).sum::<f64>().sqrt();
+                let big = col.iter().copied().fold((0.0f64, 0.0f64), |b, z| if z.0.hypot(z.1) > b.0.hypot(b.1) { z } else { b });
+                let mag = big.0.hypot(big.1);
+                // divide by norm * (big / |big|): unit norm, that component real and positive
+                let (pr, pi) = if mag > 0.0 && norm > 0.0 { (big.0 / mag * norm, big.1 / mag * norm) } else { (1.0, 0.0) };
+                let d = pr * pr + pi * pi;
+                for (i, &(r, im)) in col.iter().enumerate() {
+                    ov[2 * (i * n + j)] = c((r * pr + im * pi) / d);
+                    ov[2 * (i * n + j) + 1] = c((im * pr - r * pi) / d);
+                }
+            }
+        });
+        tensor(out, &with_tail(batch, &[2 * n + 2 * nn]), x.dtype())
+    }))
+}
+
 /// The adjugate of each square matrix (adj(A) A = det(A) I, defined for singular A too), from
 /// its SVD A = U S V^T: adj(A) = det(U) det(V) V diag(prod_{j != i} s_j) U^T.
 pub fn adjugate(x: &Tensor, batch: &[usize], n: usize) -> Result<Tensor> {

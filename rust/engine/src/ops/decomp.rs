@@ -12,6 +12,7 @@
 //! | qr               | Householder QR                    | M >= N reduced, or square |
 //! | svd              | SVD (values only, thin, full)     | values always; vectors thin or square |
 //! | eigh             | symmetric eigendecomposition      | distinct eigenvalues |
+//! | eig              | general eigendecomposition        | distinct eigenvalues |
 //! | pinv             | thin SVD                          | Golub & Pereyra's (as JAX's), no SVD gradient |
 //!
 //! inv is solve against the identity. The factorisations run on the host: the one kernel is the
@@ -493,6 +494,95 @@ pub fn eigh(x: &Tensor) -> Result<(Tensor, Tensor)> {
     });
     let v = unpack(&p, &batch, &[&[n], &[n, n]])?;
     Ok((cast(&v[0], out)?, cast(&v[1], out)?))
+}
+
+// ------------------------------------------------------------------------------------- eig
+
+/// A complex tensor as its real and imaginary parts: the engine holds complex values as real
+/// tensors with a trailing axis of 2 (as `keras.ops.view_as_real` gives them); the eig gradient
+/// computes on the two parts.
+struct Cx {
+    re: Tensor,
+    im: Tensor,
+}
+
+impl Cx {
+    /// The parts of a (..., 2) tensor.
+    fn of(x: &Tensor) -> Result<Cx> {
+        let ax = x.ndim() - 1;
+        let part = |i| squeeze(&narrow(x, ax, i, 1)?, Some(&[-1]));
+        Ok(Cx { re: part(0)?, im: part(1)? })
+    }
+    fn matmul(&self, o: &Cx) -> Result<Cx> {
+        Ok(Cx {
+            re: sub(&matmul(&self.re, &o.re)?, &matmul(&self.im, &o.im)?)?,
+            im: add(&matmul(&self.re, &o.im)?, &matmul(&self.im, &o.re)?)?,
+        })
+    }
+    fn mul(&self, o: &Cx) -> Result<Cx> {
+        Ok(Cx {
+            re: sub(&mul(&self.re, &o.re)?, &mul(&self.im, &o.im)?)?,
+            im: add(&mul(&self.re, &o.im)?, &mul(&self.im, &o.re)?)?,
+        })
+    }
+    /// The conjugate transpose.
+    fn h(&self) -> Result<Cx> {
+        Ok(Cx { re: mt(&self.re)?, im: neg(&mt(&self.im)?)? })
+    }
+}
+
+/// keras.ops.eig of each real (..., N, N) matrix: eigenvalues (..., N, 2) and right
+/// eigenvectors (..., N, N, 2) as columns, complex values as (real, imaginary) pairs. Each
+/// eigenvector has unit 2-norm and its largest-magnitude component real and positive. The
+/// gradient needs distinct eigenvalues; it is exact for that normalisation (JAX's keeps the norm
+/// and not the phase, so the two agree on every loss that does not depend on the phase).
+pub fn eig(x: &Tensor) -> Result<(Tensor, Tensor)> {
+    let n = square("eig", x)?;
+    let (xc, _) = float_compute(x)?;
+    let batch = batch_of(x);
+    check_sizes("eig", &[&with_tail(&batch, &[2 * n + 2 * n * n])], xc.dtype())?;
+    let p = on_host1("eig", &[&xc], |h| host::eig(&h[0], &batch, n))?;
+    let b2 = batch.clone();
+    let p = record("eig", p, &[&xc], move |g, _, p| {
+        let f = unpack(p, &b2, &[&[n, 2], &[n, n, 2]])?;
+        let gs = unpack(g, &b2, &[&[n, 2], &[n, n, 2]])?;
+        let (w, v, gw, gv) = (Cx::of(&f[0])?, Cx::of(&f[1])?, Cx::of(&gs[0])?, Cx::of(&gs[1])?);
+        let eye = eye_like(n, &w.re)?;
+        let rowsum = |t: &Tensor| crate::ops::reduce::sum(t, Some(&[-2]), true);
+        // the phase: column k's largest component p is real, so dv gains -i v Im(dv_p) / v_p,
+        // whose adjoint adds i e_p Im(gv^H v) / v_p to gv
+        let mag2 = add(&mul(&v.re, &v.re)?, &mul(&v.im, &v.im)?)?;
+        let at_p = mt(&crate::ops::index::one_hot(&crate::ops::reduce::argmax(&mag2, Some(-2), false)?, n, w.re.dtype())?)?;
+        let vp = super::unary::sqrt(&crate::ops::reduce::max(&mag2, Some(&[-2]), true)?)?;
+        let im_gv = rowsum(&sub(&mul(&gv.re, &v.im)?, &mul(&gv.im, &v.re)?)?)?;
+        let g1 = Cx { re: gv.re.clone(), im: add(&gv.im, &mul(&at_p, &div(&im_gv, &vp)?)?)? };
+        // the unit norm: dv = du - v Re(v^H du), whose adjoint takes v Re(v^H g) from g
+        let r = rowsum(&add(&mul(&v.re, &g1.re)?, &mul(&v.im, &g1.im)?)?)?;
+        let g2 = Cx { re: sub(&g1.re, &mul(&v.re, &r)?)?, im: sub(&g1.im, &mul(&v.im, &r)?)? };
+        // conj(F), F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it (1 / (I + w_j - w_i) - I)
+        let e = Cx {
+            re: add(&sub(&expand_dims(&w.re, -2)?, &expand_dims(&w.re, -1)?)?, &eye)?,
+            im: sub(&expand_dims(&w.im, -2)?, &expand_dims(&w.im, -1)?)?,
+        };
+        let d = add(&mul(&e.re, &e.re)?, &mul(&e.im, &e.im)?)?;
+        let fc = Cx { re: sub(&div(&e.re, &d)?, &eye)?, im: div(&e.im, &d)? };
+        // gA = Re(V^-H (diag(gw) + conj(F) o (V^H g)) V^H)
+        let vh = v.h()?;
+        let t = fc.mul(&vh.matmul(&g2)?)?;
+        let inner = Cx {
+            re: add(&t.re, &mul(&eye, &expand_dims(&gw.re, -2)?)?)?,
+            im: add(&t.im, &mul(&eye, &expand_dims(&gw.im, -2)?)?)?,
+        };
+        let rhs = inner.matmul(&vh)?;
+        // V^H Y = rhs as the real system [[Re, -Im], [Im, Re]] [Re Y; Im Y] = [Re rhs; Im rhs]
+        let top = super::shape::concatenate(&[vh.re.clone(), neg(&vh.im)?], -1)?;
+        let bottom = super::shape::concatenate(&[vh.im.clone(), vh.re.clone()], -1)?;
+        let big = super::shape::concatenate(&[top, bottom], -2)?;
+        let y = solve(&big, &super::shape::concatenate(&[rhs.re, rhs.im], -2)?)?;
+        Ok(vec![Some(narrow(&y, y.ndim() - 2, 0, n)?)])
+    });
+    let v = unpack(&p, &batch, &[&[n, 2], &[n, n, 2]])?;
+    Ok((v[0].clone(), v[1].clone()))
 }
 
 // ------------------------------------------------------------------------------------ pinv
