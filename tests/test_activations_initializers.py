@@ -258,7 +258,9 @@ def test_initializer_lookup_and_configs():
         cfg = obj.get_config()
         assert type(obj).from_config(cfg).get_config() == cfg
         assert initializers.deserialize(initializers.serialize(obj)).get_config() == cfg
-    assert initializers.GlorotUniform(seed=4).get_config() == {"seed": 4}
+    # Keras 3.15's config (the fan axes came with it)
+    assert initializers.GlorotUniform(seed=4).get_config() == {"seed": 4, "input_axes": None, "output_axes": None}
+    assert initializers.compute_fans((2, 3, 4), input_axes=[0, 1], output_axes=[2]) == (6, 4)
     a = initializers.GlorotUniform(seed=4)
     assert np.array_equal(to_np(a((3, 3))), to_np(a.clone()((3, 3))))
 

@@ -103,8 +103,7 @@ def test_dtype_errors():
     raises_family(lambda: K.zeros((2,), dtype="complex64"), TypeError)
     raises_family(lambda: K.ones((2,)).astype("complex"), TypeError)
     raises_family(lambda: K.tensor(np.array([1 + 2j])), TypeError)
-    e = raises_family(lambda: ops.one_hot(K.tensor([0.0, 1.0]), 3), TypeError)
-    assert "one_hot" in str(e)
+    # float labels to one_hot are Keras's (tests/test_linalg_shape.py), not an error
     raises_family(lambda: ops.take(K.ones((3,)), K.tensor([0.0, 1.0])), TypeError)
     raises_family(lambda: K.tensor([1, 2], requires_grad=True), TypeError)
 

@@ -9,6 +9,7 @@ from hypothesis.extra import numpy as hnp
 import kerasish as K
 from conftest import assert_close
 from kerasish import ops
+from oracle import oracle, real_keras
 
 seeds = st.integers(0, 2**32 - 1)
 
@@ -302,6 +303,20 @@ def test_one_hot_axis_dtype_and_out_of_range():
     assert_close(got0, np.moveaxis(exp, -1, 0))
     assert ops.one_hot(K.tensor(labels), 3, dtype="int64").dtype == "int64"
     assert_close(ops.one_hot(K.tensor([-1, 1]), 2), np.array([[0, 0], [0, 1]], np.float32))
+
+
+@oracle
+def test_one_hot_float_labels_match_keras():
+    """Float labels, as Keras takes them: a 1 where the label equals the class (1.7, -1, 3, NaN
+    and inf give rows of zeros)."""
+    k = real_keras()
+    x = np.array([[0.0, 1.7, 2.0], [-1.0, 3.0, 1.0], [np.nan, np.inf, 2.0]])
+    for dt in ("float32", "float64"):
+        got = ops.one_hot(K.tensor(x.astype(dt)), 3)
+        assert got.dtype == "float32"
+        np.testing.assert_array_equal(got.numpy(), np.asarray(k.ops.one_hot(x.astype(dt), 3)))
+        np.testing.assert_array_equal(ops.one_hot(K.tensor(x.astype(dt)), 3, axis=0).numpy(),
+                                      np.asarray(k.ops.one_hot(x.astype(dt), 3, axis=0)))
 
 
 @st.composite

@@ -459,3 +459,30 @@ def test_summary_narrow_terminal_and_stdout(monkeypatch, capsys):
     assert out[0] == 'Model: "narrow"'
     # min(88, columns - 4) = 76 wide: padded columns 33, 24, 15 (as in Keras's own docs)
     assert out[1] == "┏" + "━" * 33 + "┳" + "━" * 24 + "┳" + "━" * 15 + "┓"
+
+
+def test_intermediate_outputs_build_feature_extractors():
+    """Keras's idioms: `layer.output` / `get_layer(name).output` / `model.inputs` of functional and
+    Sequential models make a model of the intermediate activations (the Sequential and
+    functional guides' feature extraction)."""
+    inp = keras.Input((4,), name="x")
+    h = keras.layers.Dense(3, activation="relu", name="h")(inp)
+    out = keras.layers.Dense(2, name="o")(h)
+    m = keras.Model(inp, out)
+    assert m.get_layer("h").output is h and m.get_layer("h").input is inp and m.input is inp and m.output is out
+    assert m.get_layer("x").output is inp
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    fe = keras.Model(inputs=m.inputs, outputs=[layer.output for layer in m.layers])
+    feats = fe.predict(x, verbose=0)
+    np.testing.assert_allclose(feats[2], m.predict(x, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(feats[1], keras.Model(m.input, m.get_layer("h").output).predict(x, verbose=0), rtol=1e-6)
+    seq = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="a"), keras.layers.Dense(2, name="b")])
+    ext = keras.Model(inputs=seq.inputs, outputs=[layer.output for layer in seq.layers])
+    got = ext.predict(x, verbose=0)
+    np.testing.assert_allclose(got[1], seq.predict(x, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(got[0], keras.Model(seq.inputs, seq.get_layer("a").output).predict(x, verbose=0), rtol=1e-6)
+    assert len(seq.outputs) == 1 and seq.outputs[0].shape == (None, 2)
+    with pytest.raises(AttributeError, match="never been called"):
+        keras.layers.Dense(2).output
+    with pytest.raises(AttributeError, match="no defined inputs"):
+        keras.Sequential([keras.layers.Dense(2)]).inputs

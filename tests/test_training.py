@@ -857,3 +857,51 @@ def test_trainable_false_layer_not_updated(rng):
     np.testing.assert_array_equal(model.get_weights()[2], w[2])  # gamma
     np.testing.assert_array_equal(model.get_weights()[4], w[4])  # frozen BN runs in inference mode
     assert not np.array_equal(model.get_weights()[6], w[6])
+
+
+def test_custom_steps_take_keras_3_signatures():
+    """train_step / test_step / predict_step(self, data), as the "customizing fit" guide writes
+    them, with kerasish's autograd: loss.backward(), then optimizer.apply(grads, variables). The
+    logs are what the steps return."""
+    seen = {}
+
+    class Custom(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            seen["train"] = (tuple(x.shape), tuple(y.shape))
+            for v in self.trainable_variables:
+                v.grad = None
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            loss.backward()
+            self.optimizer.apply([v.grad for v in self.trainable_variables], self.trainable_variables)
+            return {"loss": loss, "twice": 2 * loss}
+
+        def test_step(self, data):
+            x, y, sw = data
+            seen["test"] = tuple(sw.shape)
+            return {"mae": keras.ops.mean(keras.ops.abs(self(x) - y))}
+
+        def predict_step(self, data):
+            return self(data) * 0 + 7
+
+    inp = keras.Input((3,))
+    model = Custom(inp, keras.layers.Dense(1)(inp))
+    model.compile("sgd", "mse")
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 3)).astype("float32"), rng.normal(size=(16, 1)).astype("float32")
+    h = model.fit(x, y, batch_size=8, epochs=3, verbose=0)
+    assert seen["train"] == ((8, 3), (8, 1))
+    assert h.history["loss"][2] < h.history["loss"][0]
+    np.testing.assert_allclose(h.history["twice"], 2 * np.array(h.history["loss"]), rtol=1e-6)
+    logs = model.evaluate(x, y, sample_weight=np.ones(16, "float32"), batch_size=16, verbose=0, return_dict=True)
+    assert seen["test"] == (16,) and set(logs) == {"mae"}
+    np.testing.assert_allclose(logs["mae"], np.mean(np.abs(model.predict_on_batch(x) * 0 + model(x).numpy() - y)),
+                               rtol=1e-5)
+    assert (model.predict(x, verbose=0) == 7).all()
+    # the built-in steps, called directly as an override's super() would
+    plain = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    plain.compile("sgd", "mse", metrics=["mae"])
+    plain.fit(x, y, epochs=1, verbose=0)
+    out = plain.test_step((keras.ops.convert_to_tensor(x), keras.ops.convert_to_tensor(y)))
+    assert set(out) == {"loss", "mae"}

@@ -55,3 +55,97 @@ def set_device(name):
 def get_device():
     """The device new tensors are made on."""
     return _core.get_device()
+
+
+def backend():
+    """The name of the engine behind the ops, as keras.config.backend(): "kerasish"."""
+    return "kerasish"
+
+
+def set_backend(backend):
+    """keras.config.set_backend: kerasish has one backend, its Rust engine."""
+    if backend != "kerasish":
+        raise ValueError(f"kerasish has one backend, its Rust engine ('kerasish'); cannot switch to {backend!r}. "
+                         "Use Keras itself (`import keras`) for its other backends.")
+
+
+# ---------------------------------------------------------------------- logging and debugging
+
+_INTERACTIVE_LOGGING = True
+
+
+def enable_interactive_logging():
+    """Progress bars and messages go to stdout (the default)."""
+    global _INTERACTIVE_LOGGING
+    _INTERACTIVE_LOGGING = True
+
+
+def disable_interactive_logging():
+    """Progress bars and messages go to Python's logging (logger "kerasish", level INFO), as
+    Keras sends them to absl logging."""
+    global _INTERACTIVE_LOGGING
+    _INTERACTIVE_LOGGING = False
+
+
+def is_interactive_logging_enabled():
+    return _INTERACTIVE_LOGGING
+
+
+def _env_int(name):
+    import os
+
+    v = os.environ.get(name)
+    return int(v) if v else None
+
+
+_MAX_EPOCHS = _env_int("KERAS_MAX_EPOCHS")
+_MAX_STEPS_PER_EPOCH = _env_int("KERAS_MAX_STEPS_PER_EPOCH")
+
+
+def set_max_epochs(max_epochs):
+    """Caps the epochs of every fit() (None: no cap; also $KERAS_MAX_EPOCHS), for quick runs."""
+    global _MAX_EPOCHS
+    _MAX_EPOCHS = max_epochs
+
+
+def max_epochs():
+    return _MAX_EPOCHS
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch):
+    """Caps the steps of each epoch of fit / evaluate / predict (None: no cap; also
+    $KERAS_MAX_STEPS_PER_EPOCH), for quick runs."""
+    global _MAX_STEPS_PER_EPOCH
+    _MAX_STEPS_PER_EPOCH = max_steps_per_epoch
+
+
+def max_steps_per_epoch():
+    return _MAX_STEPS_PER_EPOCH
+
+
+# --------------------------------------------------------------------------- flash attention
+
+_FLASH_ATTENTION = None
+
+
+def enable_flash_attention():
+    """Lets attention use flash attention where it can (Keras's default, None). kerasish has no
+    fused attention kernel, so, as Keras on a CPU, it never does."""
+    global _FLASH_ATTENTION
+    _FLASH_ATTENTION = None
+
+
+def disable_flash_attention():
+    global _FLASH_ATTENTION
+    _FLASH_ATTENTION = False
+
+
+def is_flash_attention_enabled():
+    """False when disabled, else None (allowed where available), as Keras's."""
+    return _FLASH_ATTENTION
+
+
+def is_nnx_enabled():
+    """Flax NNX is a feature of Keras's JAX backend: never enabled here."""
+    return False
+

@@ -18,6 +18,13 @@ def auto_name(prefix):
     return prefix if n == 0 else f"{prefix}_{n}"
 
 
+def get_uid(prefix=""):
+    """The next number of `prefix` (1 the first time), from the counter names are made with: after
+    one Dense, get_uid("dense") is 2 and the next Dense is "dense_2", as in Keras."""
+    _counts[prefix] += 1
+    return _counts[prefix]
+
+
 def reset_names():
     _counts.clear()
 

@@ -27,9 +27,12 @@ def _round_seed(seed, i):
     return (seed * 1_000_003 + 7919 * i) % (2**63)
 
 
-def compute_fans(shape):
-    """``(fan_in, fan_out)`` for a weight shape, as Keras computes them."""
+def compute_fans(shape, input_axes=None, output_axes=None):
+    """``(fan_in, fan_out)`` for a weight shape, as Keras computes them: with both ``input_axes``
+    and ``output_axes`` given, the products of those axes' sizes."""
     shape = standardize_shape(shape)
+    if input_axes is not None and output_axes is not None:
+        return int(math.prod(shape[a] for a in input_axes)), int(math.prod(shape[a] for a in output_axes))
     if len(shape) < 1:
         fan_in = fan_out = 1
     elif len(shape) == 1:
@@ -131,7 +134,8 @@ class VarianceScaling(RandomInitializer):
     (limit ``sqrt(3 * scale / n)``), where n is the chosen fan (``"normal"`` means truncated).
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
+                 output_axes=None):
         if scale <= 0.0:
             raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         allowed_modes = {"fan_in", "fan_out", "fan_avg"}
@@ -148,13 +152,15 @@ class VarianceScaling(RandomInitializer):
         self.scale = scale
         self.mode = mode
         self.distribution = distribution
+        self.input_axes = None if input_axes is None else [int(a) for a in input_axes]
+        self.output_axes = None if output_axes is None else [int(a) for a in output_axes]
         super().__init__(seed=seed)
 
     def __call__(self, shape, dtype=None):
         shape = standardize_shape(shape)
         dtype = float_dtype(dtype, type(self).__name__)
         scale = float(self.scale)
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         if self.mode == "fan_in":
             scale /= max(1.0, fan_in)
         elif self.mode == "fan_out":
@@ -170,19 +176,21 @@ class VarianceScaling(RandomInitializer):
         return _random.uniform(shape, -limit, limit, dtype=dtype, seed=self.seed)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+        return {"seed": self.seed, "scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class _FixedVarianceScaling(VarianceScaling):
-    """The named VarianceScaling presets: their config holds only the seed."""
+    """The named VarianceScaling presets: their config holds the seed and the fan axes."""
 
     _scale, _mode, _distribution = 1.0, "fan_in", "truncated_normal"
 
-    def __init__(self, seed=None):
-        super().__init__(scale=self._scale, mode=self._mode, distribution=self._distribution, seed=seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(scale=self._scale, mode=self._mode, distribution=self._distribution, seed=seed,
+                         input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self):
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class GlorotUniform(_FixedVarianceScaling):

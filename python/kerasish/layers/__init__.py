@@ -37,4 +37,21 @@ AvgPool1D = AveragePooling1D
 GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
 
+
+def serialize(layer):
+    """A layer's config in Keras's format ({module, class_name, config, registered_name, ...})."""
+    from kerasish.saving.serialization_lib import serialize_keras_object
+
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """The layer a config from ``serialize`` (or Keras's) describes; custom classes come from
+    ``custom_objects`` or the registry, never from code in the config."""
+    from kerasish.saving.serialization_lib import deserialize_keras_object
+
+    if not isinstance(config, dict):
+        raise ValueError(f"`config` must be a dict (a layer's serialized config), got {type(config).__name__}: {config!r}")
+    return deserialize_keras_object(config, custom_objects=custom_objects)
+
 __all__ = [n for n in dir() if not n.startswith("_")]

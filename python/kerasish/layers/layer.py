@@ -21,6 +21,20 @@ WEIGHT_GUARD = contextvars.ContextVar("kerasish_weight_guard", default=None)
 _BASE_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim"}
 
 
+def _dtype_of_policy(dtype):
+    """A layer's `dtype` argument as a dtype name: Keras 3 configs hold it as a serialized
+    DTypePolicy ({"class_name": "DTypePolicy", "config": {"name": "float32"}, ...})."""
+    if not isinstance(dtype, dict):
+        return dtype
+    if dtype.get("class_name") not in ("DTypePolicy", "FloatDTypePolicy") or "name" not in dtype.get("config", {}):
+        raise ValueError(f"A layer's `dtype` config must be a dtype name or a serialized DTypePolicy, got {dtype!r}")
+    name = dtype["config"]["name"]
+    if name not in FLOAT_TYPES and name not in ("bool", "uint8", "uint16", "uint32", "int8", "int16", "int32", "int64"):
+        raise ValueError(f"The dtype policy {name!r} is not supported by kerasish (mixed precision is not available "
+                         "yet); use a dtype such as 'float32'")
+    return name
+
+
 _CALL_DEPTH = [0]  # nesting of layer calls: the outermost call clears the losses of the previous one
 
 
@@ -30,6 +44,11 @@ class Layer(Operation):
     builds_on_list = False  # build() takes the list of input shapes, even of one input (merging layers)
 
     def __init__(self, trainable=True, dtype=None, name=None, autocast=True, activity_regularizer=None, **kwargs):
+        # Keras 3.15 writes `quantization_config` into the configs of Dense, EinsumDense and
+        # Embedding; None (not quantized) is the only value kerasish can build
+        if kwargs.pop("quantization_config", None) is not None:
+            raise ValueError(f"{type(self).__name__}: quantized layers (a `quantization_config`) are not supported by "
+                             "kerasish; load the float model")
         unknown = set(kwargs) - _BASE_KWARGS
         if unknown:
             raise ValueError(
@@ -39,7 +58,7 @@ class Layer(Operation):
         self._autocast = bool(autocast)
         Operation.__init__(self, name)
         self._trainable = bool(trainable)
-        self.dtype_policy = dtype
+        self.dtype_policy = _dtype_of_policy(dtype)
         self.built = False
         self._weights = []
         self._own_losses = []

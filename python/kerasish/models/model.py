@@ -47,6 +47,15 @@ class Model(Trainer, Layer):
         return self._graph.output_list if self._graph else None
 
     @property
+    def input(self):
+        """A functional model's inputs as given to Model(inputs, outputs)."""
+        return self._graph.inputs if self._graph else super().input
+
+    @property
+    def output(self):
+        return self._graph.outputs if self._graph else super().output
+
+    @property
     def input_shape(self):
         if not self._graph:
             raise AttributeError("The model has no defined input shape")
@@ -101,6 +110,13 @@ class Model(Trainer, Layer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
         summary_utils.print_summary(self, line_length, positions, print_fn)
+
+    def to_json(self, **kwargs):
+        """The model's config as a JSON string (keyword arguments go to json.dumps), as Keras's;
+        ``keras.models.model_from_json`` reads it back."""
+        import json
+
+        return json.dumps(serialization_lib.serialize_keras_object(self), **kwargs)
 
     def get_config(self):
         if self._graph is None:

@@ -71,13 +71,30 @@ class Sequential(Model):
             raise ValueError("Sequential.build: the input shape is unknown; add an Input or pass input_shape")
         if self._input_layer is None:
             self._input_layer = InputLayer(batch_shape=tuple(input_shape), dtype="float32")
-        kt = KerasTensor(tuple(input_shape), self._input_layer.output.dtype)
+        il = self._input_layer
+        # the layers are called on the Input itself (when its shape is the one built for), so that
+        # `Model(seq.inputs, [layer.output for layer in seq.layers])` extracts features as in Keras
+        kt = il.output if tuple(il.batch_shape) == tuple(input_shape) else KerasTensor(tuple(input_shape), il.output.dtype)
+        self._symbolic = [kt]
         shapes = []
         for layer in self._stack:
             kt = layer(kt)
             shapes.append(kt.shape if isinstance(kt, KerasTensor) else [t.shape for t in flatten(kt)])
+        self._symbolic.append(kt)
         self._output_shapes = shapes
         self.built = True
+
+    @property
+    def inputs(self):
+        if not getattr(self, "_symbolic", None):
+            raise AttributeError(f"Sequential model '{self.name}' has no defined inputs yet.")
+        return [self._symbolic[0]]
+
+    @property
+    def outputs(self):
+        if not getattr(self, "_symbolic", None):
+            raise AttributeError(f"Sequential model '{self.name}' has no defined outputs yet.")
+        return flatten(self._symbolic[-1])
 
     def _expected_input_shapes(self):
         s = self.known_input_shape()

@@ -52,6 +52,12 @@ def gelu(x, approximate=True): return _core.unary("gelu" if approximate else "ge
 def one_hot(x, num_classes, axis=-1, dtype=None):
     if int(num_classes) < 0:
         raise ValueError(f"one_hot: num_classes must be non-negative, got {num_classes}")
+    x = convert_to_tensor(x)
+    if x.dtype in FLOAT_TYPES:
+        # float labels, as Keras on JAX: a 1 where the label equals the class, so a non-integral,
+        # negative, too large or NaN label gives a row of zeros
+        xi = cast(x, "int64")
+        x = np_ops.where(np_ops.equal(cast(xi, x.dtype), x), xi, -1)
     out = _core.one_hot(x, int(num_classes), dtype)
     if axis != -1:
         nd = out.ndim

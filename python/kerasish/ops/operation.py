@@ -106,6 +106,25 @@ class Operation:
     def call(self, *args, **kwargs):
         raise NotImplementedError(f"Operation {type(self).__name__} does not implement call()")
 
+    def _first_call(self, what):
+        """The symbolic inputs or outputs of this operation's first call (one tensor, or a list)."""
+        if not self.inbound_nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        node = self.inbound_nodes[0]
+        found = flatten(node.outputs) if what == "output" else flatten((node.args, node.kwargs))
+        values = [t for t in found if isinstance(t, KerasTensor)]
+        return values[0] if len(values) == 1 else values
+
+    @property
+    def input(self):
+        """The symbolic input(s) of the first call, as Keras's (for intermediate-output models)."""
+        return self._first_call("input")
+
+    @property
+    def output(self):
+        """The symbolic output(s) of the first call: `Model(m.inputs, m.get_layer("h").output)`."""
+        return self._first_call("output")
+
     def __call__(self, *args, **kwargs):
         if any_symbolic_tensors(args) or any_symbolic_tensors(kwargs):
             return self.symbolic_call(args, kwargs)

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from kerasish import _core, losses, optimizers
+from kerasish import _core, config, losses, optimizers
 from kerasish import callbacks as callbacks_module
 from kerasish import metrics as metrics_module
 from kerasish._core import Tensor
@@ -25,6 +25,7 @@ from kerasish.trainers.data_adapters.data_adapter_utils import (
     as_array,
     class_weight_to_sample_weights,
     is_generator_like,
+    pack_x_y_sample_weight,
     take,
     to_tensor,
     train_validation_split,
@@ -200,7 +201,33 @@ class Trainer:
     def _batch_len(self, x):
         return len(flatten(x)[0]) if not isinstance(x, dict) else len(x[sorted(x)[0]])
 
-    def train_step(self, x, y, sample_weight=None):
+    # the steps, with Keras 3's signatures: `data` is the batch as the data yields it (`x`, `(x, y)`
+    # or `(x, y, sample_weight)`); train and test steps return the logs. An override runs as
+    # written (op by op); the built-in steps run through _train_step / _test_step, which the
+    # compiled path records.
+    def train_step(self, data):
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._train_step(x, y, sample_weight)
+        return self._logs()
+
+    def test_step(self, data):
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._test_step(x, y, sample_weight)
+        return self._logs()
+
+    def predict_step(self, data):
+        x, _, _ = unpack_x_y_sample_weight(data)
+        with no_grad():
+            return self(x, training=False)
+
+    def _step_logs(self, out):
+        """A step's logs: what it returned, when a dict (a user's step), else the metrics'."""
+        if not isinstance(out, dict):
+            return self._logs()
+        # a 0-d tensor (a loss) as a float, as Keras's logs hold it
+        return {k: float(v.item()) if isinstance(v, Tensor) and v.ndim == 0 else v for k, v in out.items()}
+
+    def _train_step(self, x, y, sample_weight=None):
         trainable = self._trainable_cache
         for v in trainable:
             v.grad = None
@@ -218,7 +245,7 @@ class Trainer:
         self._update_metrics(loss, y, y_pred, sample_weight, self._batch_len(x))
         return loss
 
-    def test_step(self, x, y, sample_weight=None):
+    def _test_step(self, x, y, sample_weight=None):
         with no_grad():
             y_pred = self(x, training=False)
             self._resolve_metrics(y, y_pred)
@@ -355,12 +382,12 @@ class Trainer:
         return {"outputs": outs[0] if len(outs) == 1 else outs}
 
     def _traced_train_step(self, x, y, sw):
-        self.train_step(x, y, sw)
+        self._train_step(x, y, sw)
         self._last_outputs = []
         return []
 
     def _traced_test_step(self, x, y, sw):
-        self.test_step(x, y, sw)
+        self._test_step(x, y, sw)
         self._last_outputs = []
         return []
 
@@ -409,6 +436,10 @@ class Trainer:
                              f"sparse categorical crossentropy.")
 
     def _make_data(self, x, y, sample_weight, batch_size, shuffle, steps, class_weight=None):
+        cap = config.max_steps_per_epoch()
+        if cap and (not steps or cap < steps):
+            warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+            steps = cap
         if is_generator_like(x):
             if y is not None:
                 raise ValueError("`y` must not be given when `x` is a generator or dataset (it yields (x, y))")
@@ -436,6 +467,9 @@ class Trainer:
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
             validation_freq=1):
         self._assert_compiled("fit")
+        if config.max_epochs() and config.max_epochs() < epochs:
+            warnings.warn(f"Limiting epochs to {config.max_epochs()}", stacklevel=2)
+            epochs = config.max_epochs()
         batch_size = 32 if batch_size is None else int(batch_size)
         if batch_size <= 0:
             raise ValueError(f"`batch_size` must be a positive int, got {batch_size}")
@@ -475,18 +509,18 @@ class Trainer:
                     break
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
+            logs = None
             if compiled and "train" not in self._untraceable:
                 self._run_compiled("train", data, self._traced_train_step, cbs)
             else:
-                for step, (xb, yb, swb) in data.enumerate_epoch():
+                for step, batch in data.enumerate_epoch():
                     cbs.on_train_batch_begin(step)
-                    self.train_step(to_tensor(xb), None if yb is None else to_tensor(yb),
-                                    None if swb is None else to_tensor(swb))
-                    logs = self._logs()
+                    logs = self._step_logs(self.train_step(_packed(batch)))
                     cbs.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
-            logs = self._logs()
+            # the epoch's logs: the last step's (a user's step returns its own), as Keras's
+            logs = self._logs() if logs is None else dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._run_evaluate(val, callbacks=None)
                 logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -508,14 +542,14 @@ class Trainer:
             if callbacks is not None:
                 callbacks.on_test_end(logs)
             return logs
-        for step, (xb, yb, swb) in data.enumerate_epoch():
+        logs = None
+        for step, batch in data.enumerate_epoch():
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
-            self.test_step(to_tensor(xb), None if yb is None else to_tensor(yb),
-                           None if swb is None else to_tensor(swb))
+            logs = self._step_logs(self.test_step(_packed(batch)))
             if callbacks is not None:
-                callbacks.on_test_batch_end(step, self._logs())
-        logs = self._logs()
+                callbacks.on_test_batch_end(step, logs)
+        logs = self._logs() if logs is None else logs
         if callbacks is not None:
             callbacks.on_test_end(logs)
         return logs
@@ -558,8 +592,7 @@ class Trainer:
         outs = []
         for step, (xb, _, _) in data.enumerate_epoch():
             cbs.on_predict_batch_begin(step)
-            with no_grad():
-                y = self(to_tensor(xb), training=False)
+            y = self.predict_step(_packed((xb, None, None)))
             outs.append(map_structure(lambda t: t.numpy(), y))
             cbs.on_predict_batch_end(step, {"outputs": outs[-1]})
         cbs.on_predict_end()
@@ -596,10 +629,10 @@ class Trainer:
         self._trainable_cache = self._sync_trainable()
         self._trainable_cache_built = self.built
         self.reset_metrics()
-        for _, (xb, yb, swb) in data.enumerate_epoch():
-            self.train_step(to_tensor(xb), None if yb is None else to_tensor(yb),
-                            None if swb is None else to_tensor(swb))
-        return self._result(self._logs(), return_dict)
+        logs = None
+        for _, batch in data.enumerate_epoch():
+            logs = self._step_logs(self.train_step(_packed(batch)))
+        return self._result(self._logs() if logs is None else logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
@@ -618,7 +651,11 @@ class Trainer:
         return saving_lib.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def predict_on_batch(self, x):
-        x = as_array(x)
-        with no_grad():
-            y = self(to_tensor(x), training=False)
+        y = self.predict_step(_packed((as_array(x), None, None)))
         return map_structure(lambda t: t.numpy(), y)
+
+
+def _packed(batch):
+    """An (x, y, sample_weight) batch of arrays as the `data` a step takes: tensors, packed as
+    Keras packs them (`x` alone, `(x, y)` or `(x, y, sample_weight)`)."""
+    return pack_x_y_sample_weight(*(None if v is None else to_tensor(v) for v in batch))

@@ -4,6 +4,19 @@ import random as _py_random
 import numpy as np
 
 from kerasish import _core
+from kerasish.backend import clear_session, is_keras_tensor, standardize_dtype
+from kerasish.config import disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled
+from kerasish.saving.object_registration import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
+from kerasish.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
+from kerasish.trainers.data_adapters.data_adapter_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from kerasish.utils.config import Config
 from kerasish.utils.progbar import Progbar
 
 
@@ -55,3 +68,28 @@ class PyDataset:
     def on_epoch_end(self):
         pass
 
+
+# keras.utils.Sequence is PyDataset under its Keras 2 name
+Sequence = PyDataset
+
+
+def get_source_inputs(tensor):
+    """The Inputs a symbolic tensor is computed from, in the order first reached, as Keras's."""
+    from kerasish.ops.operation import KerasTensor
+    from kerasish.tree import flatten
+
+    if not isinstance(tensor, KerasTensor):
+        raise ValueError(f"get_source_inputs: expected a symbolic tensor (keras.Input or a layer's output on one), "
+                         f"got {type(tensor).__name__}")
+    out, seen, stack = [], set(), [tensor]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        node = t.keras_history[0] if t.keras_history else None
+        parents = [a for a in flatten((node.args, node.kwargs)) if isinstance(a, KerasTensor)] if node else []
+        if not parents:
+            out.append(t)
+        stack.extend(reversed(parents))
+    return out

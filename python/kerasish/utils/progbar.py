@@ -13,7 +13,8 @@ import os
 import sys
 import time
 
-from kerasish import _core
+from kerasish import _core, config
+from kerasish.utils.io_utils import log_msg
 
 __all__ = ["Progbar", "format_eta", "format_time_per_unit", "format_value"]
 
@@ -62,6 +63,8 @@ def _scalar(value):
 
 def _write(message):
     """Writes to the current ``sys.stdout``; falls back to "=" bars when it cannot encode "━"."""
+    if not config.is_interactive_logging_enabled():
+        return log_msg(message)
     stream = sys.stdout
     try:
         stream.write(message)

@@ -46,15 +46,20 @@ def is_generator_like(x):
         hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__")) or hasattr(x, "__iter__"))
 
 
-def unpack_x_y_sample_weight(batch):
-    if isinstance(batch, (list, tuple)):
-        if len(batch) == 1:
-            return batch[0], None, None
-        if len(batch) == 2:
-            return batch[0], batch[1], None
-        if len(batch) == 3:
-            return batch[0], batch[1], batch[2]
-    return batch, None, None
+def unpack_x_y_sample_weight(data):
+    """(x, y, sample_weight) of `x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)`, as keras.utils'."""
+    if not isinstance(data, (list, tuple)):
+        return data, None, None
+    if len(data) in (1, 2, 3):
+        return tuple(data) + (None,) * (3 - len(data))
+    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found: {data}")
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The tuple fit() takes: x alone (a list or tuple x as `(x,)`), `(x, y)` or `(x, y, sample_weight)`."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
 
 
 def train_validation_split(x, y, sample_weight, validation_split):
