@@ -730,3 +730,32 @@ def test_autocast_inputs_to_layer_dtype(rng):
     m = keras.Model(inp, layers.Dense(2, dtype="float64")(inp))
     k, b = m.get_weights()
     np.testing.assert_allclose(to_np(m(x)), x @ k + b, rtol=1e-12)
+
+
+def test_add_weight_and_variables_in_all_their_forms():
+    """add_weight / add_variable with Keras 3's arguments (positional order included) and
+    keras.Variable with the initializer as a name, an object, a callable or an array."""
+
+    class Custom(keras.layers.Layer):
+        def build(self, input_shape):
+            self.a = self.add_weight((input_shape[-1], 2), "ones", "float32", True, True, "l2")
+            self.b = self.add_weight(shape=(2,), initializer=keras.initializers.Constant(3.0), trainable=False, name="b")
+            self.c = self.add_variable((2,), "zeros", name="c")
+            self.d = self.add_weight(shape=(), initializer=lambda shape, dtype: keras.ops.full(shape, 5.0, dtype))
+
+        def call(self, x):
+            return keras.ops.matmul(x, self.a) + self.b + self.c + self.d
+
+    layer = Custom()
+    out = layer(np.ones((1, 3), "float32"))
+    np.testing.assert_allclose(out.numpy(), [[11.0, 11.0]])
+    assert [w.name for w in layer.trainable_weights] == ["variable", "c", "variable"] and layer.b.trainable is False
+    assert len(layer.losses) == 1 and abs(float(layer.losses[0].numpy()) - 0.01 * 6) < 1e-6
+    assert layer.b.path.endswith("/b")
+    for init, shape, want in [("zeros", (2,), [0, 0]), (keras.initializers.Ones(), (2,), [1, 1]),
+                              (lambda shape, dtype: np.full(shape, 2.0), (2,), [2, 2]), (np.array([4.0, 5.0]), None, [4, 5])]:
+        v = keras.Variable(init, shape=shape, name="v")
+        np.testing.assert_allclose(v.numpy(), want)
+        assert v.name == "v" and v.dtype == "float32"  # float data in floatx, as Keras
+    with pytest.raises(ValueError, match="overwrite_with_gradient"):
+        keras.layers.Layer().add_weight((2,), overwrite_with_gradient=True)

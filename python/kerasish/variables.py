@@ -1,4 +1,6 @@
 """Variables: engine tensors that models and optimizers update in place."""
+import numpy as np
+
 from kerasish import _core, config
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
@@ -13,12 +15,18 @@ class Variable(Tensor):
     """
 
     def __new__(cls, initializer, shape=None, dtype=None, trainable=True, name=None, **kwargs):
+        if isinstance(initializer, (str, dict)):
+            from kerasish import initializers
+
+            initializer = initializers.get(initializer)
         if callable(initializer) and not isinstance(initializer, Tensor):
             if shape is None:
                 raise ValueError("Variable: a callable initializer needs `shape`")
             value = initializer(tuple(shape), dtype=dtype or config.floatx())
         else:
             value = initializer
+        if dtype is None and not isinstance(value, Tensor) and np.asarray(value).dtype.kind == "f":
+            dtype = config.floatx()  # float data (NumPy, lists, numbers) in floatx, as Keras's
         value = _core.convert_to_tensor(value, dtype)
         requires = bool(trainable) and value.dtype in FLOAT_TYPES
         return super().__new__(cls, value, value.dtype, requires)

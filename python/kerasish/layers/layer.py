@@ -72,7 +72,10 @@ class Layer(Operation):
             self._batch_input_shape = tuple(kwargs["batch_input_shape"])
         elif shape is not None:
             self._batch_input_shape = (kwargs.get("batch_size"),) + tuple(shape)
-        self.call_has_training = "training" in inspect.signature(self.call).parameters
+        params = inspect.signature(self.call).parameters
+        self.call_has_training = "training" in params
+        # Keras passes `mask` only to a call() that takes it (saved graphs name it: {"mask": null})
+        self.call_has_mask = "mask" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
     # attribute tracking: sub-layers assigned as attributes (or in lists) are part of this layer
@@ -98,8 +101,12 @@ class Layer(Operation):
         return self.dtype
 
     # weights
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
-                   constraint=None, name=None, autocast=True):
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
+                   constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
+        """A new weight of this layer, with Keras 3's arguments in Keras's order: the initializer as
+        a name, an initializer object or a callable (shape, dtype) -> values."""
+        if overwrite_with_gradient:
+            raise ValueError(f"Layer {self.name!r}: overwrite_with_gradient=True (float8 training) is not supported")
         shape = tuple(shape or ())
         dtype = dtype or self.dtype
         claim = WEIGHT_GUARD.get()
@@ -108,7 +115,8 @@ class Layer(Operation):
         if initializer is None:
             initializer = "glorot_uniform" if dtype in FLOAT_TYPES else "zeros"
         init = initializers.get(initializer)
-        v = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=trainable, name=name or "variable")
+        v = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=trainable, name=name or "variable",
+                     aggregation=aggregation)
         v.path = f"{self.name}/{v.name}"
         v._layer_trainable = trainable
         if constraint is not None:
@@ -120,6 +128,12 @@ class Layer(Operation):
         if regularizer is not None:
             self._own_losses.append((regularizers.get(regularizer), v))
         return v
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True, regularizer=None,
+                     constraint=None, name=None):
+        """add_weight under the name Keras 3 also gives it."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable, autocast=autocast,
+                               regularizer=regularizer, constraint=constraint, name=name)
 
     @property
     def trainable(self):
@@ -299,6 +313,8 @@ class Layer(Operation):
         self._maybe_build(inputs)
         if not self.call_has_training:
             kwargs.pop("training", None)
+        if not self.call_has_mask:
+            kwargs.pop("mask", None)
         if _CALL_DEPTH[0] == 0:
             self._clear_losses()
         _CALL_DEPTH[0] += 1
@@ -338,6 +354,8 @@ class Layer(Operation):
             kwargs["training"] = False
         else:
             kwargs.pop("training", None)
+        if not self.call_has_mask:
+            kwargs.pop("mask", None)
         _CALL_DEPTH[0] += 1
         try:
             with no_grad():

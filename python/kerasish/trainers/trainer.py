@@ -239,9 +239,11 @@ class Trainer:
             self._trainable_cache_built = self.built
         self._resolve_metrics(y, y_pred)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
-        loss.backward()
-        grads = [v.grad for v in trainable]
-        self.optimizer.apply(grads, trainable)
+        # a loss that no trainable weight affects (a model without weights, as Keras's guides
+        # train with add_loss alone) has nothing to update: Keras's step is then a no-op too
+        if loss.requires_grad:
+            loss.backward()
+            self.optimizer.apply([v.grad for v in trainable], trainable)
         self._update_metrics(loss, y, y_pred, sample_weight, self._batch_len(x))
         return loss
 
