@@ -26,11 +26,16 @@ import zipfile
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
 WEIGHTS_FILENAME = "model.weights.safetensors"
+# what Keras 3 writes (HDF5): read, never written
+H5_WEIGHTS_FILENAME = "model.weights.h5"
 MEMBERS = (METADATA_FILENAME, CONFIG_FILENAME, WEIGHTS_FILENAME)
+# an archive holds the config, the metadata and one of the two weights members
+ALLOWED_MEMBERS = MEMBERS + (H5_WEIGHTS_FILENAME,)
 
 # limits on what an archive may declare, checked from the zip directory before reading anything
 MAX_TOTAL_SIZE = 4 * 1024**3  # all members together, uncompressed
-MAX_MEMBER_SIZE = {METADATA_FILENAME: 1024**2, CONFIG_FILENAME: 64 * 1024**2, WEIGHTS_FILENAME: 4 * 1024**3}
+MAX_MEMBER_SIZE = {METADATA_FILENAME: 1024**2, CONFIG_FILENAME: 64 * 1024**2, WEIGHTS_FILENAME: 4 * 1024**3,
+                   H5_WEIGHTS_FILENAME: 4 * 1024**3}
 MAX_COMPRESSION_RATIO = 100  # uncompressed / compressed, for any member ...
 RATIO_EXEMPT_SIZE = 64 * 1024  # ... larger than this (tiny members can compress well and do no harm)
 MAX_MEMBERS = 64  # entries in the zip directory (more is rejected before looking further)
@@ -186,10 +191,14 @@ def _check_directory(infos, where, required, file_size):
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ValueError(f"{where} is not a valid .keras file: duplicate members {dupes}.")
-    extra = sorted(set(names) - set(MEMBERS))
+    extra = sorted(set(names) - set(ALLOWED_MEMBERS))
     if extra:
         raise ValueError(f"{where} is not a valid .keras file: unexpected members {extra} "
-                         f"(a .keras archive holds exactly {list(MEMBERS)}).")
+                         f"(a .keras archive holds {list(MEMBERS[:2])} and one of {[WEIGHTS_FILENAME, H5_WEIGHTS_FILENAME]}).")
+    if WEIGHTS_FILENAME in names and H5_WEIGHTS_FILENAME in names:
+        raise ValueError(f"{where} is not a valid .keras file: it holds both {WEIGHTS_FILENAME!r} and {H5_WEIGHTS_FILENAME!r}.")
+    if H5_WEIGHTS_FILENAME in names:  # Keras's archive: its HDF5 weights stand for the safetensors
+        required = [H5_WEIGHTS_FILENAME if n == WEIGHTS_FILENAME else n for n in required]
     missing = [n for n in required if n not in names]
     if missing:
         raise ValueError(f"{where} is not a valid .keras file: missing members {missing}.")

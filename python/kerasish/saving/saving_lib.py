@@ -20,10 +20,11 @@ import warnings
 
 from kerasish import _core, losses, metrics, optimizers
 from kerasish._core import __version__
+from kerasish.backend.dtypes import INT_TYPES
 from kerasish.layers.layer import WEIGHT_GUARD, Layer
 from kerasish.metrics import metric_functions
 from kerasish.naming import to_snake_case
-from kerasish.saving import archive
+from kerasish.saving import archive, h5_weights
 from kerasish.saving import serialization_lib as ser
 
 WEIGHTS_SUFFIXES = (".weights.safetensors", ".weights.h5")
@@ -96,6 +97,14 @@ def _group(key):
     return key.rsplit("vars/", 1)[0] or "<model>/"
 
 
+def _same_kind(t, v):
+    """t in v's dtype when both are integers of different widths (Keras on JAX stores int64 state,
+    such as an optimizer's iteration count, as int32), else t as it is."""
+    if t.dtype != v.dtype and t.dtype in INT_TYPES and v.dtype in INT_TYPES:
+        return _core.convert_to_tensor(t, v.dtype)
+    return t
+
+
 def _check_and_assign(model, tensors, skip_mismatch=False, strict_optimizer=False, where="the weights file"):
     """Checks every saved tensor against the model's variables (names, shapes, dtypes), then
     assigns them all; nothing is assigned when a check fails."""
@@ -117,6 +126,8 @@ def _check_and_assign(model, tensors, skip_mismatch=False, strict_optimizer=Fals
         issues = []
         for k, v in items:
             t = tensors.get(k)
+            if t is not None:
+                t = tensors[k] = _same_kind(t, v)
             if t is None:
                 issues.append(f"{_label(k, v)} with shape {tuple(v.shape)} is missing from {where}")
             elif tuple(t.shape) != tuple(v.shape):
@@ -168,7 +179,7 @@ def _check_and_assign(model, tensors, skip_mismatch=False, strict_optimizer=Fals
         else:
             opt_problems = []
             for k, v in current:
-                t = tensors[k]
+                t = tensors[k] = _same_kind(tensors[k], v)
                 if tuple(t.shape) != tuple(v.shape) or t.dtype != v.dtype:
                     opt_problems.append(f"{_label(k, v)} is {v.dtype}{tuple(v.shape)} in the optimizer but "
                                         f"{t.dtype}{tuple(t.shape)} in {where}")
@@ -192,7 +203,16 @@ def _opt_index(key):
     return int(parts[2])
 
 
+def _archive_tensors(members, where):
+    """The weights of an archive's members: kerasish's safetensors, or the HDF5 Keras writes."""
+    if archive.H5_WEIGHTS_FILENAME in members:
+        return h5_weights.read_weights(members[archive.H5_WEIGHTS_FILENAME], where)
+    return _load_tensors(members[archive.WEIGHTS_FILENAME], where)
+
+
 def _load_tensors(data, where):
+    if h5_weights.is_hdf5(data):  # a .weights.h5 file Keras wrote
+        return h5_weights.read_weights(data, where)
     try:
         items, _meta = _core.safetensors_loads(data)
     except ValueError as e:
@@ -466,7 +486,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if not isinstance(metadata.get("keras_version", ""), str):
         raise ValueError(f"{where}: metadata.json has a non-string keras_version")
     config = _parse_json(members[archive.CONFIG_FILENAME], archive.CONFIG_FILENAME, where)
-    tensors = _load_tensors(members[archive.WEIGHTS_FILENAME], where)
+    tensors = _archive_tensors(members, where)
     del members
     objs = ser.get_custom_objects(custom_objects)
     try:
@@ -517,7 +537,10 @@ def load_weights(model, filepath, skip_mismatch=False):
                 raise ValueError(f"{path!r} is {size} bytes, over the {archive.MAX_TOTAL_SIZE}-byte limit for weights files")
             data = f.read(size)
     elif str(path).endswith(MODEL_SUFFIXES):
-        data = archive.read_archive(path, only=(archive.WEIGHTS_FILENAME,))[archive.WEIGHTS_FILENAME]
+        members = archive.read_archive(path, only=(archive.WEIGHTS_FILENAME, archive.H5_WEIGHTS_FILENAME))
+        tensors = _archive_tensors(members, repr(path))
+        _check_and_assign(model, tensors, skip_mismatch=skip_mismatch, where=repr(path))
+        return
     else:
         raise ValueError("File format not supported: the filename must end in `.weights.h5`, `.weights.safetensors` "
                          f"or `.keras`. Received: filepath={path}")

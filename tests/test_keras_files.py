@@ -1,0 +1,113 @@
+"""Files Keras 3 writes, read by kerasish: `.keras` archives (config.json, metadata.json and
+model.weights.h5) and `.weights.h5` files predict what Keras predicts, optimizer state included;
+and the HDF5 reader's refusals (filtered, external, virtual, non-numeric or oversized datasets,
+truncated files), which keep a hostile file from reading other files or inflating."""
+import io
+import zipfile
+
+import numpy as np
+import pytest
+
+import kerasish as K
+from kerasish.saving import h5_weights
+from oracle import oracle, real_keras
+
+h5py = pytest.importorskip("h5py")
+R = np.random.default_rng(15)
+
+
+def _cnn(lib):
+    L = lib.layers
+    return lib.Sequential([lib.Input((12, 12, 1)), L.Conv2D(4, 3, activation="relu"), L.MaxPooling2D(2),
+                           L.BatchNormalization(), L.Flatten(), L.Dropout(0.5), L.Dense(5, activation="softmax")])
+
+
+@oracle
+def test_keras_archives_and_weights_files_load_and_predict_as_keras(tmp_path):
+    real_keras()
+    import keras
+
+    x = R.random((16, 12, 12, 1)).astype("float32")
+    y = np.arange(16) % 5
+    km = _cnn(keras)
+    km.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    km.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    km.save(tmp_path / "cnn.keras")
+    km.save_weights(tmp_path / "cnn.weights.h5")
+    want = np.asarray(km.predict(x, verbose=0))
+
+    m = K.models.load_model(tmp_path / "cnn.keras")
+    np.testing.assert_allclose(m.predict(x, verbose=0), want, rtol=1e-5, atol=1e-6)
+    # the optimizer state came along (Keras's int32 iteration count included) and training goes on
+    assert int(m.optimizer.iterations.numpy()) == int(np.asarray(km.optimizer.iterations)) == 4
+    m.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    fresh = _cnn(K)
+    fresh.load_weights(tmp_path / "cnn.weights.h5")
+    np.testing.assert_allclose(fresh.predict(x, verbose=0), want, rtol=1e-5, atol=1e-6)
+    fresh.load_weights(tmp_path / "cnn.keras")
+    np.testing.assert_allclose(fresh.predict(x, verbose=0), want, rtol=1e-5, atol=1e-6)
+
+    # a functional model around a nested Sequential (its weights under layers/sequential/layers/...)
+    inp = keras.Input((4,))
+    inner = keras.Sequential([keras.layers.Dense(3, activation="tanh")], name="inner")
+    fm = keras.Model(inp, keras.layers.Dense(2)(inner(inp)))
+    fm.save(tmp_path / "nested.keras")
+    x2 = R.normal(size=(5, 4)).astype("float32")
+    got = K.models.load_model(tmp_path / "nested.keras").predict(x2, verbose=0)
+    np.testing.assert_allclose(got, np.asarray(fm.predict(x2, verbose=0)), rtol=1e-5, atol=1e-6)
+
+
+def _h5(build):
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        build(f)
+    return buf.getvalue()
+
+
+def test_h5_reader_reads_keras_layout():
+    data = _h5(lambda f: (f.create_dataset("layers/dense/vars/0", data=np.ones((2, 3), "float32")),
+                          f.create_dataset("optimizer/vars/0", data=np.int32(7)), f.create_group("layers/flatten/vars")))
+    t = h5_weights.read_weights(data, "w")
+    assert sorted(t) == ["layers/dense/vars/0", "optimizer/vars/0"]
+    assert t["layers/dense/vars/0"].shape == (2, 3) and t["optimizer/vars/0"].shape == () and t["optimizer/vars/0"].item() == 7
+
+
+def test_h5_reader_refuses_what_could_inflate_or_reach_other_files(tmp_path):
+    big = np.zeros((256, 256), "float32")
+    cases = {
+        "compressed": lambda f: f.create_dataset("layers/d/vars/0", data=big, compression="gzip"),
+        "strings": lambda f: f.create_dataset("layers/d/vars/0", data=np.array([b"x"])),
+        "compound": lambda f: f.create_dataset("layers/d/vars/0", data=np.zeros(2, dtype=[("a", "f4"), ("b", "i4")])),
+        "external": lambda f: f.create_dataset("layers/d/vars/0", shape=(4,), dtype="f4",
+                                               external=[(str(tmp_path / "secret.bin"), 0, 16)]),
+        "declares more than the file": lambda f: f.create_dataset("layers/d/vars/0", shape=(1 << 20, 1 << 10), dtype="f8"),
+    }
+    (tmp_path / "secret.bin").write_bytes(b"\x00" * 16)
+    for what, build in cases.items():
+        with pytest.raises(ValueError, match="refusing|not an HDF5|cannot read"):
+            h5_weights.read_weights(_h5(build), "w")
+    good = _h5(lambda f: f.create_dataset("layers/d/vars/0", data=big))
+    with pytest.raises(ValueError, match="cannot read the HDF5 weights"):
+        h5_weights.read_weights(good[: len(good) // 2], "w")
+    with pytest.raises(ValueError, match="not an HDF5"):
+        h5_weights.read_weights(b"PK\x03\x04 not hdf5", "w")
+
+
+def test_archive_with_both_weights_members_is_refused(tmp_path):
+    m = K.Sequential([K.Input((2,)), K.layers.Dense(1)])
+    m.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["model.weights.h5"] = _h5(lambda f: f.create_dataset("layers/dense/vars/0", data=np.ones((2, 1), "f4")))
+    with zipfile.ZipFile(tmp_path / "both.keras", "w") as z:
+        for n, d in members.items():
+            z.writestr(n, d)
+    with pytest.raises(ValueError, match="both"):
+        K.models.load_model(tmp_path / "both.keras")
+    # the HDF5 member alone stands for the weights (Keras's archive), and is checked as ours are
+    del members["model.weights.safetensors"]
+    with zipfile.ZipFile(tmp_path / "h5.keras", "w") as z:
+        for n, d in members.items():
+            z.writestr(n, d)
+    with pytest.raises(ValueError, match="missing"):
+        K.models.load_model(tmp_path / "h5.keras")  # the bias is not in that file
