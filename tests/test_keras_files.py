@@ -111,3 +111,25 @@ def test_archive_with_both_weights_members_is_refused(tmp_path):
             z.writestr(n, d)
     with pytest.raises(ValueError, match="missing"):
         K.models.load_model(tmp_path / "h5.keras")  # the bias is not in that file
+
+
+@oracle
+def test_keras_reads_our_weights_h5(tmp_path):
+    """`.weights.h5` files move both ways: Keras's load_weights reads what kerasish writes."""
+    real_keras()
+    import keras
+
+    x = R.random((16, 12, 12, 1)).astype("float32")
+    m = _cnn(K)
+    m.compile("adam", "sparse_categorical_crossentropy")
+    m.fit(x, np.arange(16) % 5, epochs=1, batch_size=8, verbose=0)
+    m.save_weights(tmp_path / "ours.weights.h5")
+    km = _cnn(keras)
+    km.load_weights(tmp_path / "ours.weights.h5")
+    np.testing.assert_allclose(np.asarray(km.predict(x, verbose=0)), m.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    again = _cnn(K)
+    again.load_weights(tmp_path / "ours.weights.h5")
+    np.testing.assert_array_equal(again.predict(x, verbose=0), m.predict(x, verbose=0))
+    bf = K.Sequential([K.Input((2,)), K.layers.Dense(1, dtype="bfloat16")])
+    with pytest.raises(ValueError, match="safetensors"):
+        bf.save_weights(tmp_path / "bf.weights.h5")

@@ -1,4 +1,4 @@
-"""Reading the weights Keras 3 writes: ``model.weights.h5`` in a ``.keras`` archive and
+"""Reading (and, for ``.weights.h5`` files, writing) the weights as Keras 3 lays them out: ``model.weights.h5`` in a ``.keras`` archive and
 ``.weights.h5`` files (HDF5, read with h5py). Keras's layout is kerasish's own key scheme
 (saving_lib.model_variables): ``layers/<name>/vars/<i>``, nested models' ``layers/<name>/layers/...``,
 ``optimizer/vars/<i>``; each dataset becomes the tensor of that key.
@@ -70,3 +70,24 @@ def read_weights(data, where):
         raise ValueError(f"{where}: refusing the HDF5 weights: " + "; ".join(problems[:5]))
     # "layers/dense/vars/0" -> tensor; groups with no datasets (an InputLayer's) hold nothing
     return {k: _core.tensor(np.array(v, order="C")) for k, v in out.items()}
+
+
+def write_weights(items):
+    """HDF5 bytes of ``[(key, variable)]`` in Keras's layout (a group per ``.../vars``, one
+    dataset per variable, unfiltered), which Keras's ``load_weights`` reads."""
+    import h5py
+
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        for key, v in items:
+            if v.dtype == "bfloat16":
+                raise ValueError(f"{key} is bfloat16, which HDF5 cannot hold; save to a `.weights.safetensors` "
+                                 "file, which holds every kerasish dtype")
+            try:
+                f.create_dataset(key, data=v.numpy())
+            except (TypeError, ValueError) as e:  # bfloat16: HDF5 has no such type
+                raise ValueError(f"{key} ({v.dtype}) cannot be written to HDF5 ({e}); save to a "
+                                 "`.weights.safetensors` file, which holds every kerasish dtype") from None
+            group = key.rsplit("/", 1)[0]
+            f[group].attrs["name"] = getattr(v, "path", key).split("/")[0]
+    return buf.getvalue()

@@ -512,14 +512,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 def save_weights(model, filepath, overwrite=True):
     """Writes every variable of the model (and its optimizer's, when it has one) to a safetensors
-    file; the path must end in ``.weights.safetensors`` or ``.weights.h5`` (the content is
-    safetensors either way)."""
+    file; the path must end in ``.weights.safetensors`` (safetensors) or ``.weights.h5`` (HDF5 in
+    Keras's layout, which Keras's load_weights reads)."""
     path = _path_str(filepath)
     if not str(path).endswith(WEIGHTS_SUFFIXES):
-        raise ValueError("The filename must end in `.weights.h5` or `.weights.safetensors` (the content is "
-                         f"safetensors either way). Received: filepath={path}")
+        raise ValueError("The filename must end in `.weights.h5` (HDF5, as Keras writes) or `.weights.safetensors`. "
+                         f"Received: filepath={path}")
     archive.check_overwrite(path, overwrite)
-    data = _weights_bytes(model)
+    data = h5_weights.write_weights(_all_variables(model)) if str(path).endswith(".weights.h5") else _weights_bytes(model)
     archive.atomic_write(path, lambda f: f.write(data), overwrite=overwrite)
 
 
