@@ -1,4 +1,5 @@
-"""Reading (and, for ``.weights.h5`` files, writing) the weights as Keras 3 lays them out: ``model.weights.h5`` in a ``.keras`` archive and
+"""Reading (and, for ``.weights.h5`` files, writing) the weights as Keras 3 lays them out:
+``model.weights.h5`` in a ``.keras`` archive and
 ``.weights.h5`` files (HDF5, read with h5py). Keras's layout is kerasish's own key scheme
 (saving_lib.model_variables): ``layers/<name>/vars/<i>``, nested models' ``layers/<name>/layers/...``,
 ``optimizer/vars/<i>``; each dataset becomes the tensor of that key.
