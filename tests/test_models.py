@@ -486,3 +486,28 @@ def test_intermediate_outputs_build_feature_extractors():
         keras.layers.Dense(2).output
     with pytest.raises(AttributeError, match="no defined inputs"):
         keras.Sequential([keras.layers.Dense(2)]).inputs
+
+
+def test_clone_model():
+    """keras.models.clone_model: the same architecture and layer names with new weights, for
+    functional (tensor operations included), Sequential and subclassed models, with a
+    clone_function and input_tensors."""
+    x = np.random.default_rng(0).normal(size=(3, 4)).astype("float32")
+    a = keras.Input((4,), name="a")
+    h = keras.layers.Dense(3, activation="relu", name="h")(a)
+    m = keras.Model(a, keras.layers.Dense(2, name="o")(h) + h[:, :2])
+    c = keras.models.clone_model(m)
+    assert [layer.name for layer in c.layers] == [layer.name for layer in m.layers] and c is not m
+    assert not np.allclose(c.get_layer("h").kernel.numpy(), m.get_layer("h").kernel.numpy())  # fresh weights
+    c.set_weights(m.get_weights())
+    np.testing.assert_allclose(c.predict(x, verbose=0), m.predict(x, verbose=0), rtol=1e-6)
+    new_in = keras.Input((4,), name="other")
+    assert keras.models.clone_model(m, input_tensors=new_in).inputs[0] is new_in
+    s = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dropout(0.2), keras.layers.Dense(1)])
+    renamed = keras.models.clone_model(
+        s, clone_function=lambda layer: layer.__class__.from_config({**layer.get_config(), "name": "c_" + layer.name}))
+    assert all(layer.name.startswith("c_") for layer in renamed.layers) and renamed.input_shape == (None, 4)
+    renamed.set_weights(s.get_weights())
+    np.testing.assert_allclose(renamed.predict(x, verbose=0), s.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(ValueError, match="input_tensors"):
+        keras.models.clone_model(m, input_tensors=[new_in, new_in])

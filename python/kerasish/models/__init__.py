@@ -1,6 +1,7 @@
 """Models, as keras.models."""
 import json as _json
 
+from kerasish.models.cloning import clone_model
 from kerasish.models.model import Model
 from kerasish.models.sequential import Sequential
 from kerasish.saving import load_model, save_model
@@ -13,4 +14,4 @@ def model_from_json(json_string, custom_objects=None):
     return deserialize_keras_object(_json.loads(json_string), custom_objects=custom_objects)
 
 
-__all__ = ["Model", "Sequential", "load_model", "model_from_json", "save_model"]
+__all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json", "save_model"]
