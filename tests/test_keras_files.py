@@ -3,6 +3,7 @@ model.weights.h5) and `.weights.h5` files predict what Keras predicts, optimizer
 and the HDF5 reader's refusals (filtered, external, virtual, non-numeric or oversized datasets,
 truncated files), which keep a hostile file from reading other files or inflating."""
 import io
+import json
 import zipfile
 
 import numpy as np
@@ -133,3 +134,46 @@ def test_keras_reads_our_weights_h5(tmp_path):
     bf = K.Sequential([K.Input((2,)), K.layers.Dense(1, dtype="bfloat16")])
     with pytest.raises(ValueError, match="safetensors"):
         bf.save_weights(tmp_path / "bf.weights.h5")
+
+
+def double(x):
+    return x * 2
+
+
+def test_lambda_layers_never_run_stored_code(tmp_path):
+    """A Lambda's function comes back from custom_objects or the registry, never from the file:
+    a stored lambda's bytecode is refused with the way to pass the function."""
+    inp = K.Input((3,))
+    m = K.Model(inp, K.layers.Lambda(double, name="dbl")(K.layers.Lambda(lambda x: x + 1, name="plus")(inp)))
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    np.testing.assert_array_equal(m.predict(x, verbose=0), (x + 1) * 2)
+    m.save(tmp_path / "lam.keras")
+    with pytest.raises(ValueError, match=r"never runs code.*custom_objects=\{'plus'"):
+        K.models.load_model(tmp_path / "lam.keras")
+    back = K.models.load_model(tmp_path / "lam.keras", custom_objects={"plus": lambda x: x + 1, "double": double})
+    np.testing.assert_array_equal(back.predict(x, verbose=0), (x + 1) * 2)
+    with pytest.raises(ValueError, match="does not import"):
+        K.models.load_model(tmp_path / "lam.keras", custom_objects={"plus": lambda x: x + 1})
+    # arguments, and a function taking `training`
+    lam = K.layers.Lambda(lambda x, k, training=None: x * k + (100 if training else 0), arguments={"k": 3})
+    np.testing.assert_array_equal(lam(x).numpy(), x * 3)
+    np.testing.assert_array_equal(lam(x, training=True).numpy(), x * 3 + 100)
+    with pytest.raises(TypeError, match="callable"):
+        K.layers.Lambda(3)
+
+
+@oracle
+def test_keras_lambda_files_are_refused_and_keras_reads_ours(tmp_path):
+    real_keras()
+    import keras
+
+    km = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x - 1, name="minus")])
+    km.save(tmp_path / "k.keras")
+    with pytest.raises(ValueError, match="never runs code"):
+        K.models.load_model(tmp_path / "k.keras")
+    ours = K.models.load_model(tmp_path / "k.keras", custom_objects={"minus": lambda x: x - 1})
+    np.testing.assert_array_equal(ours.predict(np.ones((1, 2), "float32"), verbose=0), [[0, 0]])
+    # Keras reads a kerasish Lambda config (its own __lambda__ format) when told to trust it
+    cfg = K.Sequential([K.Input((2,)), K.layers.Lambda(lambda x: x * 5)]).to_json()
+    km2 = keras.saving.deserialize_keras_object(json.loads(cfg), safe_mode=False)
+    np.testing.assert_allclose(np.asarray(km2(np.ones((1, 2), "float32"))), [[5, 5]])

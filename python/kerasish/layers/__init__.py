@@ -5,6 +5,7 @@ from kerasish.layers.convolutional.conv2d import Conv2D
 from kerasish.layers.core.dense import Dense
 from kerasish.layers.core.embedding import Embedding
 from kerasish.layers.core.input_layer import Input, InputLayer
+from kerasish.layers.core.lambda_layer import Lambda
 from kerasish.layers.layer import Layer
 from kerasish.layers.merging.add import Add
 from kerasish.layers.merging.average import Average

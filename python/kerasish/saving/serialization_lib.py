@@ -242,7 +242,9 @@ def deserialize_layer(entry, custom_objects=None, build=True):
     elif cls is Model and entry.get("class_name") in ("Functional", "Model"):
         layer = functional_from_config(config, objs)
     else:
-        layer = cls.from_config(_resolve_custom_values(config, objs))
+        cfg = _resolve_custom_values(config, objs)
+        takes_objects = "custom_objects" in inspect.signature(cls.from_config).parameters
+        layer = cls.from_config(cfg, custom_objects=objs) if takes_objects else cls.from_config(cfg)
         if not isinstance(layer, cls):
             raise ValueError(f"{cls.__name__}.from_config returned {type(layer).__name__}, not a {cls.__name__}")
     if build:
