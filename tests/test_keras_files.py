@@ -150,6 +150,13 @@ def test_lambda_layers_never_run_stored_code(tmp_path):
     m.save(tmp_path / "lam.keras")
     with pytest.raises(ValueError, match=r"never runs code.*custom_objects=\{'plus'"):
         K.models.load_model(tmp_path / "lam.keras")
+    K.config.enable_unsafe_deserialization()  # Keras's switch changes nothing here
+    try:
+        assert K.config.is_unsafe_deserialization_enabled()
+        with pytest.raises(ValueError, match="never runs code"):
+            K.models.load_model(tmp_path / "lam.keras", safe_mode=False)
+    finally:
+        K.config._UNSAFE_DESERIALIZATION = False
     back = K.models.load_model(tmp_path / "lam.keras", custom_objects={"plus": lambda x: x + 1, "double": double})
     np.testing.assert_array_equal(back.predict(x, verbose=0), (x + 1) * 2)
     with pytest.raises(ValueError, match="does not import"):

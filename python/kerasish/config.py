@@ -149,3 +149,21 @@ def is_nnx_enabled():
     """Flax NNX is a feature of Keras's JAX backend: never enabled here."""
     return False
 
+
+
+# ------------------------------------------------------------------------------ deserialization
+
+_UNSAFE_DESERIALIZATION = False
+
+
+def enable_unsafe_deserialization():
+    """Keras's switch for loading the bytecode of Lambda layers. kerasish never runs code stored
+    in a file, with or without it (a Lambda's function comes through ``custom_objects``, and the
+    loading error says how); the switch is recorded so that scripts that call it run, and
+    ``is_unsafe_deserialization_enabled`` reports it."""
+    global _UNSAFE_DESERIALIZATION
+    _UNSAFE_DESERIALIZATION = True
+
+
+def is_unsafe_deserialization_enabled():
+    return _UNSAFE_DESERIALIZATION
