@@ -99,14 +99,16 @@ def test_archive_with_both_weights_members_is_refused(tmp_path):
     m.save(tmp_path / "m.keras")
     with zipfile.ZipFile(tmp_path / "m.keras") as z:
         members = {n: z.read(n) for n in z.namelist()}
-    members["model.weights.h5"] = _h5(lambda f: f.create_dataset("layers/dense/vars/0", data=np.ones((2, 1), "f4")))
+    assert "model.weights.h5" in members and "model.weights.safetensors" not in members  # Keras's layout
+    members["model.weights.safetensors"] = K.saving.saving_lib._weights_bytes(m)
     with zipfile.ZipFile(tmp_path / "both.keras", "w") as z:
         for n, d in members.items():
             z.writestr(n, d)
     with pytest.raises(ValueError, match="both"):
         K.models.load_model(tmp_path / "both.keras")
-    # the HDF5 member alone stands for the weights (Keras's archive), and is checked as ours are
+    # the HDF5 member alone stands for the weights, and is checked as the safetensors one is
     del members["model.weights.safetensors"]
+    members["model.weights.h5"] = _h5(lambda f: f.create_dataset("layers/dense/vars/0", data=np.ones((2, 1), "f4")))
     with zipfile.ZipFile(tmp_path / "h5.keras", "w") as z:
         for n, d in members.items():
             z.writestr(n, d)
@@ -184,3 +186,26 @@ def test_keras_lambda_files_are_refused_and_keras_reads_ours(tmp_path):
     cfg = K.Sequential([K.Input((2,)), K.layers.Lambda(lambda x: x * 5)]).to_json()
     km2 = keras.saving.deserialize_keras_object(json.loads(cfg), safe_mode=False)
     np.testing.assert_allclose(np.asarray(km2(np.ones((1, 2), "float32"))), [[5, 5]])
+
+
+@oracle
+def test_keras_loads_our_keras_archives(tmp_path):
+    """`.keras` files move both ways: Keras's load_model reads what kerasish saves (config, HDF5
+    weights, compile config) and predicts what kerasish predicts."""
+    real_keras()
+    import keras
+
+    x = R.random((16, 12, 12, 1)).astype("float32")
+    m = _cnn(K)
+    m.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    m.fit(x, np.arange(16) % 5, epochs=1, batch_size=8, verbose=0)
+    m.save(tmp_path / "ours.keras")
+    km = keras.models.load_model(tmp_path / "ours.keras")
+    np.testing.assert_allclose(np.asarray(km.predict(x, verbose=0)), m.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    inp = K.Input((4,))
+    inner = K.Sequential([K.layers.Dense(3, activation="tanh")], name="inner")
+    fm = K.Model(inp, K.layers.Dense(2)(inner(inp)))
+    fm.save(tmp_path / "nested.keras")
+    x2 = R.normal(size=(5, 4)).astype("float32")
+    got = np.asarray(keras.models.load_model(tmp_path / "nested.keras").predict(x2, verbose=0))
+    np.testing.assert_allclose(got, fm.predict(x2, verbose=0), rtol=1e-5, atol=1e-6)

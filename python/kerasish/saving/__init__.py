@@ -1,4 +1,4 @@
-"""Saving and loading, as ``keras.saving``: ``.keras`` archives (config + safetensors weights) and
+"""Saving and loading, as ``keras.saving``: ``.keras`` archives (config + HDF5 weights, as Keras writes them) and
 weights-only files. Nothing in a saved file is ever executed: see :mod:`kerasish.saving.serialization_lib`."""
 from kerasish.saving.object_registration import (
     CustomObjectScope,

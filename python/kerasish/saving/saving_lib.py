@@ -1,7 +1,8 @@
 """save_model / load_model / save_weights / load_weights.
 
 A ``.keras`` file is an uncompressed zip of ``metadata.json``, ``config.json`` (the model's
-architecture and compile arguments, as Keras lays them out) and ``model.weights.safetensors``
+architecture and compile arguments, as Keras lays them out) and ``model.weights.h5`` (HDF5, as
+Keras writes it; ``model.weights.safetensors`` for bfloat16 models and in earlier kerasish files)
 (every variable, named as Keras names its h5 groups: ``layers/<layer>/vars/<i>``, nested models
 as ``layers/<model>/layers/<layer>/vars/<i>``, and ``optimizer/vars/<i>`` = iterations,
 learning rate, then the slots). ``<layer>`` is the snake_case class name, ``_1``, ``_2``... for
@@ -423,7 +424,8 @@ def compile_from_config(model, cfg, objs):
 
 # ---------------------------------------------------------------------------------------- public API
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
-    """Saves the model as a ``.keras`` zip: config.json, metadata.json, model.weights.safetensors.
+    """Saves the model as a ``.keras`` zip: config.json, metadata.json, model.weights.h5 (which
+    Keras's load_model reads).
     The write is atomic (temporary file, fsync, rename)."""
     Model, _ = ser.model_classes()
 
@@ -450,10 +452,15 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     config_bytes = json.dumps(config).encode("utf-8")
     metadata = {"keras_version": __version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
-    weights = _weights_bytes(model)
+    # the weights as Keras writes them (HDF5, model.weights.h5), so that Keras loads the file;
+    # bfloat16, which HDF5 cannot hold, keeps kerasish's safetensors member
+    items = _all_variables(model)
+    if any(v.dtype == "bfloat16" for _, v in items):
+        weights = (archive.WEIGHTS_FILENAME, _weights_bytes(model))
+    else:
+        weights = (archive.H5_WEIGHTS_FILENAME, h5_weights.write_weights(items))
     members = [(archive.METADATA_FILENAME, json.dumps(metadata).encode("utf-8")),
-               (archive.CONFIG_FILENAME, config_bytes),
-               (archive.WEIGHTS_FILENAME, weights)]
+               (archive.CONFIG_FILENAME, config_bytes), weights]
     archive.write_archive(filepath, members, overwrite=overwrite)
 
 
@@ -511,7 +518,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def save_weights(model, filepath, overwrite=True):
-    """Writes every variable of the model (and its optimizer's, when it has one) to a safetensors
+    """Writes every variable of the model (and its optimizer's, when it has one) to a weights
     file; the path must end in ``.weights.safetensors`` (safetensors) or ``.weights.h5`` (HDF5 in
     Keras's layout, which Keras's load_weights reads)."""
     path = _path_str(filepath)

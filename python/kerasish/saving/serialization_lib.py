@@ -181,7 +181,8 @@ def serialize_layer(layer):
     if cls is Sequential:
         out = {"module": "keras", "class_name": "Sequential", "config": layer.get_config(), "registered_name": None}
     elif cls is Model and layer.keras_class_name == "Functional":
-        out = {"module": "keras", "class_name": "Functional", "config": layer.get_config(), "registered_name": "Functional"}
+        out = {"module": "keras.src.models.functional", "class_name": "Functional", "config": layer.get_config(),
+               "registered_name": "Functional"}  # Keras's loader needs that module
     else:
         builtin = _is_builtin_layer(cls)
         if cls is Model:
