@@ -105,10 +105,15 @@ def test_max_epochs_and_steps_cap_training():
     keras.config.set_max_steps_per_epoch(3)
     try:
         assert keras.config.max_epochs() == 2 and keras.config.max_steps_per_epoch() == 3
-        with pytest.warns(UserWarning, match="Limiting epochs to 2"):
+        with pytest.warns(UserWarning, match="Limiting") as caught:
             h = model.fit(x, y, epochs=10, batch_size=4, verbose=0)
+        said = {str(w.message) for w in caught}
+        assert {"Limiting epochs to 2", "Limiting steps_per_epoch to 3"} <= said, said
         assert len(h.history["loss"]) == 2
         assert int(model.optimizer.iterations.numpy()) == 6
+        model.train_on_batch(x, y)  # its one batch, no cap and no warning
+        assert int(model.optimizer.iterations.numpy()) == 7
+        model.optimizer.iterations.assign(6)
     finally:
         keras.config.set_max_epochs(None)
         keras.config.set_max_steps_per_epoch(None)

@@ -437,8 +437,8 @@ class Trainer:
                              f"(the model has {classes} outputs). Label values must be in that range for "
                              f"sparse categorical crossentropy.")
 
-    def _make_data(self, x, y, sample_weight, batch_size, shuffle, steps, class_weight=None):
-        cap = config.max_steps_per_epoch()
+    def _make_data(self, x, y, sample_weight, batch_size, shuffle, steps, class_weight=None, one_batch=False):
+        cap = None if one_batch else config.max_steps_per_epoch()  # *_on_batch take their one batch
         if cap and (not steps or cap < steps):
             warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
             steps = cap
@@ -626,7 +626,7 @@ class Trainer:
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled("train_on_batch")
-        data = self._make_data(x, y, sample_weight, 1 << 62, False, None, class_weight)
+        data = self._make_data(x, y, sample_weight, 1 << 62, False, None, class_weight, one_batch=True)
         self._prepare(data)
         self._trainable_cache = self._sync_trainable()
         self._trainable_cache_built = self.built
@@ -638,7 +638,7 @@ class Trainer:
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
-        data = self._make_data(x, y, sample_weight, 1 << 62, False, None)
+        data = self._make_data(x, y, sample_weight, 1 << 62, False, None, one_batch=True)
         self._prepare(data)
         return self._result(self._run_evaluate(data), return_dict)
 
