@@ -221,7 +221,12 @@ def symbolic(fn):
             symbolic = symbolic or any(type(v) is KerasTensor for v in kwargs.values())
             cx = cx or any(_is_complex(v) for v in kwargs.values())
         if symbolic:
-            return apply_op(name, lambda *a: wrapper(*a, **kwargs), *args)
+            def run(*a):  # on the stand-ins: complex ones (a complex Input) go to the complex op
+                if any(_is_complex(x) or (type(x) in (list, tuple) and any(_is_complex(y) for y in x)) for x in a):
+                    return _complex.dispatch(op, a, kwargs)
+                return fn(*a, **kwargs)
+
+            return apply_op(name, run, *args)
         if cx:
             return _complex.dispatch(op, args, kwargs)
         return fn(*args, **kwargs)
