@@ -236,3 +236,40 @@ def test_every_keras_ops_and_random_name_exists():
         ours = importlib.import_module("kerasish." + mod)
         missing[mod] = [n for n in dir(theirs) if not n.startswith("_") and not hasattr(ours, n)]
     assert not any(missing.values()), missing
+
+
+def _frames(e):
+    import traceback
+
+    return [f.filename for f in traceback.extract_tb(e.__traceback__)]
+
+
+def test_traceback_filtering_leaves_out_kerasish_frames():
+    import os
+
+    package = os.path.dirname(keras.__file__) + os.sep
+
+    class Bad(keras.layers.Layer):
+        def call(self, x):
+            return keras.ops.reshape(x, (7,))
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.add(Bad(), rebuild=False)
+    model.compile(loss="mse")
+    assert keras.config.is_traceback_filtering_enabled()
+    for run in (lambda: model(np.ones((2, 3))), lambda: model.fit(np.ones((2, 3)), np.ones((2, 7)), verbose=0),
+                lambda: model.predict(np.ones((2, 3)), verbose=0)):
+        with pytest.raises(ValueError, match="cannot reshape") as info:
+            run()
+        files = _frames(info.value)
+        assert files[0] == __file__ and files[-1] == __file__  # from this test to Bad.call
+        # kerasish shows only the line that re-raises, as Keras's error_handler does
+        assert {f for f in files if f.startswith(package)} == {os.path.join(package, "_traceback.py")}
+        assert info.value.__suppress_context__
+    keras.config.disable_traceback_filtering()
+    try:
+        with pytest.raises(ValueError) as info:
+            model(np.ones((2, 3)))
+        assert os.path.join(package, "layers", "layer.py") in _frames(info.value)
+    finally:
+        keras.config.enable_traceback_filtering()

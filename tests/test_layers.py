@@ -8,6 +8,7 @@ import pytest
 import kerasish as keras
 from conftest import numeric_grad, to_np
 from kerasish import layers
+from oracle import oracle, real_keras
 
 # ---------------------------------------------------------------- NumPy references
 
@@ -759,3 +760,61 @@ def test_add_weight_and_variables_in_all_their_forms():
         assert v.name == "v" and v.dtype == "float32"  # float data in floatx, as Keras
     with pytest.raises(ValueError, match="overwrite_with_gradient"):
         keras.layers.Layer().add_weight((2,), overwrite_with_gradient=True)
+
+
+def _spec_layer(lib, spec):
+    class Checked(lib.layers.Layer):
+        def __init__(self):
+            super().__init__(name="checked")
+            self.input_spec = spec
+
+        def call(self, x):
+            return x
+
+    return Checked()
+
+
+SPEC_CASES = [  # (InputSpec arguments, input shape, dtype)
+    (dict(ndim=3, axes={-1: 4}), (2, 3, 4), "float32"), (dict(ndim=3, axes={-1: 4}), (2, 3, 5), "float32"),
+    (dict(ndim=3), (2, 3), "float32"), (dict(min_ndim=3), (2, 3), "float32"), (dict(max_ndim=2), (2, 3, 1), "float32"),
+    (dict(shape=(None, 3)), (5, 4), "float32"), (dict(shape=(None, 3, 1), allow_last_axis_squeeze=True), (5, 3), "float32"),
+    (dict(dtype="int32"), (2,), "float32"), (dict(dtype="float32", name="x"), (2,), "float32"),
+]
+
+
+def test_input_spec_checks_calls():
+    for args, shape, dtype in SPEC_CASES:
+        layer = _spec_layer(keras, keras.InputSpec(**args))
+        x = np.zeros(shape, dtype)
+        try:
+            layer(x)
+        except ValueError as e:
+            assert "of layer 'checked' is incompatible with the layer" in str(e)
+    assert repr(keras.InputSpec(ndim=3, axes={-1: 4})) == "InputSpec(ndim=3, axes={-1: 4})"
+    with pytest.raises(TypeError, match="integer keys"):
+        keras.InputSpec(axes={"a": 1})
+    with pytest.raises(ValueError, match="greater than the maximum"):
+        keras.InputSpec(ndim=2, axes={3: 1})
+    # symbolic calls are checked too, and two specs want two inputs
+    with pytest.raises(ValueError, match="expected ndim=3"):
+        _spec_layer(keras, keras.InputSpec(ndim=3))(keras.Input((4,)))
+    two = _spec_layer(keras, [keras.InputSpec(name="a"), keras.InputSpec(name="b")])
+    with pytest.raises(ValueError, match="expects 2 named input"):
+        two(np.zeros((1, 2)))
+    assert two({"b": np.zeros(1), "a": np.zeros(1)})["a"].shape == (1,)
+
+
+@oracle
+def test_input_spec_errors_match_keras():
+    real_keras()
+    import keras as real
+
+    for args, shape, dtype in SPEC_CASES:
+        got = []
+        for lib in (keras, real):
+            try:
+                _spec_layer(lib, lib.InputSpec(**args))(np.zeros(shape, dtype))
+                got.append(None)
+            except ValueError as e:
+                got.append(str(e))
+        assert got[0] == got[1], (args, shape)

@@ -26,7 +26,14 @@ from kerasish.variables import Variable
 
 _SUBMODULES = {"activations", "backend", "initializers", "regularizers", "losses", "metrics", "optimizers", "callbacks",
                "layers", "models", "datasets", "saving"}
-_FROM = {"Input": "layers", "Layer": "layers", "KerasTensor": "layers", "Model": "models", "Sequential": "models"}
+_FROM = {"Input": "layers", "Layer": "layers", "KerasTensor": "layers", "InputSpec": "layers", "Model": "models",
+         "Sequential": "models", "Initializer": "initializers", "Loss": "losses", "Metric": "metrics",
+         "Optimizer": "optimizers", "Regularizer": "regularizers", "Operation": "ops.operation"}
+
+
+def version():
+    """kerasish's version, as keras.version()."""
+    return __version__
 
 
 def __getattr__(name):
@@ -39,6 +46,7 @@ def __getattr__(name):
 
 
 __all__ = [
+    "Initializer", "InputSpec", "Loss", "Metric", "Operation", "Optimizer", "Regularizer", "version",
     "Input", "KerasTensor", "Layer", "Model", "Sequential", "Tensor", "Variable", "__version__", "activations", "backend",
     "device",
     "arange", "callbacks", "config", "enable_grad", "eye", "full", "initializers", "is_grad_enabled", "layers",

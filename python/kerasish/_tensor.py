@@ -3,9 +3,36 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 
 from kerasish import _core
 from kerasish._core import Tensor
+
+# How deep the current code is inside layers' call(): the outermost call clears the losses of the
+# previous one, and inside a call `x -= y` rebinds x (Keras's tensors are values, and a layer must
+# not change the tensors its caller holds), while outside it the operators update in place as the
+# course's hand-written gradient descent does (`with no_grad(): w -= lr * w.grad`).
+CALL_DEPTH = [0]
+
+
+def _inplace_operator(name, binary):
+    def method(self, other):
+        if CALL_DEPTH[0]:
+            return binary(self, other)
+        self._inplace(name, other)
+        return self
+
+    symbol = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/"}[name]
+    method.__name__ = f"__i{binary.__name__}__"
+    method.__doc__ = f"x {symbol}= y: in place (into the storage views share) outside a layer's call, a new tensor inside"
+    return method
+
+
+Tensor._keras_mask = None  # a tensor's mask (Keras's), set per tensor by the layers that make one
+Tensor.__iadd__ = _inplace_operator("add", operator.add)
+Tensor.__isub__ = _inplace_operator("subtract", operator.sub)
+Tensor.__imul__ = _inplace_operator("multiply", operator.mul)
+Tensor.__itruediv__ = _inplace_operator("divide", operator.truediv)
 
 
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:

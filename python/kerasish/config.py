@@ -4,6 +4,7 @@ from kerasish import _core
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
+_TRACEBACK_FILTERING = [True]  # read by utils/traceback_utils.filter_traceback
 
 
 def floatx():
@@ -167,3 +168,18 @@ def enable_unsafe_deserialization():
 
 def is_unsafe_deserialization_enabled():
     return _UNSAFE_DESERIALIZATION
+
+
+def enable_traceback_filtering():
+    """Tracebacks of errors raised in layer calls, ops and fit / evaluate / predict leave out
+    kerasish's own frames (the default), so they end in the user's code."""
+    _TRACEBACK_FILTERING[0] = True
+
+
+def disable_traceback_filtering():
+    """Tracebacks show kerasish's internal frames too."""
+    _TRACEBACK_FILTERING[0] = False
+
+
+def is_traceback_filtering_enabled():
+    return _TRACEBACK_FILTERING[0]

@@ -6,6 +6,8 @@ from kerasish.layers.core.dense import Dense
 from kerasish.layers.core.embedding import Embedding
 from kerasish.layers.core.input_layer import Input, InputLayer
 from kerasish.layers.core.lambda_layer import Lambda
+from kerasish.layers.core.masking import Masking
+from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
 from kerasish.layers.merging.add import Add
 from kerasish.layers.merging.average import Average

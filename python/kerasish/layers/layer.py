@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+import warnings
 
 import numpy as np
 
 from kerasish import _core, config, initializers, regularizers
 from kerasish._core import Tensor
-from kerasish._tensor import no_grad
+from kerasish._tensor import CALL_DEPTH, no_grad
+from kerasish._traceback import filter_traceback
 from kerasish.backend.dtypes import FLOAT_TYPES
+from kerasish.layers.input_spec import assert_input_compatibility
 from kerasish.ops.operation import KerasTensor, Operation, any_symbolic_tensors
 from kerasish.tree import flatten, map_structure
 from kerasish.variables import Variable
@@ -17,6 +20,23 @@ from kerasish.variables import Variable
 # While a saved model is built from its config (saving_lib.load_model), a callable that every
 # new weight's shape is checked against before it is allocated.
 WEIGHT_GUARD = contextvars.ContextVar("kerasish_weight_guard", default=None)
+
+def get_keras_mask(x):
+    """The mask a tensor carries (Keras's backend.get_keras_mask), or None."""
+    return getattr(x, "_keras_mask", None)
+
+
+def set_keras_mask(x, mask):
+    """Attaches (or, with None, removes) a tensor's mask, as Keras's backend.set_keras_mask."""
+    if mask is not None:
+        x._keras_mask = mask
+    elif "_keras_mask" in getattr(x, "__dict__", ()):
+        del x._keras_mask
+
+
+def _holds_tensors(v):
+    return isinstance(v, Tensor) or (isinstance(v, (list, tuple, dict)) and any(isinstance(t, Tensor) for t in flatten(v)))
+
 
 _BASE_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim"}
 
@@ -33,9 +53,6 @@ def _dtype_of_policy(dtype):
         raise ValueError(f"The dtype policy {name!r} is not supported by kerasish (mixed precision is not available "
                          "yet); use a dtype such as 'float32'")
     return name
-
-
-_CALL_DEPTH = [0]  # nesting of layer calls: the outermost call clears the losses of the previous one
 
 
 class Layer(Operation):
@@ -63,7 +80,10 @@ class Layer(Operation):
         self._weights = []
         self._own_losses = []
         self._call_losses = []  # add_loss() and activity regularization, cleared at each outermost call
-        self.supports_masking = False
+        # as Keras: a layer that overrides compute_mask supports masking; others set the flag
+        self._computes_masks = type(self).compute_mask is not Layer.compute_mask
+        self._supports_masking = self._computes_masks
+        self._input_spec = None
         shape = kwargs.get("input_shape")
         if kwargs.get("input_dim") is not None and shape is None:
             shape = (kwargs["input_dim"],)
@@ -76,6 +96,10 @@ class Layer(Operation):
         self.call_has_training = "training" in params
         # Keras passes `mask` only to a call() that takes it (saved graphs name it: {"mask": null})
         self.call_has_mask = "mask" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+        # the arguments Keras fills with the inputs' masks: `mask`, and `<arg>_mask` for a call()
+        # with several tensor arguments (Attention's query_mask / value_mask)
+        self._call_arg_names = [k for k, p in params.items() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        self._call_mask_args = {k for k in params if k == "mask" or k.endswith("_mask")}
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
     # attribute tracking: sub-layers assigned as attributes (or in lists) are part of this layer
@@ -296,32 +320,39 @@ class Layer(Operation):
         self._build_shapes = first  # the build_config that saving records (Keras's _build_shapes_dict)
         self.build(first)
         self.built = True
+        if self._input_spec is not None:  # build() may have set or narrowed the spec
+            assert_input_compatibility(self._input_spec, inputs, self.name)
 
+    @filter_traceback
     def __call__(self, *args, **kwargs):
         if not args and "inputs" in kwargs:
             args = (kwargs.pop("inputs"),)
         if not args:
             raise ValueError(f"Layer {self.name!r} was called without inputs")
         inputs = args[0]
-        if any_symbolic_tensors(args) or any_symbolic_tensors(kwargs):
+        one_tensor = len(args) == 1 and isinstance(inputs, Tensor)  # the common case, checked quickly
+        if (not one_tensor and any_symbolic_tensors(args)) or (kwargs and any_symbolic_tensors(kwargs)):
+            if self._input_spec is not None:
+                assert_input_compatibility(self._input_spec, inputs, self.name)
             return self.symbolic_call(args, kwargs)
-        if isinstance(inputs, (list, tuple)) and inputs and all(
-                isinstance(v, (int, float, bool, np.number)) for v in flatten(inputs)):
-            inputs = np.asarray(inputs)  # nested lists of numbers are one array, not a structure
-        inputs = map_structure(self._convert_input, inputs)
+        if one_tensor:
+            inputs = self._convert_input(inputs)
+        else:
+            if isinstance(inputs, (list, tuple)) and inputs and all(
+                    isinstance(v, (int, float, bool, np.number)) for v in flatten(inputs)):
+                inputs = np.asarray(inputs)  # nested lists of numbers are one array, not a structure
+            inputs = map_structure(self._convert_input, inputs)
         args = (inputs,) + args[1:]
+        if self._input_spec is not None:
+            assert_input_compatibility(self._input_spec, inputs, self.name)
         self._maybe_build(inputs)
         if not self.call_has_training:
             kwargs.pop("training", None)
         if not self.call_has_mask:
             kwargs.pop("mask", None)
-        if _CALL_DEPTH[0] == 0:
+        if CALL_DEPTH[0] == 0:
             self._clear_losses()
-        _CALL_DEPTH[0] += 1
-        try:
-            outputs = self.call(*args, **kwargs)
-        finally:
-            _CALL_DEPTH[0] -= 1
+        outputs = self._call_with_masks(args, kwargs)
         if self.activity_regularizer is not None:
             for o in flatten(outputs):
                 if isinstance(o, Tensor):
@@ -330,6 +361,82 @@ class Layer(Operation):
                         loss = loss / float(o.shape[0])  # Keras 3 divides by the batch size
                     self._call_losses.append(loss)
         return outputs
+
+    @property
+    def input_spec(self):
+        """What the first argument of a call must be: an InputSpec (or a structure of them), or None."""
+        return self._input_spec
+
+    @input_spec.setter
+    def input_spec(self, value):
+        self._input_spec = value
+
+    # masking, as Keras 3's Layer.__call__: a mask rides on a tensor as its `_keras_mask`
+    @property
+    def supports_masking(self):
+        """Whether this layer computes its outputs' mask with `compute_mask` (else it drops masks)."""
+        return self._supports_masking
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self._supports_masking = bool(value)
+
+    def compute_mask(self, inputs, previous_mask):
+        return previous_mask
+
+    def _call_with_masks(self, args, kwargs):
+        """call() with the inputs' masks given to its `mask` (or `<arg>_mask`) argument, and the
+        outputs' masks set from compute_mask (or dropped, with Keras's warning)."""
+        inputs = args[0]
+        if self._call_mask_args:
+            self._fill_mask_args(args, kwargs)
+        previous_mask = kwargs.get("mask") if kwargs else None
+        if previous_mask is None:
+            previous_mask = inputs._keras_mask if isinstance(inputs, Tensor) else map_structure(get_keras_mask, inputs)
+        CALL_DEPTH[0] += 1
+        try:
+            outputs = self.call(*args, **kwargs)
+        finally:
+            CALL_DEPTH[0] -= 1
+        if self._supports_masking:
+            if previous_mask is not None or self._computes_masks:  # (the default passes None on)
+                self._set_mask_metadata(inputs, outputs, previous_mask)
+        elif previous_mask is not None and any(m is not None for m in flatten(previous_mask)):
+            warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a mask "
+                          "attached to it. However, this layer does not support masking and will therefore destroy "
+                          "the mask information. Downstream layers will not see the mask.", stacklevel=3)
+        return outputs
+
+    def _fill_mask_args(self, args, kwargs):
+        """As Keras: with one tensor argument, `mask` gets its masks; with several, each
+        `<arg>_mask` the call takes gets the masks of `<arg>` (unless given)."""
+        mask_args = self._call_mask_args
+        others = [v for k, v in kwargs.items() if k != "training" and k not in mask_args] if kwargs else ()
+        if len(args) == 1 and not any(_holds_tensors(v) for v in others):
+            if "mask" in mask_args and kwargs.get("mask") is None:
+                x = args[0]
+                kwargs["mask"] = x._keras_mask if isinstance(x, Tensor) else map_structure(get_keras_mask, x)
+            return
+        tensor_args = {k: v for k, v in zip(self._call_arg_names, args) if _holds_tensors(v)}
+        tensor_args.update((k, v) for k, v in kwargs.items() if k not in mask_args and _holds_tensors(v))
+        if len(tensor_args) == 1:
+            if "mask" in mask_args and kwargs.get("mask") is None:
+                kwargs["mask"] = map_structure(get_keras_mask, next(iter(tensor_args.values())))
+            return
+        for k, v in tensor_args.items():
+            if f"{k}_mask" in mask_args and kwargs.get(f"{k}_mask") is None:
+                kwargs[f"{k}_mask"] = map_structure(get_keras_mask, v)
+
+    def _set_mask_metadata(self, inputs, outputs, previous_mask):
+        flat_outputs = flatten(outputs)
+        if all(get_keras_mask(t) is not None for t in flat_outputs):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        for t, m in zip(flat_outputs, flatten(masks)):
+            if m is not None and t is not None and get_keras_mask(t) is None:
+                set_keras_mask(t, m)
 
     def _convert_input(self, t):
         """As Keras: array-likes become tensors, and float inputs are cast to the layer's compute
@@ -343,7 +450,9 @@ class Layer(Operation):
             cast = self._autocast and a.dtype.kind == "f" and self.compute_dtype in FLOAT_TYPES
             return _core.convert_to_tensor(a, self.compute_dtype if cast else None)
         if self._autocast and t.dtype in FLOAT_TYPES and t.dtype != self.compute_dtype:
+            mask = get_keras_mask(t)
             t = _core.convert_to_tensor(t, self.compute_dtype)
+            set_keras_mask(t, mask)  # the cast copy keeps the mask, as in Keras
         return t
 
     def _call_on_placeholders(self, inputs, args, kwargs):
@@ -356,12 +465,10 @@ class Layer(Operation):
             kwargs.pop("training", None)
         if not self.call_has_mask:
             kwargs.pop("mask", None)
-        _CALL_DEPTH[0] += 1
         try:
             with no_grad():
-                return self.call(*args, **kwargs)
+                return self._call_with_masks(args, kwargs)
         finally:
-            _CALL_DEPTH[0] -= 1
             self._clear_losses()  # losses of a shape-inference run on zeros are not real ones
 
     def compute_output_shape(self, input_shape):

@@ -1,6 +1,7 @@
 """The functional graph: the layer calls between symbolic inputs and outputs, replayed on tensors, and
 its config as Keras writes a Functional model's (keras/src/models/functional.py)."""
 from kerasish.layers.core.input_layer import InputLayer
+from kerasish.layers.layer import set_keras_mask
 from kerasish.ops.operation import KerasTensor, Operation
 from kerasish.saving import serialization_lib
 from kerasish.tree import flatten, map_structure
@@ -161,13 +162,18 @@ class Graph:
                 "input_layers": serialization_lib.to_json_value(refs(self.inputs), "input_layers"),
                 "output_layers": serialization_lib.to_json_value(refs(self.outputs), "output_layers")}
 
-    def run(self, inputs, training=None):
+    def run(self, inputs, training=None, mask=None):
         values = {}
         given = flatten(inputs) if not isinstance(inputs, dict) else [inputs[k] for k in sorted(inputs)]
         if isinstance(self.inputs, dict) and isinstance(inputs, dict):
             given = [inputs[k] for k in sorted(self.inputs)]
         if len(given) != len(self.input_list):
             raise ValueError(f"The model expects {len(self.input_list)} input(s), but it received {len(given)}")
+        if mask is not None:  # masks given to the model ride on its inputs into the graph, as in Keras
+            masks = flatten(mask) if isinstance(mask, (list, tuple, dict)) else [mask]
+            for x, m in zip(given, masks):
+                if m is not None:
+                    set_keras_mask(x, m)
         for kt, v in zip(self.input_list, given):
             values[id(kt)] = v
         for node in self.nodes:

@@ -83,10 +83,10 @@ class Model(Trainer, Layer):
                 return layer
         raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}")
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         if self._graph is None:
             raise NotImplementedError("A subclassed Model must implement call()")
-        return self._graph.run(inputs, training=training)
+        return self._graph.run(inputs, training=training, mask=mask)
 
     def _expected_input_shapes(self):
         return [t.shape for t in self._graph.input_list] if self._graph else None

@@ -1,6 +1,6 @@
 """Sequential, as keras/src/models/sequential.py: a plain stack of layers."""
 from kerasish.layers.core.input_layer import InputLayer
-from kerasish.layers.layer import Layer
+from kerasish.layers.layer import Layer, set_keras_mask
 from kerasish.models.model import Model
 from kerasish.naming import auto_name
 from kerasish.ops.operation import KerasTensor
@@ -113,8 +113,10 @@ class Sequential(Model):
             raise AttributeError("The Sequential model is not built yet")
         return self._output_shapes[-1]
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         x = inputs[0] if isinstance(inputs, (list, tuple)) and len(inputs) == 1 else inputs
+        if mask is not None:
+            set_keras_mask(x, mask)  # each layer reads the mask its input carries
         for layer in self._stack:
             x = layer(x, training=training)
         return x

@@ -10,12 +10,15 @@ import numpy as np
 from kerasish import _complex, _core
 from kerasish._complex import ComplexTensor
 from kerasish._tensor import no_grad
+from kerasish._traceback import filter_traceback
 from kerasish.naming import auto_name, to_snake_case
 from kerasish.tree import flatten, map_structure
 
 
 class KerasTensor:
     """A symbolic tensor: a shape with None for unknown dims, a dtype, and the layer call that made it."""
+
+    _keras_mask = None  # the symbolic mask a masking layer gives its output
 
     def __init__(self, shape, dtype="float32", name=None, history=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
@@ -93,6 +96,17 @@ def _dummy(kt):
     return _core.broadcast_to(_core.full((), 0.0, kt.dtype), shape)
 
 
+def _stand_in(t):
+    """A KerasTensor's stand-in, with a stand-in of its mask; other values as they are."""
+    if not isinstance(t, KerasTensor):
+        return t
+    d = _dummy(t)
+    mask = getattr(t, "_keras_mask", None)
+    if mask is not None:
+        d._keras_mask = _dummy(mask)
+    return d
+
+
 class Operation:
     """A computation that records itself in the functional graph when called on symbolic tensors."""
 
@@ -125,6 +139,7 @@ class Operation:
         """The symbolic output(s) of the first call: `Model(m.inputs, m.get_layer("h").output)`."""
         return self._first_call("output")
 
+    @filter_traceback
     def __call__(self, *args, **kwargs):
         if any_symbolic_tensors(args) or any_symbolic_tensors(kwargs):
             return self.symbolic_call(args, kwargs)
@@ -141,8 +156,8 @@ class Operation:
     def symbolic_call(self, args, kwargs):
         """Works out the output by running on zeros, and records the call as a Node."""
         inputs = args[0]
-        concrete_args = map_structure(lambda t: _dummy(t) if isinstance(t, KerasTensor) else t, args)
-        concrete_kwargs = map_structure(lambda t: _dummy(t) if isinstance(t, KerasTensor) else t, kwargs)
+        concrete_args = map_structure(_stand_in, args)
+        concrete_kwargs = map_structure(_stand_in, kwargs)
         out = self._call_on_placeholders(inputs, concrete_args, concrete_kwargs)
         batch = None
         for t in flatten(inputs):
@@ -155,6 +170,9 @@ class Operation:
             shape = (batch,) + tuple(t.shape[1:]) if t.ndim else ()
             kt = KerasTensor(shape, t.dtype, name=self.name, history=(node, counter[0]))
             counter[0] += 1
+            mask = getattr(t, "_keras_mask", None)
+            if mask is not None:  # the mask the layer gives its output, as Keras's KerasTensors carry it
+                kt._keras_mask = KerasTensor((batch,) + tuple(mask.shape[1:]) if mask.ndim else (), mask.dtype)
             return kt
 
         outputs = map_structure(to_symbolic, out)

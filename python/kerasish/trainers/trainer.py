@@ -17,6 +17,7 @@ from kerasish import callbacks as callbacks_module
 from kerasish import metrics as metrics_module
 from kerasish._core import Tensor
 from kerasish._tensor import no_grad
+from kerasish._traceback import filter_traceback
 from kerasish.backend.dtypes import FLOAT_TYPES, INT_TYPES
 from kerasish.saving import saving_lib
 from kerasish.trainers import compile_utils
@@ -464,6 +465,7 @@ class Trainer:
                 self(_core.tensor(x[:1]))
 
     # fit
+    @filter_traceback
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
@@ -567,6 +569,7 @@ class Trainer:
         values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
+    @filter_traceback
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
         self._assert_compiled("evaluate")
@@ -579,6 +582,7 @@ class Trainer:
         logs = self._run_evaluate(data, cbs)
         return self._result(logs, return_dict)
 
+    @filter_traceback
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         verbose = 1 if verbose == "auto" else int(verbose)
         data = self._make_data(x, None, None, 32 if batch_size is None else int(batch_size), False, steps)
@@ -624,6 +628,7 @@ class Trainer:
         it = iter(outputs)
         return map_structure(lambda _: next(it), spec)
 
+    @filter_traceback
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled("train_on_batch")
         data = self._make_data(x, y, sample_weight, 1 << 62, False, None, class_weight, one_batch=True)
@@ -636,6 +641,7 @@ class Trainer:
             logs = self._step_logs(self.train_step(_packed(batch)))
         return self._result(self._logs() if logs is None else logs, return_dict)
 
+    @filter_traceback
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
         data = self._make_data(x, y, sample_weight, 1 << 62, False, None, one_batch=True)
@@ -652,6 +658,7 @@ class Trainer:
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         return saving_lib.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
+    @filter_traceback
     def predict_on_batch(self, x):
         y = self.predict_step(_packed((as_array(x), None, None)))
         return map_structure(lambda t: t.numpy(), y)

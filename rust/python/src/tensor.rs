@@ -11,7 +11,8 @@ use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyEllipsis, PyList, PySlice, PyTuple};
 
-#[pyclass(frozen, subclass, name = "Tensor", module = "kerasish")]
+// `dict`: a tensor carries Keras's `_keras_mask` attribute from layer to layer, as Keras's tensors do
+#[pyclass(frozen, subclass, dict, name = "Tensor", module = "kerasish")]
 pub struct PyTensor {
     pub t: Tensor,
 }
@@ -619,18 +620,22 @@ impl PyTensor {
     }
 
     // In-place updates write into the storage (every view sees them), as in the course's
-    // hand-written gradient descent: `with no_grad(): w -= lr * w.grad`.
-    fn __iadd__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        inplace(&self.t, o, Binary::Add)
-    }
-    fn __isub__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        inplace(&self.t, o, Binary::Sub)
-    }
-    fn __imul__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        inplace(&self.t, o, Binary::Mul)
-    }
-    fn __itruediv__(&self, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        inplace(&self.t, o, Binary::Div)
+    // hand-written gradient descent: `with no_grad(): w -= lr * w.grad`. The operators `+=`,
+    // `-=`, `*=`, `/=` are installed by kerasish/_tensor.py, which rebinds instead inside a
+    // layer's call (Keras's tensors are values); pyo3's in-place slots can only return self.
+    fn _inplace(&self, op: &str, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        let op = match op {
+            "add" => Binary::Add,
+            "subtract" => Binary::Sub,
+            "multiply" => Binary::Mul,
+            "divide" => Binary::Div,
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "in-place update: unknown operation {op:?}; valid ones are 'add', 'subtract', 'multiply', 'divide'"
+                )))
+            }
+        };
+        inplace(&self.t, o, op)
     }
 
     /// Writes `value` (broadcast to this shape) into this tensor's elements, in place.

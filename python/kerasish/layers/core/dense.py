@@ -8,6 +8,7 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.supports_masking = True
         self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f"Dense: `units` must be a positive int, got {units!r}")

@@ -28,6 +28,11 @@ class Embedding(Layer):
             inputs = ops.cast(inputs, "int64")
         return ops.take(self.embeddings, inputs, axis=0)
 
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return ops.not_equal(inputs, 0)  # index 0 is padding: Embedding(mask_zero=True)
+
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),

@@ -1,5 +1,16 @@
 """The base of the merging layers, as keras/src/layers/merging/base_merge.py."""
+from kerasish import ops
 from kerasish.layers.layer import Layer
+
+
+def _check_masks(inputs, mask):
+    if not isinstance(mask, (tuple, list)):
+        raise ValueError(f"`mask` should be a list. Received: mask={mask}")
+    if not isinstance(inputs, (tuple, list)):
+        raise ValueError(f"`inputs` should be a list. Received: inputs={inputs}")
+    if len(mask) != len(inputs):
+        raise ValueError("The lists `inputs` and `mask` should have the same length. Received: inputs="
+                         f"{inputs} of length {len(inputs)}, and mask={mask} of length {len(mask)}")
 
 
 class Merge(Layer):
@@ -17,6 +28,19 @@ class Merge(Layer):
         for x in inputs[1:]:
             out = self._merge(out, x)
         return self._finish(out, len(inputs))
+
+    def compute_mask(self, inputs, mask=None):
+        """As Keras: an output step is valid where it is valid in every input (no mask if any
+        input has none)."""
+        if mask is None:
+            return None
+        _check_masks(inputs, mask)
+        if any(m is None for m in mask):
+            return None
+        out = mask[0]
+        for m in mask[1:]:
+            out = ops.logical_or(out, m)
+        return out
 
     def _finish(self, out, n):
         return out

@@ -9,6 +9,7 @@ class BatchNormalization(Layer):
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  synchronized=False, renorm=False, renorm_clipping=None, renorm_momentum=0.99, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         if renorm:
             raise ValueError("BatchNormalization: renorm=True (batch renormalization) is not supported by kerasish")
         self.synchronized = bool(synchronized)

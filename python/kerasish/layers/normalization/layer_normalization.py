@@ -8,6 +8,7 @@ class LayerNormalization(Layer):
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
         self.axis = axis
         self.epsilon = float(epsilon)

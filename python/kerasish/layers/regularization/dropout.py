@@ -6,6 +6,7 @@ from kerasish.layers.layer import Layer
 class Dropout(Layer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         if not 0 <= rate <= 1:
             raise ValueError(f"Dropout: `rate` must be in [0, 1], got {rate}")
         self.rate = float(rate)
