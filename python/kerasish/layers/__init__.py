@@ -30,7 +30,15 @@ from kerasish.layers.preprocessing.rescaling import Rescaling
 from kerasish.layers.regularization.dropout import Dropout
 from kerasish.layers.reshaping.flatten import Flatten
 from kerasish.layers.reshaping.permute import Permute
+from kerasish.layers.reshaping.repeat_vector import RepeatVector
 from kerasish.layers.reshaping.reshape import Reshape
+from kerasish.layers.rnn.bidirectional import Bidirectional
+from kerasish.layers.rnn.gru import GRU, GRUCell
+from kerasish.layers.rnn.lstm import LSTM, LSTMCell
+from kerasish.layers.rnn.rnn import RNN
+from kerasish.layers.rnn.simple_rnn import SimpleRNN, SimpleRNNCell
+from kerasish.layers.rnn.stacked_rnn_cells import StackedRNNCells
+from kerasish.layers.rnn.time_distributed import TimeDistributed
 from kerasish.ops.operation import KerasTensor
 
 MaxPool2D = MaxPooling2D

@@ -155,7 +155,7 @@ class Graph:
 
         def refs(structure):
             if isinstance(structure, KerasTensor):
-                return [ref(structure)]
+                return ref(structure)  # one input (output): one reference, as Keras 3.15 writes it
             return map_structure(ref, structure)
 
         return {"name": name, "trainable": trainable, "layers": layer_configs,

@@ -86,24 +86,27 @@ def any_symbolic_tensors(structure):
     return False
 
 
-def _dummy(kt):
-    """A concrete stand-in for a symbolic tensor: zeros, with unknown dims set to 1. A broadcast
-    view of one zero, so that no memory is taken for it (a config's input shape, however large,
-    costs nothing until an op makes an output of that size, and that output is checked)."""
-    shape = tuple(1 if d is None else d for d in kt.shape)
+PROBING = [0]  # > 0 while an operation runs on stand-ins to learn its output (state must not change)
+
+
+def _dummy(kt, unknown=1):
+    """A concrete stand-in for a symbolic tensor: zeros, with unknown dims set to `unknown`. A
+    broadcast view of one zero, so that no memory is taken for it (a config's input shape, however
+    large, costs nothing until an op makes an output of that size, and that output is checked)."""
+    shape = tuple(unknown if d is None else d for d in kt.shape)
     if kt.dtype in _complex.COMPLEX_TYPES:
         return ComplexTensor(_core.broadcast_to(_core.full((), 0.0, _complex.PART[kt.dtype]), shape + (2,)))
     return _core.broadcast_to(_core.full((), 0.0, kt.dtype), shape)
 
 
-def _stand_in(t):
+def _stand_in(t, unknown=1):
     """A KerasTensor's stand-in, with a stand-in of its mask; other values as they are."""
     if not isinstance(t, KerasTensor):
         return t
-    d = _dummy(t)
+    d = _dummy(t, unknown)
     mask = getattr(t, "_keras_mask", None)
     if mask is not None:
-        d._keras_mask = _dummy(mask)
+        d._keras_mask = _dummy(mask, unknown)
     return d
 
 
@@ -156,9 +159,21 @@ class Operation:
     def symbolic_call(self, args, kwargs):
         """Works out the output by running on zeros, and records the call as a Node."""
         inputs = args[0]
-        concrete_args = map_structure(_stand_in, args)
-        concrete_kwargs = map_structure(_stand_in, kwargs)
-        out = self._call_on_placeholders(inputs, concrete_args, concrete_kwargs)
+        PROBING[0] += 1
+        try:
+            out = self._call_on_placeholders(inputs, map_structure(_stand_in, args), map_structure(_stand_in, kwargs))
+            # unknown sizes past the batch axis (a sequence's time axis): a second run with them at
+            # 2 tells which output sizes follow them, and those are unknown too
+            flat_out, flat_two = flatten(out), None
+            if any(isinstance(t, KerasTensor) and None in t.shape[1:] for t in flatten((args, kwargs))):
+                try:
+                    two = self._call_on_placeholders(inputs, map_structure(lambda t: _stand_in(t, 2), args),
+                                                     map_structure(lambda t: _stand_in(t, 2), kwargs))
+                    flat_two = flatten(two)
+                except Exception:  # a layer that only takes the first sizes: keep what they gave
+                    flat_two = None
+        finally:
+            PROBING[0] -= 1
         batch = None
         for t in flatten(inputs):
             if isinstance(t, KerasTensor) and t.shape:
@@ -168,6 +183,10 @@ class Operation:
 
         def to_symbolic(t, counter=[0]):
             shape = (batch,) + tuple(t.shape[1:]) if t.ndim else ()
+            if flat_two is not None and len(flat_two) == len(flat_out):
+                other = flat_two[counter[0]]
+                if getattr(other, "ndim", None) == t.ndim:
+                    shape = shape[:1] + tuple(None if a != b else a for a, b in zip(t.shape[1:], other.shape[1:]))
             kt = KerasTensor(shape, t.dtype, name=self.name, history=(node, counter[0]))
             counter[0] += 1
             mask = getattr(t, "_keras_mask", None)
@@ -195,6 +214,36 @@ class _TensorOp(Operation):
         raise NotImplementedError(
             f"The operation {self.name!r} ({type(self).__name__}, from arithmetic or indexing on symbolic "
             "tensors) cannot be saved in a config yet; use layers such as keras.layers.Add in models to save")
+
+
+class KerasOp(Operation):
+    """An op of keras.ops as a node of a functional graph that Keras saved (Keras 3 records op
+    calls on symbolic tensors as operation classes: `NotEqual` for an Embedding's mask, `Sum`...):
+    the kerasish op of the same name, given the saved call arguments and the op's saved keyword
+    configuration. Only names of kerasish's ops resolve; nothing is imported from the file."""
+
+    _MODULES = ("numpy", "nn", "math", "core", "image", "linalg")
+
+    def __init__(self, class_name, module, config):
+        from kerasish import ops
+        from kerasish.naming import to_snake_case
+
+        config = dict(config or {})
+        super().__init__(config.pop("name", None))
+        sub = module.rsplit(".", 1)[-1] if module.startswith(("keras.src.ops.", "keras.ops.")) else None
+        where = [getattr(ops, sub)] if sub in self._MODULES else [getattr(ops, m) for m in self._MODULES]
+        fn_name = to_snake_case(class_name)
+        fn = next((getattr(m, fn_name) for m in where if callable(getattr(m, fn_name, None))), None)
+        if fn is None:
+            raise ValueError(f"The saved config holds the operation {class_name!r} ({module}), which has no kerasish "
+                             f"op of that name ({fn_name})")
+        self.keras_class_name, self.keras_module, self.fn, self.op_config = class_name, module, fn, config
+
+    def call(self, *args, **kwargs):
+        return self.fn(*args, **{**self.op_config, **kwargs})
+
+    def get_config(self):
+        return {"name": self.name, **self.op_config}
 
 
 _OP_CLASSES = {}

@@ -45,15 +45,48 @@ def _path_str(filepath):
 
 
 # ---------------------------------------------------------------------------------------- variables
-def _children(layer):
-    kids = getattr(layer, "layers", None)
-    if not isinstance(kids, (list, tuple)):
-        kids = layer._tracked
-    return [k for k in kids if isinstance(k, Layer)]
+_SKIP = {}
+
+
+def _keeps_layers(layer):
+    """A Sequential or functional model (Keras saves their `layers` list first)."""
+    return hasattr(layer, "_stack") or getattr(layer, "_graph", None) is not None
+
+
+def _skipset(layer):
+    """The attributes Keras's _walk_saveable does not visit: those every plain layer has."""
+    key = "model" if _keeps_layers(layer) else "layer"
+    if key not in _SKIP:
+        _SKIP[key] = set(dir(Layer())) | ({"layers", "_graph", "_stack", "_layers"} if key == "model" else set())
+    return _SKIP[key]
+
+
+def _child_groups(layer):
+    """(name, [layers]) in Keras's order: a Sequential's or functional model's `layers` first,
+    then the attributes holding layers (or lists / dicts of them), public before private, by name."""
+    if _keeps_layers(layer):
+        yield "layers", list(layer.layers), True
+    skip = _skipset(layer)
+    for attr in sorted(dir(layer), key=lambda n: f"~{n}" if n.startswith("_") else n):
+        if attr.startswith("__") or attr in skip:
+            continue
+        try:
+            value = getattr(layer, attr)
+        except Exception:
+            continue
+        if isinstance(value, Layer):
+            yield attr, [value], False
+        elif isinstance(value, (list, tuple, dict)):
+            items = list(value.values()) if isinstance(value, dict) else list(value)
+            if any(isinstance(v, Layer) for v in items):
+                yield attr, items, True
 
 
 def model_variables(model):
-    """``[(key, variable)]`` of the model's variables (not the optimizer's), as Keras names them."""
+    """``[(key, variable)]`` of the model's variables (not the optimizer's), with the keys Keras's
+    saving_lib gives them: a layer's own weights under `vars/<i>`, a sub-layer held by an
+    attribute under the attribute's name (an LSTM's `cell/`), the layers of a list under the list's
+    name and their class name (`layers/dense_1/`)."""
     out, seen = [], set()
 
     def walk(layer, prefix):
@@ -62,12 +95,18 @@ def model_variables(model):
         seen.add(id(layer))
         for i, w in enumerate(layer.own_weights):
             out.append((f"{prefix}vars/{i}", w))
-        used = {}
-        for child in _children(layer):
-            base = to_snake_case(type(child).__name__)
-            n = used.get(base, 0)
-            used[base] = n + 1
-            walk(child, f"{prefix}layers/{base if n == 0 else f'{base}_{n}'}/")
+        for name, items, container in _child_groups(layer):
+            if not container:
+                walk(items[0], f"{prefix}{name}/")
+                continue
+            used = {}
+            for child in items:
+                if not isinstance(child, Layer):
+                    continue
+                base = to_snake_case(type(child).__name__)
+                n = used.get(base, 0)
+                used[base] = n + 1
+                walk(child, f"{prefix}{name}/{base if n == 0 else f'{base}_{n}'}/")
 
     walk(model, "")
     return out

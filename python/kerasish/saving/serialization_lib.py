@@ -24,6 +24,7 @@ from kerasish._core import Tensor
 from kerasish._tensor import no_grad
 from kerasish.layers.core.input_layer import InputLayer
 from kerasish.layers.layer import Layer
+from kerasish.ops.operation import KerasOp
 from kerasish.saving.object_registration import get_custom_objects, get_registered_name
 from kerasish.tree import flatten
 
@@ -178,6 +179,10 @@ def serialize_layer(layer):
     Model, Sequential = model_classes()
 
     cls = type(layer)
+    if isinstance(layer, KerasOp):
+        return {"module": layer.keras_module, "class_name": layer.keras_class_name,
+                "config": to_json_value(layer.get_config(), f"operation {layer.name!r}"),
+                "registered_name": layer.keras_class_name}
     if cls is Sequential:
         out = {"module": "keras", "class_name": "Sequential", "config": layer.get_config(), "registered_name": None}
     elif cls is Model and layer.keras_class_name == "Functional":
@@ -235,6 +240,10 @@ def deserialize_layer(entry, custom_objects=None, build=True):
     """A layer or model from :func:`serialize_layer`'s output."""
     Model, Sequential = model_classes()
 
+    module = entry.get("module") if isinstance(entry, dict) else None
+    if isinstance(module, str) and module.startswith(("keras.src.ops.", "keras.ops")):
+        class_name, config = check_object_config(entry, "operation")
+        return KerasOp(class_name, module, config)  # an op node of a functional graph (Keras 3's masks)
     cls = resolve_layer_class(entry, custom_objects)
     _, config = check_object_config(entry, "layer")
     objs = get_custom_objects(custom_objects)
