@@ -273,3 +273,24 @@ def test_traceback_filtering_leaves_out_kerasish_frames():
         assert os.path.join(package, "layers", "layer.py") in _frames(info.value)
     finally:
         keras.config.enable_traceback_filtering()
+
+
+@oracle
+def test_pad_sequences_matches_keras():
+    real_keras()
+    import keras as real
+
+    seqs = [[1, 2, 3, 4], [5], [], [6, 7]]
+    for kw in ({}, {"maxlen": 3}, {"padding": "post"}, {"truncating": "post", "maxlen": 2}, {"value": -1.0},
+               {"dtype": "float32", "maxlen": 5}):
+        got, want = keras.utils.pad_sequences(seqs, **kw), real.utils.pad_sequences(seqs, **kw)
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+    vecs = [np.ones((2, 3)), np.zeros((1, 3))]
+    np.testing.assert_array_equal(keras.utils.pad_sequences(vecs, dtype="float32"),
+                                  real.utils.pad_sequences(vecs, dtype="float32"))
+    for bad in ({"padding": "middle"}, {"truncating": "x"}):
+        with pytest.raises(ValueError, match="not understood"):
+            keras.utils.pad_sequences(seqs, **bad)
+    with pytest.raises(ValueError, match="list of iterables"):
+        keras.utils.pad_sequences([1, 2])

@@ -9,13 +9,13 @@ from kerasish.layers.core.lambda_layer import Lambda
 from kerasish.layers.core.masking import Masking
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
-from kerasish.layers.merging.add import Add
-from kerasish.layers.merging.average import Average
-from kerasish.layers.merging.concatenate import Concatenate
-from kerasish.layers.merging.maximum import Maximum
-from kerasish.layers.merging.minimum import Minimum
-from kerasish.layers.merging.multiply import Multiply
-from kerasish.layers.merging.subtract import Subtract
+from kerasish.layers.merging.add import Add, add
+from kerasish.layers.merging.average import Average, average
+from kerasish.layers.merging.concatenate import Concatenate, concatenate
+from kerasish.layers.merging.maximum import Maximum, maximum
+from kerasish.layers.merging.minimum import Minimum, minimum
+from kerasish.layers.merging.multiply import Multiply, multiply
+from kerasish.layers.merging.subtract import Subtract, subtract
 from kerasish.layers.normalization.batch_normalization import BatchNormalization
 from kerasish.layers.normalization.layer_normalization import LayerNormalization
 from kerasish.layers.pooling.average_pooling1d import AveragePooling1D

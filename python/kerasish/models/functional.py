@@ -162,11 +162,22 @@ class Graph:
                 "input_layers": serialization_lib.to_json_value(refs(self.inputs), "input_layers"),
                 "output_layers": serialization_lib.to_json_value(refs(self.outputs), "output_layers")}
 
+    def order_inputs(self, inputs):
+        """The given inputs in the order of the model's Inputs: a dict is matched by the keys of a
+        dict of Inputs, else by the Inputs' names (Keras's `fit({"title": ..., "body": ...})`),
+        else taken in sorted key order."""
+        if not isinstance(inputs, dict):
+            return flatten(inputs)
+        if isinstance(self.inputs, dict):
+            return [inputs[k] for k in sorted(self.inputs)]
+        names = [getattr(getattr(t, "input_layer", None), "name", None) for t in self.input_list]
+        if all(n in inputs for n in names) and len(inputs) == len(names):
+            return [inputs[n] for n in names]
+        return [inputs[k] for k in sorted(inputs)]
+
     def run(self, inputs, training=None, mask=None):
         values = {}
-        given = flatten(inputs) if not isinstance(inputs, dict) else [inputs[k] for k in sorted(inputs)]
-        if isinstance(self.inputs, dict) and isinstance(inputs, dict):
-            given = [inputs[k] for k in sorted(self.inputs)]
+        given = self.order_inputs(inputs)
         if len(given) != len(self.input_list):
             raise ValueError(f"The model expects {len(self.input_list)} input(s), but it received {len(given)}")
         if mask is not None:  # masks given to the model ride on its inputs into the graph, as in Keras

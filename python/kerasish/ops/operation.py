@@ -87,26 +87,29 @@ def any_symbolic_tensors(structure):
 
 
 PROBING = [0]  # > 0 while an operation runs on stand-ins to learn its output (state must not change)
+UNKNOWN = (16, 17)  # the sizes an unknown non-batch dim takes in the two shape-inference runs
 
 
-def _dummy(kt, unknown=1):
-    """A concrete stand-in for a symbolic tensor: zeros, with unknown dims set to `unknown`. A
-    broadcast view of one zero, so that no memory is taken for it (a config's input shape, however
-    large, costs nothing until an op makes an output of that size, and that output is checked)."""
-    shape = tuple(unknown if d is None else d for d in kt.shape)
+def _dummy(kt, run=0):
+    """A concrete stand-in for a symbolic tensor: zeros, with an unknown batch size set to 1 and
+    other unknown sizes to UNKNOWN[run] (large enough for a valid convolution or a pooling to
+    leave something). A broadcast view of one zero, so that no memory is taken for it (a
+    config's input shape, however large, costs nothing until an op makes an output of that size,
+    and that output is checked)."""
+    shape = tuple(d if d is not None else 1 if i == 0 else UNKNOWN[run] for i, d in enumerate(kt.shape))
     if kt.dtype in _complex.COMPLEX_TYPES:
         return ComplexTensor(_core.broadcast_to(_core.full((), 0.0, _complex.PART[kt.dtype]), shape + (2,)))
     return _core.broadcast_to(_core.full((), 0.0, kt.dtype), shape)
 
 
-def _stand_in(t, unknown=1):
+def _stand_in(t, run=0):
     """A KerasTensor's stand-in, with a stand-in of its mask; other values as they are."""
     if not isinstance(t, KerasTensor):
         return t
-    d = _dummy(t, unknown)
+    d = _dummy(t, run)
     mask = getattr(t, "_keras_mask", None)
     if mask is not None:
-        d._keras_mask = _dummy(mask, unknown)
+        d._keras_mask = _dummy(mask, run)
     return d
 
 
@@ -162,13 +165,13 @@ class Operation:
         PROBING[0] += 1
         try:
             out = self._call_on_placeholders(inputs, map_structure(_stand_in, args), map_structure(_stand_in, kwargs))
-            # unknown sizes past the batch axis (a sequence's time axis): a second run with them at
-            # 2 tells which output sizes follow them, and those are unknown too
+            # unknown sizes past the batch axis (a sequence's time axis): a second run with them one
+            # larger tells which output sizes follow them, and those are unknown too
             flat_out, flat_two = flatten(out), None
             if any(isinstance(t, KerasTensor) and None in t.shape[1:] for t in flatten((args, kwargs))):
                 try:
-                    two = self._call_on_placeholders(inputs, map_structure(lambda t: _stand_in(t, 2), args),
-                                                     map_structure(lambda t: _stand_in(t, 2), kwargs))
+                    two = self._call_on_placeholders(inputs, map_structure(lambda t: _stand_in(t, 1), args),
+                                                     map_structure(lambda t: _stand_in(t, 1), kwargs))
                     flat_two = flatten(two)
                 except Exception:  # a layer that only takes the first sizes: keep what they gave
                     flat_two = None

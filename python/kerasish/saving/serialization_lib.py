@@ -344,6 +344,8 @@ def functional_from_config(config, objs):
             raise ValueError(f"Invalid functional config: layer {name!r} 'inbound_nodes' must be a list of objects "
                              "{'args': [...], 'kwargs': {...}}")
         layer = deserialize_layer(entry, objs, build=False)
+        if layer.name != name and "name" not in (entry.get("config") or {}):
+            layer.name = name  # a custom get_config without the name: the graph's entry names it, as in Keras
         if layer.name != name:
             raise ValueError(f"Invalid functional config: layer entry {name!r} holds a layer named {layer.name!r}")
         created[name] = (layer, entry)

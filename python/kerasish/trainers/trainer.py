@@ -405,7 +405,9 @@ class Trainer:
         expected = getattr(self, "_expected_input_shapes", lambda: None)()
         if expected is None:
             return
-        xs = flatten(x) if not isinstance(x, dict) else [x[k] for k in sorted(x)]
+        graph = getattr(self, "_graph", None)
+        xs = graph.order_inputs(x) if graph is not None else flatten(x) if not isinstance(x, dict) else [
+            x[k] for k in sorted(x)]
         if len(xs) != len(expected):
             raise ValueError(f"Model {self.name!r} expects {len(expected)} input(s), but it received {len(xs)} input arrays")
         for i, (a, e) in enumerate(zip(xs, expected)):
@@ -526,7 +528,7 @@ class Trainer:
             # the epoch's logs: the last step's (a user's step returns its own), as Keras's
             logs = self._logs() if logs is None else dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._run_evaluate(val, callbacks=None)
+                val_logs = self._run_evaluate(val, callbacks=cbs)  # test hooks run, as in Keras
                 logs.update({"val_" + k: v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
@@ -621,7 +623,10 @@ class Trainer:
         """predict with the forward pass traced once per batch size; outputs go straight into
         arrays allocated here (the model's output structure)."""
         with no_grad():
-            spec = self(to_tensor(take(data.adapter.x, slice(0, 1))), training=False)
+            # the output structure from the first batch (not one sample: a layer may rely on the
+            # Input's static batch size)
+            spec = self(to_tensor(take(data.adapter.x, slice(0, min(data.batch_size, data.adapter.num_samples)))),
+                        training=False)
         leaves = flatten(spec)
         outputs = [np.empty((data.adapter.num_samples,) + tuple(t.shape[1:]), dtype=t.dtype) for t in leaves]
         self._run_compiled("predict", data, self._traced_predict_step, cbs, outputs=outputs)

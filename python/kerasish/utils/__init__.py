@@ -18,6 +18,7 @@ from kerasish.saving.serialization_lib import deserialize_keras_object, serializ
 from kerasish.trainers.data_adapters.data_adapter_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from kerasish.utils.config import Config
 from kerasish.utils.progbar import Progbar
+from kerasish.utils.sequence_utils import pad_sequences
 
 
 def set_random_seed(seed):

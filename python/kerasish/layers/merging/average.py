@@ -8,3 +8,8 @@ class Average(Merge):
 
     def _finish(self, out, n):
         return out / float(n)
+
+
+def average(inputs, **kwargs):
+    """keras.layers.average: `Average(**kwargs)(inputs)`."""
+    return Average(**kwargs)(inputs)

@@ -6,3 +6,8 @@ from kerasish.layers.merging.base_merge import Merge
 class Maximum(Merge):
     def _merge(self, a, b):
         return ops.maximum(a, b)
+
+
+def maximum(inputs, **kwargs):
+    """keras.layers.maximum: `Maximum(**kwargs)(inputs)`."""
+    return Maximum(**kwargs)(inputs)

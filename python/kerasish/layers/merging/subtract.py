@@ -7,3 +7,8 @@ class Subtract(Merge):
         if len(inputs) != 2:
             raise ValueError("Subtract must be called on exactly 2 inputs")
         return inputs[0] - inputs[1]
+
+
+def subtract(inputs, **kwargs):
+    """keras.layers.subtract: `Subtract(**kwargs)(inputs)`."""
+    return Subtract(**kwargs)(inputs)
