@@ -4,7 +4,7 @@ bias of shape (2, 3 units): input and recurrent), else act(x W_h + (r * h') U_h)
 from kerasish import ops
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.rnn.dropout_rnn_cell import RecurrentCell
-from kerasish.layers.rnn.rnn import RNN, cell_layer_config
+from kerasish.layers.rnn.rnn import RNN, cell_layer_config, check_use_cudnn
 
 
 class GRUCell(RecurrentCell):
@@ -74,6 +74,7 @@ class GRU(RNN):
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, reset_after=True, use_cudnn="auto", **kwargs):
+        check_use_cudnn(use_cudnn)
         cell = GRUCell(units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
                        kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
                        bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
@@ -86,12 +87,6 @@ class GRU(RNN):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.input_spec = InputSpec(ndim=3)
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of {'auto', True, False}. "
-                             f"Received: use_cudnn={use_cudnn}")
-        if use_cudnn is True:
-            raise ValueError("use_cudnn=True was specified, but cuDNN is not available to kerasish; pass "
-                             "use_cudnn='auto' (the engine's own kernels run the layer)")
         self.use_cudnn = use_cudnn
 
     def get_config(self):

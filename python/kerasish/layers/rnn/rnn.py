@@ -200,6 +200,17 @@ def _reset_dropout_masks(cell):
         _reset_dropout_masks(c)
 
 
+def check_use_cudnn(use_cudnn):
+    """LSTM's and GRU's `use_cudnn`: "auto" or False run the engine's ops; True, which asks for
+    cuDNN, is refused as Keras refuses it where cuDNN is not available."""
+    if use_cudnn not in ("auto", True, False):
+        raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of {'auto', True, False}. "
+                         f"Received: use_cudnn={use_cudnn}")
+    if use_cudnn is True:
+        raise ValueError("use_cudnn=True was specified, but cuDNN is not available to kerasish; pass "
+                         "use_cudnn='auto' (the engine's own kernels run the layer)")
+
+
 def cell_layer_config(layer):
     """A built-in recurrent layer's config as Keras writes it: the RNN's own keys without `cell`,
     then the cell's arguments."""
