@@ -209,3 +209,40 @@ def test_keras_loads_our_keras_archives(tmp_path):
     x2 = R.normal(size=(5, 4)).astype("float32")
     got = np.asarray(keras.models.load_model(tmp_path / "nested.keras").predict(x2, verbose=0))
     np.testing.assert_allclose(got, fm.predict(x2, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def _arithmetic_model(lib):
+    inp = lib.Input((4,))
+    h = lib.layers.Dense(4)(inp)
+    y = (h + inp) * 2.0 - 1.0 / (abs(h) + 1.0)
+    y = -y + (2.0 - h) ** 2 % 3.0 // 1.5
+    return lib.Model(inp, lib.layers.Dense(2)(y))
+
+
+def test_symbolic_arithmetic_saves_as_keras_op_nodes(tmp_path):
+    model = _arithmetic_model(K)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        layers = json.loads(z.read("config.json"))["config"]["layers"]
+    ops = [(e["class_name"], e["module"]) for e in layers if e["module"].startswith("keras.src.ops")]
+    assert ("Add", "keras.src.ops.numpy") in ops and ("Absolute", "keras.src.ops.numpy") in ops
+    assert {c for c, _ in ops} == {"Add", "Multiply", "Subtract", "TrueDivide", "Absolute", "Negative", "Power", "Mod",
+                                   "FloorDivide"}
+    x = np.random.default_rng(0).normal(size=(3, 4)).astype("float32")
+    back = K.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@oracle
+def test_keras_loads_our_symbolic_arithmetic(tmp_path):
+    real_keras()
+    import keras
+
+    model = _arithmetic_model(K)
+    model.save(tmp_path / "m.keras")
+    x = np.random.default_rng(1).normal(size=(3, 4)).astype("float32")
+    theirs = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(np.asarray(theirs.predict(x, verbose=0)), model.predict(x, verbose=0), rtol=1e-6)
+    built = _arithmetic_model(keras)
+    built.set_weights(model.get_weights())
+    np.testing.assert_allclose(np.asarray(built.predict(x, verbose=0)), model.predict(x, verbose=0), rtol=1e-6)

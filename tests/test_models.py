@@ -234,9 +234,15 @@ def test_functional_tensor_arithmetic(wide_terminal, rng):
     assert [layer.name for layer in model.layers] == ["arith_in", "arith_dense"]  # operations are not layers
     rows = [squash(line) for line in summary_lines(model)]
     assert any(re.fullmatch(r"│ add(_\d+)? \(Add\) │ \(None, 3\) │ 0 │ arith_dense\[0\]\[0\], │", r) for r in rows), rows
-    op = next(lay for lay in model._graph.all_layers if type(lay).__name__ == "Add")
+    op = next(lay for lay in model._graph.all_layers if getattr(lay, "keras_class_name", None) == "Add")
+    from kerasish.saving.serialization_lib import serialize_layer
+
+    # saved as Keras's op node (keras.src.ops.numpy.Add), not as a keras.layers.Add
+    assert serialize_layer(op) == {"module": "keras.src.ops.numpy", "class_name": "Add",
+                                   "config": {"name": op.name}, "registered_name": "Add"}
+    index = next(lay for lay in model._graph.all_layers if type(lay).__name__ == "GetItem")
     with pytest.raises(NotImplementedError):
-        op.get_config()  # not silently saved as a keras.layers.Add
+        index.get_config()  # indexing cannot be saved yet, and says so
     # and they train: the gradient flows through them
     model.compile(optimizer="sgd", loss="mse")
     before = model.get_weights()[0]

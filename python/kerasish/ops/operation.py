@@ -34,32 +34,33 @@ class KerasTensor:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
     # arithmetic on symbolic tensors records an operation in the graph, as in Keras 3
-    # (`x = x + shortcut` in a functional model); the operation shows in summary() as Keras's does
-    def __add__(self, other): return apply_op("Add", lambda a, b: a + b, self, other)
-    def __radd__(self, other): return apply_op("Add", lambda a, b: b + a, self, other)
-    def __sub__(self, other): return apply_op("Subtract", lambda a, b: a - b, self, other)
-    def __rsub__(self, other): return apply_op("Subtract", lambda a, b: b - a, self, other)
-    def __mul__(self, other): return apply_op("Multiply", lambda a, b: a * b, self, other)
-    def __rmul__(self, other): return apply_op("Multiply", lambda a, b: b * a, self, other)
-    def __truediv__(self, other): return apply_op("TrueDivide", lambda a, b: a / b, self, other)
-    def __rtruediv__(self, other): return apply_op("TrueDivide", lambda a, b: b / a, self, other)
-    def __pow__(self, other): return apply_op("Power", lambda a, b: a ** b, self, other)
-    def __matmul__(self, other): return apply_op("Matmul", lambda a, b: a @ b, self, other)
-    def __neg__(self): return apply_op("Negative", lambda a: -a, self)
-    def __rpow__(self, other): return apply_op("Power", lambda a, b: b ** a, self, other)
-    def __rmatmul__(self, other): return apply_op("Matmul", lambda a, b: b @ a, self, other)
-    def __floordiv__(self, other): return apply_op("FloorDivide", lambda a, b: a // b, self, other)
-    def __rfloordiv__(self, other): return apply_op("FloorDivide", lambda a, b: b // a, self, other)
-    def __mod__(self, other): return apply_op("Mod", lambda a, b: a % b, self, other)
-    def __rmod__(self, other): return apply_op("Mod", lambda a, b: b % a, self, other)
-    def __abs__(self): return apply_op("Absolute", lambda a: abs(a), self)
+    # (`x = x + shortcut` in a functional model): the op classes Keras records (Add, Subtract...),
+    # which saved configs hold and Keras loads; the operation shows in summary() as Keras's does
+    def __add__(self, other): return _op("Add", self, other)
+    def __radd__(self, other): return _op("Add", other, self)
+    def __sub__(self, other): return _op("Subtract", self, other)
+    def __rsub__(self, other): return _op("Subtract", other, self)
+    def __mul__(self, other): return _op("Multiply", self, other)
+    def __rmul__(self, other): return _op("Multiply", other, self)
+    def __truediv__(self, other): return _op("TrueDivide", self, other)
+    def __rtruediv__(self, other): return _op("TrueDivide", other, self)
+    def __pow__(self, other): return _op("Power", self, other)
+    def __rpow__(self, other): return _op("Power", other, self)
+    def __matmul__(self, other): return _op("Matmul", self, other)
+    def __rmatmul__(self, other): return _op("Matmul", other, self)
+    def __floordiv__(self, other): return _op("FloorDivide", self, other)
+    def __rfloordiv__(self, other): return _op("FloorDivide", other, self)
+    def __mod__(self, other): return _op("Mod", self, other)
+    def __rmod__(self, other): return _op("Mod", other, self)
+    def __neg__(self): return _op("Negative", self)
+    def __abs__(self): return _op("Absolute", self)
     # comparisons are symbolic as in Keras (`source != 0` makes a mask); == is left to Python's
     # identity so KerasTensors stay usable in lists and dicts (ops.equal compares symbolically)
-    def __ne__(self, other): return apply_op("NotEqual", lambda a, b: a != b, self, other)
-    def __lt__(self, other): return apply_op("Less", lambda a, b: a < b, self, other)
-    def __le__(self, other): return apply_op("LessEqual", lambda a, b: a <= b, self, other)
-    def __gt__(self, other): return apply_op("Greater", lambda a, b: a > b, self, other)
-    def __ge__(self, other): return apply_op("GreaterEqual", lambda a, b: a >= b, self, other)
+    def __ne__(self, other): return _op("NotEqual", self, other)
+    def __lt__(self, other): return _op("Less", self, other)
+    def __le__(self, other): return _op("LessEqual", self, other)
+    def __gt__(self, other): return _op("Greater", self, other)
+    def __ge__(self, other): return _op("GreaterEqual", self, other)
     __hash__ = object.__hash__
 
     def __getitem__(self, key):
@@ -215,8 +216,9 @@ class _TensorOp(Operation):
 
     def get_config(self):
         raise NotImplementedError(
-            f"The operation {self.name!r} ({type(self).__name__}, from arithmetic or indexing on symbolic "
-            "tensors) cannot be saved in a config yet; use layers such as keras.layers.Add in models to save")
+            f"The operation {self.name!r} ({type(self).__name__}, from indexing or a keras.ops call on "
+            "symbolic tensors) cannot be saved in a config yet (arithmetic operators can); use layers such as "
+            "keras.layers.Lambda with a registered function in models to save")
 
 
 class KerasOp(Operation):
@@ -229,13 +231,12 @@ class KerasOp(Operation):
 
     def __init__(self, class_name, module, config):
         from kerasish import ops
-        from kerasish.naming import to_snake_case
 
         config = dict(config or {})
-        super().__init__(config.pop("name", None))
+        fn_name = to_snake_case(class_name)
+        super().__init__(config.pop("name", None) or auto_name(fn_name))
         sub = module.rsplit(".", 1)[-1] if module.startswith(("keras.src.ops.", "keras.ops.")) else None
         where = [getattr(ops, sub)] if sub in self._MODULES else [getattr(ops, m) for m in self._MODULES]
-        fn_name = to_snake_case(class_name)
         fn = next((getattr(m, fn_name) for m in where if callable(getattr(m, fn_name, None))), None)
         if fn is None:
             raise ValueError(f"The saved config holds the operation {class_name!r} ({module}), which has no kerasish "
@@ -250,6 +251,11 @@ class KerasOp(Operation):
 
 
 _OP_CLASSES = {}
+
+
+def _op(class_name, *args):
+    """Records the keras.ops op Keras names `class_name` (module keras.src.ops.numpy) on `args`."""
+    return KerasOp(class_name, "keras.src.ops.numpy", {})(*args)
 
 
 def apply_op(kind, fn, *args):
