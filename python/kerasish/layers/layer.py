@@ -450,9 +450,10 @@ class Layer(Operation):
             cast = self._autocast and a.dtype.kind == "f" and self.compute_dtype in FLOAT_TYPES
             return _core.convert_to_tensor(a, self.compute_dtype if cast else None)
         if self._autocast and t.dtype in FLOAT_TYPES and t.dtype != self.compute_dtype:
-            mask = get_keras_mask(t)
+            mask = t._keras_mask
             t = _core.convert_to_tensor(t, self.compute_dtype)
-            set_keras_mask(t, mask)  # the cast copy keeps the mask, as in Keras
+            if mask is not None:
+                t._keras_mask = mask  # the cast copy keeps the mask, as in Keras
         return t
 
     def _call_on_placeholders(self, inputs, args, kwargs):

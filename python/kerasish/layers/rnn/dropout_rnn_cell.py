@@ -41,12 +41,6 @@ class DropoutRNNCell:
         parts = ops.split(kernel, gates, axis=1)
         return ops.concatenate([ops.matmul(x * _over_time(m, x), k) for m, k in zip(mask, parts)], axis=-1)
 
-    def _masks(self, inputs, h_tm1, training):
-        """The (input, recurrent) dropout masks this call uses: None outside training."""
-        dp = self.get_dropout_mask(inputs) if training and 0.0 < self.dropout < 1.0 else None
-        rdp = self.get_recurrent_dropout_mask(h_tm1) if training and 0.0 < self.recurrent_dropout < 1.0 else None
-        return dp, rdp
-
 
 def _over_time(mask, x):
     return ops.expand_dims(mask, 1) if x.ndim == mask.ndim + 1 else mask

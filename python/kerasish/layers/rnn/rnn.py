@@ -47,9 +47,8 @@ class RNN(Layer):
 
     def __getattr__(self, name):
         # LSTM(...).units, .activation, .dropout...: the arguments live on the cell, as in Keras
-        cls = type(self).__dict__.get("_cell_class") or getattr(type(self), "_cell_class", None)
         cell = self.__dict__.get("cell")
-        if cls is not None and cell is not None and not name.startswith("_") and name in _CELL_ARGS:
+        if type(self)._cell_class is not None and cell is not None and not name.startswith("_") and name in _CELL_ARGS:
             return getattr(cell, name)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
